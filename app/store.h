@@ -1,0 +1,134 @@
+#pragma once
+// ResponseStore: the kiosk's local SQLite store (SPEC "Local storage").
+//
+// One SQLite file in the data directory; WAL, synchronous=FULL, busy timeout,
+// migrations by user_version, quick_check after an unclean shutdown, corrupt
+// files moved aside (never deleted) with every readable row salvaged into a
+// fresh file. A full disk is an error state (health().state), never a crash.
+//
+// Thread-safety: one ResponseStore per thread (each owns its connection);
+// several may open the same file (the UI thread and the sync thread).
+#include "app/response_writer.h"
+#include "core/metrics.h"
+#include "core/response.h"
+#include "core/result.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace touchpoint {
+
+struct StoreOptions {
+    // Test hook: caps the file at this many pages (PRAGMA max_page_count) so a
+    // "full disk" can be produced on demand. 0 = no cap.
+    std::int64_t max_page_count = 0;
+};
+
+struct StoreEvent {
+    std::int64_t id = 0;
+    std::int64_t utc_ms = 0;
+    std::string kind;    // "corruption_recovered", "disk_full", "unclean_shutdown", ...
+    std::string message; // plain words for staff
+    bool acknowledged = false;
+};
+
+struct StoreHealth {
+    std::string state = "ok";   // "ok" or "disk full" or "error"
+    std::string last_error;     // plain words, empty when none
+    std::int64_t database_bytes = 0;
+    std::int64_t disk_free_bytes = 0;
+    std::int64_t pending = 0;   // closed, not yet synced
+    std::int64_t open = 0;      // still open (follow-up in progress)
+    std::int64_t rejected = 0;
+};
+
+struct HourCount {
+    int hour = 0;
+    std::int64_t count = 0; // counted (non-misuse) responses
+};
+
+struct ReasonCount {
+    std::string reason;
+    std::int64_t count = 0;
+};
+
+struct Comment {
+    std::string local_time;
+    int score = 0;
+    std::string comment;
+};
+
+class ResponseStore : public ResponseWriter {
+  public:
+    // Opens or creates the database at `path` (":memory:" allowed). Runs
+    // migrations; after an unclean shutdown runs quick_check; a corrupt file
+    // is renamed to "<path>.corrupt-<utc stamp>" and salvaged into a new one,
+    // and a "corruption_recovered" event is recorded.
+    static Result<std::unique_ptr<ResponseStore>> open(const std::string& path,
+                                                       StoreOptions opts = {});
+    ~ResponseStore() override;
+    ResponseStore(const ResponseStore&) = delete;
+    ResponseStore& operator=(const ResponseStore&) = delete;
+
+    // --- ResponseWriter ---
+    Status insert_open(Response& r) override;
+    Status amend(const std::string& id, const std::vector<std::string>& reasons,
+                 const std::string& comment) override;
+    Status close(const std::string& id) override;
+
+    // Closes every open response (at start-up and shut-down). Returns how many.
+    Result<std::int64_t> close_all_open();
+    // Deletes synced responses whose tap is older than `retention_days` before
+    // now_utc_ms. Never deletes pending, open or rejected rows. Returns count.
+    Result<std::int64_t> prune_synced(int retention_days, std::int64_t now_utc_ms);
+
+    // --- Reading ---
+    // Every response in sequence order, streamed to `fn` (return false to stop).
+    Status for_each(const std::function<bool(const Response&)>& fn) const;
+    Result<Response> get(const std::string& id) const;
+    Result<std::int64_t> count() const;
+
+    // --- Dashboard queries (fast at 1,000,000 rows) ---
+    // Counts per score for local days [from_day, to_day] (inclusive, "YYYY-MM-DD").
+    Result<ScoreCounts> score_counts(Scale scale, const std::string& from_day,
+                                     const std::string& to_day) const;
+    // Per-day counts for the range, one entry per day that has responses.
+    Result<std::vector<DayCounts>> daily_counts(Scale scale, const std::string& from_day,
+                                                const std::string& to_day) const;
+    Result<std::vector<HourCount>> hourly_counts(const std::string& day) const;
+    Result<std::vector<ReasonCount>> top_reasons(const std::string& from_day,
+                                                 const std::string& to_day, int limit) const;
+    Result<std::vector<Comment>> recent_comments(int limit) const;
+
+    // --- Sync side ---
+    // Up to `limit` closed, pending responses in sequence order.
+    Result<std::vector<Response>> pending_batch(int limit) const;
+    Status mark_synced(const std::vector<std::string>& ids);
+    Status mark_rejected(const std::string& id, const std::string& reason);
+
+    // --- Health and events ---
+    StoreHealth health() const;
+    Result<std::vector<StoreEvent>> events() const;
+    Status record_event(const std::string& kind, const std::string& message);
+    Status acknowledge_event(std::int64_t id);
+
+    // Marks a clean shutdown (the next open skips quick_check).
+    void mark_clean_shutdown();
+
+    const std::string& path() const { return m_path; }
+
+  private:
+    ResponseStore() = default;
+    sqlite3* m_db = nullptr;
+    std::string m_path;
+    mutable std::string m_last_error;
+    mutable std::string m_state = "ok";
+    // (implementation may add members)
+};
+
+} // namespace touchpoint
