@@ -1,0 +1,89 @@
+#pragma once
+// The kiosk's one window: SDL2 window + OpenGL context + Dear ImGui backends.
+//
+// Contract:
+// - One Window per process, created and used on the UI thread only.
+// - create() initialises SDL video, the GL context and the ImGui context
+//   (imgui.ini disabled); the destructor undoes it all in reverse order.
+// - The frame loop is: wait_events() -> begin_frame() -> ui::draw_...() ->
+//   end_frame(). Render only when something changed: after wait_events()
+//   returns true, draw frames until input_pending() is false and a couple more
+//   so ImGui settles (a tap needs a press frame and a release frame).
+// - Touch: one tap yields exactly one ImGui click. Finger events drive the
+//   ImGui pointer; the mouse events SDL synthesises from touches are ignored
+//   (see platform/pointer_input.h). A real mouse still works.
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "imgui.h"
+#include "platform/pointer_input.h"
+
+struct SDL_Window;
+
+namespace touchpoint::platform {
+
+struct WindowOptions {
+    int width = 0;          // 0: desktop size when fullscreen, else 1280
+    int height = 0;         // 0: desktop size when fullscreen, else 800
+    bool fullscreen = true; // borderless desktop fullscreen
+    bool hide_cursor = true;
+    std::string title = "Touchpoint";
+};
+
+class Window {
+public:
+    // Returns nullptr and sets `error` to a plain-words reason on failure,
+    // e.g. "cannot open a window: ... (is DISPLAY set?)".
+    static std::unique_ptr<Window> create(const WindowOptions& options, std::string& error);
+    ~Window();
+    Window(const Window&) = delete;
+    Window& operator=(const Window&) = delete;
+
+    // Waits up to timeout_ms for the first event (0 = poll, no wait), then
+    // drains every pending event. Returns true if any event arrived.
+    bool wait_events(int timeout_ms);
+    // SDL_QUIT (also SIGTERM / SIGINT) or the window's close button was seen.
+    bool quit_requested() const { return m_quit; }
+    // A touch/click transition is waiting for the next frame(s).
+    bool input_pending() const { return m_pointer.pending(); }
+    // Milliseconds since SDL_Init (monotonic), for the caller's timers.
+    static unsigned ticks_ms();
+
+    void begin_frame();
+    // Renders ImGui's draw data and swaps buffers.
+    void end_frame();
+
+    // Drawable size in pixels (what ImGui lays out into).
+    std::pair<int, int> size() const;
+    // Display DPI from SDL; 96 when unknown or implausible.
+    float dpi() const;
+
+    // Re-renders the last frame's draw data into the back buffer and writes it
+    // as a PNG (top row first). Call after end_frame(). False on any failure.
+    bool save_screenshot(const std::string& png_path);
+
+    // Rebuilds the font atlas: one font per pixel size (in the given order;
+    // ImGui's default font is the first). Noto Sans, falling back to DejaVu
+    // Sans, finally ImGui's built-in font; WenQuanYi Micro Hei is merged for
+    // CJK when the texts need it. Glyphs = printable ASCII + the characters
+    // of `utf8_texts`. Call between frames. Returns false if only the
+    // built-in font could be used. Never throws or aborts on missing fonts.
+    bool load_fonts(const std::vector<float>& pixel_sizes, const std::vector<std::string>& utf8_texts);
+
+private:
+    Window() = default;
+
+    SDL_Window* m_window = nullptr;
+    void* m_gl_context = nullptr;
+    bool m_sdl_ready = false;
+    bool m_imgui_ready = false;
+    bool m_sdl_backend_ready = false;
+    bool m_gl_backend_ready = false;
+    bool m_quit = false;
+    PointerInput m_pointer;
+    std::vector<ImWchar> m_glyph_ranges; // must outlive the atlas build
+};
+
+} // namespace touchpoint::platform

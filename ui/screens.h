@@ -1,0 +1,91 @@
+#pragma once
+// The customer-side screens as functions of state: each takes a read-only
+// view and returns what the customer asked for (an Intent). No database, no
+// network, no state kept between calls (ImGui's own widget state aside).
+//
+// Each draw_* call draws one full-screen window covering io.DisplaySize and
+// must be called between ImGui::NewFrame() and ImGui::Render(), on the UI
+// thread. Text is UTF-8; fonts are whatever the atlas holds (the screens pick
+// the loaded size closest to what they need — see ui/theme.h font_pixel_sizes).
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/scale.h"
+
+namespace touchpoint::ui {
+
+// How a screen looks, shared by every view.
+struct Look {
+    bool high_contrast = false;
+    bool large_text = false;
+    float dpi = 96.0f; // display DPI; touch targets stay >= 12 mm at this DPI
+};
+
+struct Answer {
+    int score = 0;
+    std::string label; // shown under the face / on the tile; never colour alone
+};
+
+struct QuestionView {
+    std::string question;
+    Scale scale = Scale::smiley5;
+    std::vector<Answer> answers; // in score order, lowest first; empty = default_answers(scale)
+    // End labels for the numbered scales (nps, ces7); empty = English defaults.
+    std::string low_label;  // "Not likely" / "Very difficult"
+    std::string high_label; // "Very likely" / "Very easy"
+    std::vector<std::pair<std::string, std::string>> languages; // code, display name
+    std::string language;                                       // current code
+    std::string high_contrast_label = "High contrast";
+    std::string large_text_label = "Larger text";
+    Look look;
+};
+
+struct ReasonsView {
+    std::string prompt;                                       // "What was the main reason?"
+    std::vector<std::pair<std::string, std::string>> reasons; // id, label
+    std::vector<std::string> chosen;                          // ids currently selected
+    std::string done_label = "Done";
+    std::string skip_label = "Skip";
+    Look look;
+};
+
+struct ThankYouView {
+    std::string text;
+    float remaining = 1.0f; // countdown 1 -> 0, drawn as a shrinking bar
+    Look look;
+};
+
+// Sleep, paused and fatal-error screens: no touch targets.
+struct MessageView {
+    std::string title;
+    std::string text;
+    Look look;
+};
+
+struct Intent {
+    enum class Kind {
+        none,
+        rate,              // score
+        toggle_reason,     // id = reason id
+        reasons_done,
+        skip,
+        dismiss_thank_you,
+        choose_language,   // id = language code
+        toggle_contrast,
+        toggle_large_text,
+    };
+    Kind kind = Kind::none;
+    int score = 0;
+    std::string id;
+};
+
+// English labels for a scale: "Very unhappy".."Very happy", "0".."10", ...
+std::vector<Answer> default_answers(Scale scale);
+
+Intent draw_question(const QuestionView& view);
+Intent draw_reasons(const ReasonsView& view);
+Intent draw_thank_you(const ThankYouView& view);
+void draw_message(const MessageView& view);
+
+} // namespace touchpoint::ui
