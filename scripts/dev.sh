@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Touchpoint developer entry point: installs the missing Debian packages,
+# configures (CMake + Ninja), builds, then runs the kiosk or the tests.
+#
+#   scripts/dev.sh run    set up, build, run the kiosk in a window
+#   scripts/dev.sh test   set up, build, run every test (ctest)
+#   scripts/dev.sh build  set up and build only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD_DIR=${BUILD_DIR:-build}
+JOBS=${JOBS:-2}
+
+PACKAGES=(
+  # toolchain
+  cmake ninja-build g++ pkg-config clang
+  # window, UI, GL (Mesa llvmpipe renders without a GPU)
+  libsdl2-dev libimgui-dev libgl-dev libgl1-mesa-dri
+  # storage, HTTP, time zones, formats, crypto, CLI
+  libsqlite3-dev sqlite3 libcurl4-openssl-dev libcpp-httplib-dev libhowardhinnant-date-dev tzdata
+  nlohmann-json3-dev libtomlplusplus-dev libsodium-dev libcli11-dev libpq-dev libjs-chart.js
+  # tests and benchmarks
+  catch2 libbenchmark-dev
+  # fonts loaded at run time (Latin incl. macrons; Chinese)
+  fonts-noto-core fonts-wqy-microhei fonts-dejavu-core
+  # headless GUI tests
+  xvfb xauth xdotool imagemagick x11-utils
+)
+
+install_missing() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "Installing ${#missing[@]} missing package(s): ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() {
+  if [ ! -f "$BUILD_DIR/build.ninja" ]; then
+    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  fi
+  cmake --build "$BUILD_DIR" -j "$JOBS"
+}
+
+cmd=${1:-run}
+shift || true
+case "$cmd" in
+  build)
+    install_missing
+    build
+    ;;
+  run)
+    install_missing
+    build
+    if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
+      echo "No display found (DISPLAY / WAYLAND_DISPLAY unset): the kiosk needs a screen." >&2
+      echo "On a headless machine try: xvfb-run -a -s '-screen 0 1280x800x24' $0 run" >&2
+      exit 1
+    fi
+    exec "$BUILD_DIR/touchpoint-kiosk" --windowed 1280x800 "$@"
+    ;;
+  test)
+    install_missing
+    build
+    ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" "$@"
+    ;;
+  *)
+    echo "usage: $0 run|test|build" >&2
+    exit 2
+    ;;
+esac
