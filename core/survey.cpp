@@ -77,6 +77,9 @@ Result<Survey> parse_survey_toml(const std::string& text, const std::string& ori
     if (const toml::node* rn = doc.get("reasons")) {
         const toml::table* rt = rn->as_table();
         if (!rt) return Error{c.where("reasons") + ": must be a table with negative / neutral / positive lists"};
+        // Reason ids are what responses store and reports count, so they must be
+        // unique across the whole survey, not just within one band.
+        std::set<std::string> seen;
         for (const auto& [band_key, list] : *rt) {
             std::string bk(band_key.str());
             Band band;
@@ -88,7 +91,6 @@ Result<Survey> parse_survey_toml(const std::string& text, const std::string& ori
                 return Error{c.where("reasons.neutral") + ": scale " + std::string(to_string(s.scale)) + " has no neutral band"};
             const toml::array* arr = list.as_array();
             if (!arr) return Error{c.where("reasons." + bk) + ": must be a list of { id, label } entries"};
-            std::set<std::string> seen;
             for (std::size_t i = 0; i < arr->size(); ++i) {
                 tomlr::Context rc{origin, "reasons." + bk + "[" + std::to_string(i) + "]"};
                 const toml::table* et = (*arr)[i].as_table();

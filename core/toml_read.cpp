@@ -18,12 +18,16 @@ std::optional<double> get_number(const toml::table& t, const char* key, const Co
     const toml::node* n = t.get(key);
     if (!n) return std::nullopt;
     std::optional<double> v;
-    if (n->is_floating_point() || n->is_integer()) v = n->value<double>();
+    // value<double>() refuses integers a double cannot hold exactly; those are
+    // numbers all the same and should get the out-of-range message.
+    if (n->is_integer()) v = static_cast<double>(*n->value<long long>());
+    else if (n->is_floating_point()) v = n->value<double>();
     if (!v) {
         err = c.where(key) + ": must be a number";
         return std::nullopt;
     }
-    if (*v < min || *v > max) {
+    // Written so that nan (valid TOML) fails the check instead of slipping through.
+    if (!(*v >= min && *v <= max)) {
         err = c.where(key) + ": " + std::to_string(*v) + " is out of range (" +
               std::to_string(min) + " to " + std::to_string(max) + ")";
         return std::nullopt;
@@ -52,7 +56,8 @@ std::optional<bool> get_bool(const toml::table& t, const char* key, const Contex
                              std::string& err) {
     const toml::node* n = t.get(key);
     if (!n) return std::nullopt;
-    if (auto v = n->value<bool>()) return *v;
+    // value<bool>() would also turn an integer into a bool; only true/false count.
+    if (n->is_boolean()) return *n->value<bool>();
     err = c.where(key) + ": must be true or false";
     return std::nullopt;
 }
