@@ -1,1 +1,392 @@
-// (in progress)
+#include "platform/window.h"
+
+#include <SDL.h>
+#include <SDL_opengl.h>
+#include <stb_image_write.h>
+
+#include <cfloat>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "backends/imgui_impl_opengl3.h"
+#include "backends/imgui_impl_sdl.h"
+
+namespace touchpoint::platform {
+
+namespace {
+
+const char* const k_latin_fonts[] = {
+    "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+};
+const char* const k_cjk_font = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
+
+// Reads a font file and checks it looks like TrueType/OpenType, so ImGui's
+// loader (which asserts on bad data) only ever sees plausible fonts.
+// Returns memory from ImGui's allocator, owned by the atlas once added.
+void* read_font(const char* path, int& size_out) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return nullptr;
+    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes.size() < 12)
+        return nullptr;
+    const unsigned char* b = reinterpret_cast<const unsigned char*>(bytes.data());
+    const bool sfnt = (b[0] == 0 && b[1] == 1 && b[2] == 0 && b[3] == 0) || std::memcmp(b, "true", 4) == 0 ||
+                      std::memcmp(b, "OTTO", 4) == 0 || std::memcmp(b, "ttcf", 4) == 0;
+    if (!sfnt)
+        return nullptr;
+    void* mem = ImGui::MemAlloc(bytes.size());
+    std::memcpy(mem, bytes.data(), bytes.size());
+    size_out = static_cast<int>(bytes.size());
+    return mem;
+}
+
+// True if any text holds a character from the CJK blocks (U+2E80 and up),
+// which only the merged CJK font can draw.
+bool needs_cjk(const std::vector<std::string>& texts) {
+    for (const auto& t : texts) {
+        for (size_t i = 0; i < t.size(); ++i) {
+            const unsigned char c = static_cast<unsigned char>(t[i]);
+            // Three-byte sequences from E2 BA 80 (U+2E80) on, and all four-byte ones.
+            if (c >= 0xF0)
+                return true;
+            if (c >= 0xE3)
+                return true;
+            if (c == 0xE2 && i + 1 < t.size() && static_cast<unsigned char>(t[i + 1]) >= 0xBA)
+                return true;
+        }
+    }
+    return false;
+}
+
+// Finger coordinates are normalised to the window; ImGui wants points.
+PointerEvent finger_event(const SDL_TouchFingerEvent& f, SDL_Window* window, PointerEvent::Kind kind) {
+    int w = 0, h = 0;
+    SDL_GetWindowSize(window, &w, &h);
+    PointerEvent e;
+    e.kind = kind;
+    e.finger = static_cast<std::int64_t>(f.fingerId);
+    e.x = f.x * static_cast<float>(w);
+    e.y = f.y * static_cast<float>(h);
+    return e;
+}
+
+// Maps pointer-related SDL events; returns false for everything else.
+bool to_pointer_event(const SDL_Event& ev, SDL_Window* window, PointerEvent& out) {
+    using K = PointerEvent::Kind;
+    switch (ev.type) {
+    case SDL_MOUSEMOTION:
+        out = PointerEvent{K::mouse_motion, ev.motion.which == SDL_TOUCH_MOUSEID, 1, 0,
+                           static_cast<float>(ev.motion.x), static_cast<float>(ev.motion.y)};
+        return true;
+    case SDL_MOUSEBUTTONDOWN:
+    case SDL_MOUSEBUTTONUP:
+        out = PointerEvent{ev.type == SDL_MOUSEBUTTONDOWN ? K::mouse_down : K::mouse_up,
+                           ev.button.which == SDL_TOUCH_MOUSEID, ev.button.button, 0,
+                           static_cast<float>(ev.button.x), static_cast<float>(ev.button.y)};
+        return true;
+    case SDL_FINGERDOWN:
+    case SDL_FINGERUP:
+    case SDL_FINGERMOTION: {
+        // Touches SDL made up from a mouse are not real touches.
+        if (ev.tfinger.touchId == SDL_MOUSE_TOUCHID)
+            return false;
+        const K kind = ev.type == SDL_FINGERDOWN ? K::finger_down
+                       : ev.type == SDL_FINGERUP ? K::finger_up
+                                                 : K::finger_motion;
+        out = finger_event(ev.tfinger, window, kind);
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+bool is_pointer_event(Uint32 type) {
+    return type == SDL_MOUSEMOTION || type == SDL_MOUSEBUTTONDOWN || type == SDL_MOUSEBUTTONUP ||
+           type == SDL_FINGERDOWN || type == SDL_FINGERUP || type == SDL_FINGERMOTION || type == SDL_MOUSEWHEEL;
+}
+
+} // namespace
+
+std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string& error) {
+    std::unique_ptr<Window> w(new Window());
+
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER | SDL_INIT_EVENTS) != 0) {
+        error = std::string("cannot open a window: ") + SDL_GetError() + " (is DISPLAY set?)";
+        return nullptr;
+    }
+    w->m_sdl_ready = true;
+
+    // GL 3.0 + GLSL 130, as in ImGui's SDL2/OpenGL3 example: Mesa (llvmpipe
+    // under Xvfb) and real drivers all provide it.
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_FLAGS, 0);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
+    SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
+    SDL_GL_SetAttribute(SDL_GL_DEPTH_SIZE, 0);
+    SDL_GL_SetAttribute(SDL_GL_STENCIL_SIZE, 0);
+    // SDL keeps the screen saver off by default: the kiosk dims the display
+    // itself, by its own policy.
+
+    Uint32 flags = SDL_WINDOW_OPENGL | SDL_WINDOW_SHOWN;
+    int width = options.width;
+    int height = options.height;
+    if (options.fullscreen) {
+        flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+    } else {
+        if (width <= 0)
+            width = 1280;
+        if (height <= 0)
+            height = 800;
+    }
+    if (width <= 0 || height <= 0) {
+        SDL_DisplayMode mode;
+        if (SDL_GetDesktopDisplayMode(0, &mode) == 0) {
+            width = mode.w;
+            height = mode.h;
+        } else {
+            width = 1280;
+            height = 800;
+        }
+    }
+    w->m_window = SDL_CreateWindow(options.title.c_str(), SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, width,
+                                   height, flags);
+    if (!w->m_window) {
+        error = std::string("cannot open a window: ") + SDL_GetError() + " (is DISPLAY set?)";
+        return nullptr;
+    }
+    w->m_gl_context = SDL_GL_CreateContext(w->m_window);
+    if (!w->m_gl_context) {
+        error = std::string("cannot create an OpenGL 3.0 context: ") + SDL_GetError();
+        return nullptr;
+    }
+    if (SDL_GL_MakeCurrent(w->m_window, w->m_gl_context) != 0) {
+        error = std::string("cannot use the OpenGL context: ") + SDL_GetError();
+        return nullptr;
+    }
+    SDL_GL_SetSwapInterval(1); // vsync; failure is harmless
+    if (options.hide_cursor)
+        SDL_ShowCursor(SDL_DISABLE);
+
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    w->m_imgui_ready = true;
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    io.LogFilename = nullptr;
+    io.ConfigFlags |= ImGuiConfigFlags_NoMouseCursorChange;
+
+    if (!ImGui_ImplSDL2_InitForOpenGL(w->m_window, w->m_gl_context)) {
+        error = "cannot initialise ImGui's SDL2 backend";
+        return nullptr;
+    }
+    w->m_sdl_backend_ready = true;
+    if (!ImGui_ImplOpenGL3_Init("#version 130")) {
+        error = "cannot initialise ImGui's OpenGL3 backend";
+        return nullptr;
+    }
+    w->m_gl_backend_ready = true;
+    // Create the device objects now, so load_fonts() can replace the font
+    // texture without the first NewFrame creating a second one.
+    if (!ImGui_ImplOpenGL3_CreateDeviceObjects()) {
+        error = "cannot create OpenGL objects for ImGui (shaders or font texture)";
+        return nullptr;
+    }
+    return w;
+}
+
+Window::~Window() {
+    if (m_gl_backend_ready)
+        ImGui_ImplOpenGL3_Shutdown();
+    if (m_sdl_backend_ready)
+        ImGui_ImplSDL2_Shutdown();
+    if (m_imgui_ready)
+        ImGui::DestroyContext();
+    if (m_gl_context)
+        SDL_GL_DeleteContext(static_cast<SDL_GLContext>(m_gl_context));
+    if (m_window)
+        SDL_DestroyWindow(m_window);
+    if (m_sdl_ready)
+        SDL_Quit();
+}
+
+unsigned Window::ticks_ms() { return SDL_GetTicks(); }
+
+bool Window::wait_events(int timeout_ms) {
+    SDL_Event ev;
+    bool got = false;
+    if (timeout_ms > 0)
+        got = SDL_WaitEventTimeout(&ev, timeout_ms) == 1;
+    else if (timeout_ms == 0)
+        got = SDL_PollEvent(&ev) == 1;
+    else
+        got = SDL_WaitEvent(&ev) == 1;
+    if (!got)
+        return false;
+    do {
+        if (ev.type == SDL_QUIT)
+            m_quit = true;
+        if (ev.type == SDL_WINDOWEVENT && ev.window.event == SDL_WINDOWEVENT_CLOSE &&
+            ev.window.windowID == SDL_GetWindowID(m_window))
+            m_quit = true;
+        PointerEvent pe;
+        if (to_pointer_event(ev, m_window, pe))
+            m_pointer.feed(pe);
+        // The pointer is ours (begin_frame writes it); keyboard, text and
+        // window events go to ImGui's backend.
+        if (!is_pointer_event(ev.type))
+            ImGui_ImplSDL2_ProcessEvent(&ev);
+    } while (SDL_PollEvent(&ev) == 1);
+    return true;
+}
+
+void Window::begin_frame() {
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplSDL2_NewFrame();
+    // The SDL backend polls the OS pointer (which also follows touches and
+    // starts at the screen centre); override it with the filtered pointer.
+    ImGuiIO& io = ImGui::GetIO();
+    const PointerFrame f = m_pointer.next_frame();
+    io.MousePos = f.has_position ? ImVec2(f.x, f.y) : ImVec2(-FLT_MAX, -FLT_MAX);
+    for (bool& down : io.MouseDown)
+        down = false;
+    io.MouseDown[0] = f.down;
+    ImGui::NewFrame();
+}
+
+void Window::end_frame() {
+    ImGui::Render();
+    const auto [w, h] = size();
+    glViewport(0, 0, w, h);
+    const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+    glClearColor(bg.x, bg.y, bg.z, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    SDL_GL_SwapWindow(m_window);
+}
+
+std::pair<int, int> Window::size() const {
+    int w = 0, h = 0;
+    SDL_GL_GetDrawableSize(m_window, &w, &h);
+    return {w, h};
+}
+
+float Window::dpi() const {
+    const int display = SDL_GetWindowDisplayIndex(m_window);
+    float ddpi = 0.0f, hdpi = 0.0f, vdpi = 0.0f;
+    if (display < 0 || SDL_GetDisplayDPI(display, &ddpi, &hdpi, &vdpi) != 0)
+        return 96.0f;
+    const float d = (hdpi > 0.0f && vdpi > 0.0f) ? (hdpi + vdpi) * 0.5f : ddpi;
+    // Some drivers report nonsense (0, or a TV's physical size); keep sane.
+    if (!(d >= 50.0f && d <= 600.0f))
+        return 96.0f;
+    return d;
+}
+
+bool Window::save_screenshot(const std::string& png_path) {
+    ImDrawData* data = ImGui::GetDrawData();
+    if (!data || !data->Valid)
+        return false;
+    const auto [w, h] = size();
+    if (w <= 0 || h <= 0)
+        return false;
+    glViewport(0, 0, w, h);
+    const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+    glClearColor(bg.x, bg.y, bg.z, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(data);
+    glFinish();
+
+    std::vector<unsigned char> pixels(static_cast<size_t>(w) * static_cast<size_t>(h) * 4);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadBuffer(GL_BACK);
+    glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
+    if (glGetError() != GL_NO_ERROR)
+        return false;
+    // GL's first row is the bottom one; PNG's is the top one.
+    const size_t stride = static_cast<size_t>(w) * 4;
+    std::vector<unsigned char> flipped(pixels.size());
+    for (int y = 0; y < h; ++y)
+        std::memcpy(&flipped[static_cast<size_t>(y) * stride], &pixels[static_cast<size_t>(h - 1 - y) * stride],
+                    stride);
+    for (size_t i = 3; i < flipped.size(); i += 4)
+        flipped[i] = 255; // opaque, whatever the framebuffer's alpha holds
+    return stbi_write_png(png_path.c_str(), w, h, 4, flipped.data(), static_cast<int>(stride)) != 0;
+}
+
+bool Window::load_fonts(const std::vector<float>& pixel_sizes, const std::vector<std::string>& utf8_texts) {
+    ImGuiIO& io = ImGui::GetIO();
+    ImFontAtlas& atlas = *io.Fonts;
+    atlas.Clear();
+
+    // Glyphs: printable ASCII plus whatever the screens will actually show.
+    ImFontGlyphRangesBuilder builder;
+    for (ImWchar c = 0x20; c < 0x7F; ++c)
+        builder.AddChar(c);
+    builder.AddChar(0x2026); // ellipsis, used when a label is cut short
+    builder.AddChar(0x00B7); // middle dot
+    for (const auto& t : utf8_texts)
+        builder.AddText(t.c_str(), t.c_str() + t.size());
+    ImVector<ImWchar> ranges;
+    builder.BuildRanges(&ranges);
+    m_glyph_ranges.assign(ranges.begin(), ranges.end());
+
+    const bool cjk = needs_cjk(utf8_texts);
+    bool any_file_font = false;
+    for (float px : pixel_sizes) {
+        if (px <= 0.0f)
+            continue;
+        bool loaded = false;
+        for (const char* path : k_latin_fonts) {
+            int size = 0;
+            void* data = read_font(path, size);
+            if (!data)
+                continue;
+            ImFontConfig cfg;
+            cfg.FontDataOwnedByAtlas = true;
+            cfg.OversampleH = 2;
+            cfg.OversampleV = 1;
+            cfg.PixelSnapH = true;
+            if (atlas.AddFontFromMemoryTTF(data, size, px, &cfg, m_glyph_ranges.data())) {
+                loaded = true;
+                break;
+            }
+            ImGui::MemFree(data);
+        }
+        if (!loaded)
+            continue;
+        any_file_font = true;
+        if (cjk) {
+            int size = 0;
+            if (void* data = read_font(k_cjk_font, size)) {
+                ImFontConfig cfg;
+                cfg.MergeMode = true;
+                cfg.FontDataOwnedByAtlas = true;
+                cfg.OversampleH = 1;
+                cfg.OversampleV = 1;
+                cfg.FontNo = 0;
+                if (!atlas.AddFontFromMemoryTTF(data, size, px, &cfg, m_glyph_ranges.data()))
+                    ImGui::MemFree(data);
+            }
+        }
+    }
+
+    bool built = any_file_font && atlas.Build();
+    if (!built) {
+        atlas.Clear();
+        atlas.AddFontDefault();
+        atlas.Build();
+    }
+    if (m_gl_backend_ready) {
+        ImGui_ImplOpenGL3_DestroyFontsTexture();
+        ImGui_ImplOpenGL3_CreateFontsTexture();
+    }
+    return built;
+}
+
+} // namespace touchpoint::platform

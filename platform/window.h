@@ -41,7 +41,8 @@ public:
     Window(const Window&) = delete;
     Window& operator=(const Window&) = delete;
 
-    // Waits up to timeout_ms for the first event (0 = poll, no wait), then
+    // Waits up to timeout_ms for the first event (0 = poll, no wait;
+    // negative = wait without limit), then
     // drains every pending event. Returns true if any event arrived.
     bool wait_events(int timeout_ms);
     // SDL_QUIT (also SIGTERM / SIGINT) or the window's close button was seen.
