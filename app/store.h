@@ -122,13 +122,19 @@ class ResponseStore : public ResponseWriter {
 
     const std::string& path() const { return m_path; }
 
+    // Diagnostics: the value of a PRAGMA on this connection, e.g.
+    // pragma_value("journal_mode") == "wal". Only plain pragma names.
+    Result<std::string> pragma_value(const std::string& name) const;
+
   private:
     ResponseStore() = default;
     sqlite3* m_db = nullptr;
     std::string m_path;
     mutable std::string m_last_error;
     mutable std::string m_state = "ok";
-    // (implementation may add members)
+    // Statement cache, open-lock and sequence cache (defined in store.cpp).
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
 };
 
 } // namespace touchpoint
