@@ -124,9 +124,12 @@ void draw_thumb(ImDrawList* dl, ImVec2 c, float r, bool up, ImU32 fill, ImU32 in
     // Shapes for a thumb up in units of r (y down); a thumb down is the same
     // turned by 180 degrees, which keeps every rectangle axis-aligned.
     const float s = up ? 1.0f : -1.0f;
+    // The drawing spans u -0.63..0.51, v -0.71..0.61: shift it to the centre.
+    const float du = 0.06f;
+    const float dv = 0.05f;
     auto rect = [&](float u0, float v0, float u1, float v1, float rounding, ImU32 col) {
-        const ImVec2 a = at(c, r, s * u0, s * v0);
-        const ImVec2 b = at(c, r, s * u1, s * v1);
+        const ImVec2 a = at(c, r, s * (u0 + du), s * (v0 + dv));
+        const ImVec2 b = at(c, r, s * (u1 + du), s * (v1 + dv));
         dl->AddRectFilled(ImVec2(std::min(a.x, b.x), std::min(a.y, b.y)), ImVec2(std::max(a.x, b.x), std::max(a.y, b.y)),
                           col, rounding * r);
     };

@@ -72,8 +72,11 @@ float layout_bar(const QuestionView& view, float width, float height, const Fram
     for (const auto& lang : view.languages)
         lang_w.push_back(std::max(target * 1.5f, text_width(lang.second, t.small) + t.small * 1.8f));
     // Toggles carry a check box (item_h * 0.45) in front of their text.
-    const float contrast_w = std::max(target * 2.0f, text_width(view.high_contrast_label, t.small) + t.small * 1.8f + item_h * 0.6f);
-    const float large_w = std::max(target * 2.0f, text_width(view.large_text_label, t.small) + t.small * 1.8f + item_h * 0.6f);
+    // (The check box and its spacing take 1.02 * item_h before the text,
+    // 0.4 * item_h after it; see toggle_button in screens.cpp.)
+    const float toggle_extra = item_h * 1.42f + t.small * 0.6f;
+    const float contrast_w = std::max(target * 2.0f, text_width(view.high_contrast_label, t.small) + toggle_extra);
+    const float large_w = std::max(target * 2.0f, text_width(view.large_text_label, t.small) + toggle_extra);
 
     float langs_total = 0.0f;
     for (float w : lang_w)
@@ -190,7 +193,9 @@ QuestionLayout layout_question(const QuestionView& view, float width, float heig
     out.face_size = std::max(chosen.size, 1.0f);
     const float s = out.face_size;
     const float bw = tiles ? s : std::min(chosen.cell_w, std::max(s * 1.3f, s + 2.0f * t.label));
-    const float bh = tiles ? s * 1.15f : s + pad + label_h;
+    // Tiles grow taller when there is room: a longer target is easier to hit.
+    const float cell_h = (grid_h - static_cast<float>(chosen.rows - 1) * f.gap) / static_cast<float>(chosen.rows);
+    const float bh = tiles ? std::max(s * 1.15f, std::min(cell_h, s * 1.5f)) : s + pad + label_h;
     const int cols = chosen.cols;
     const float free_w = area.w - static_cast<float>(cols) * bw;
     const float spacing = cols > 1 ? std::min(free_w / static_cast<float>(cols - 1), std::max(f.gap, tiles ? s * 0.15f : bw * 0.3f)) : 0.0f;
@@ -253,17 +258,23 @@ ReasonsLayout layout_reasons(const ReasonsView& view, float width, float height)
     if (n == 0)
         return out;
     float natural = target * 2.0f;
+    float chip_h = std::max(target, t.label * 2.8f);
     for (const auto& r : view.reasons)
-        natural = std::max(natural, text_width(r.second, t.label) + t.label * 2.4f);
+        natural = std::max(natural, text_width(r.second, t.label) + chip_h * 1.42f + t.label);
     const int max_cols = width > height ? 3 : 2;
     int cols = static_cast<int>((avail + gap) / (natural + gap));
     cols = std::clamp(cols, 1, max_cols);
     cols = std::min<int>(cols, static_cast<int>(n));
-    const float chip_w = std::min((avail - static_cast<float>(cols - 1) * gap) / static_cast<float>(cols), natural * 1.5f);
-    const int rows = static_cast<int>((n + static_cast<size_t>(cols) - 1) / static_cast<size_t>(cols));
     const float area_top = out.prompt.bottom() + gap;
     const float area_h = buttons_top - gap - area_top;
-    float chip_h = std::max(target, t.label * 2.4f);
+    auto rows_for = [&](int c) { return static_cast<int>((n + static_cast<size_t>(c) - 1) / static_cast<size_t>(c)); };
+    // Short screens with big text: more, narrower columns (labels wrap)
+    // rather than chips spilling over the buttons.
+    while (cols < static_cast<int>(n) &&
+           static_cast<float>(rows_for(cols)) * target + static_cast<float>(rows_for(cols) - 1) * gap > area_h)
+        ++cols;
+    const float chip_w = std::min((avail - static_cast<float>(cols - 1) * gap) / static_cast<float>(cols), natural * 1.5f);
+    const int rows = rows_for(cols);
     const float fit_h = (area_h - static_cast<float>(rows - 1) * gap) / static_cast<float>(rows);
     chip_h = std::max(target, std::min(chip_h, fit_h));
     const float block_h = static_cast<float>(rows) * chip_h + static_cast<float>(rows - 1) * gap;

@@ -211,12 +211,15 @@ Intent draw_thank_you(const ThankYouView& view) {
         intent.kind = Intent::Kind::dismiss_thank_you;
 
     const float radius = unit * 0.13f;
-    const float text_h = t.title * 1.3f * 3.0f;
-    const float block = radius * 2.0f + t.title + text_h;
-    const float top = (h - block) * 0.5f;
+    const float text_w = w - 2.0f * margin;
+    const Rect probe{margin, 0.0f, text_w, t.title * 1.15f * 1.15f * 3.0f};
+    const float size = fit_text_size(view.text, t.title * 1.15f, probe, 3);
+    const float lines = static_cast<float>(std::clamp<size_t>(wrap_lines(view.text, size, text_w).size(), 1, 3));
+    const float text_h = lines * size * 1.15f;
+    const float space = t.title * 0.8f;
+    const float top = (h - (radius * 2.0f + space + text_h)) * 0.5f;
     draw_check_disc(dl, ImVec2(w * 0.5f, top + radius), radius, hc);
-    draw_text_block(dl, view.text, t.title * 1.15f, Rect{margin, top + radius * 2.0f + t.title, w - 2.0f * margin, text_h},
-                    p.text, 3);
+    draw_text_block(dl, view.text, size, Rect{margin, top + radius * 2.0f + space, text_w, text_h}, p.text, 3);
 
     // Countdown: a thin bar shrinking towards the centre.
     const float remaining = std::clamp(view.remaining, 0.0f, 1.0f);
@@ -240,12 +243,22 @@ void draw_message(const MessageView& view) {
     const float margin = std::max(std::min(w, h) * 0.06f, 8.0f);
 
     ImDrawList* dl = begin_screen("##message", hc);
-    const float title_h = t.title * 1.2f * 2.0f;
-    const float text_h = t.label * 1.2f * 4.0f;
-    const float top = (h - title_h - text_h - t.label) * 0.5f;
-    draw_text_block(dl, view.title, t.title, Rect{margin, top, w - 2.0f * margin, title_h}, p.text, 2);
-    draw_text_block(dl, view.text, t.label, Rect{margin, top + title_h + t.label, w - 2.0f * margin, text_h},
-                    p.muted_text, 4);
+    const float text_w = w - 2.0f * margin;
+    // Size each block to the lines it really needs, so title and text stay together.
+    auto block_height = [&](const std::string& text, float px, int max_lines, float& size) {
+        size = fit_text_size(text, px, Rect{0.0f, 0.0f, text_w, px * 1.15f * static_cast<float>(max_lines)}, max_lines);
+        const size_t lines = std::clamp<size_t>(wrap_lines(text, size, text_w).size(), 1, static_cast<size_t>(max_lines));
+        return static_cast<float>(lines) * size * 1.15f;
+    };
+    float title_px = 0.0f;
+    float text_px = 0.0f;
+    const float title_h = block_height(view.title, t.title, 2, title_px);
+    const float text_h = view.text.empty() ? 0.0f : block_height(view.text, t.label, 4, text_px);
+    const float space = t.label;
+    const float top = (h - title_h - space - text_h) * 0.5f;
+    draw_text_block(dl, view.title, title_px, Rect{margin, top, text_w, title_h}, p.text, 2);
+    if (!view.text.empty())
+        draw_text_block(dl, view.text, text_px, Rect{margin, top + title_h + space, text_w, text_h}, p.muted_text, 4);
     end_screen();
 }
 
