@@ -406,6 +406,8 @@ struct ResponseStore::Impl {
 
     static Status fail(const ResponseStore& store, int rc, const std::string& doing,
                        const std::string& detail);
+    // For reads: damage is recorded in health(); other errors just described.
+    static std::string read_failure(const ResponseStore& store, int rc, const std::string& doing);
 
     // A cached, persistent statement (prepared on first use).
     sqlite3_stmt* stmt(sqlite3* db, const std::string& sql, int* rc_out = nullptr) {
@@ -849,6 +851,13 @@ Status ResponseStore::Impl::fail(const ResponseStore& store, int rc, const std::
     return Status::failure(msg);
 }
 
+std::string ResponseStore::Impl::read_failure(const ResponseStore& store, int rc,
+                                              const std::string& doing) {
+    std::string detail = store.m_db ? sqlite3_errmsg(store.m_db) : "not open";
+    if (is_corruption(rc)) return fail(store, rc, doing, detail).error();
+    return plain_failure(rc, doing, detail);
+}
+
 // --- Writing ---
 
 Status ResponseStore::insert_open(Response& r) {
@@ -1115,7 +1124,7 @@ Status ResponseStore::for_each(const std::function<bool(const Response&)>& fn) c
     int rc = s.prepare(m_db, std::string("SELECT ") + kColumns + " FROM responses ORDER BY seq",
                        false);
     if (rc != SQLITE_OK)
-        return Status::failure(plain_failure(rc, "reading responses", sqlite3_errmsg(m_db)));
+        return Status::failure(Impl::read_failure(*this, rc, "reading responses"));
     Use u(s.get());
     Response r;
     while ((rc = u.step()) == SQLITE_ROW) {
@@ -1123,7 +1132,7 @@ Status ResponseStore::for_each(const std::function<bool(const Response&)>& fn) c
         if (!fn(r)) return Status::success();
     }
     if (rc != SQLITE_DONE)
-        return Status::failure(plain_failure(rc, "reading responses", sqlite3_errmsg(m_db)));
+        return Status::failure(Impl::read_failure(*this, rc, "reading responses"));
     return Status::success();
 }
 
@@ -1132,7 +1141,7 @@ Result<Response> ResponseStore::get(const std::string& id) const {
     int rc = SQLITE_OK;
     sqlite3_stmt* s = m_impl->stmt(
         m_db, std::string("SELECT ") + kColumns + " FROM responses WHERE id = ?1", &rc);
-    if (!s) return Error{plain_failure(rc, "reading a response", sqlite3_errmsg(m_db))};
+    if (!s) return Error{Impl::read_failure(*this, rc, "reading a response")};
     Use u(s);
     u.bind(1, id);
     rc = u.step();
@@ -1142,19 +1151,18 @@ Result<Response> ResponseStore::get(const std::string& id) const {
         return r;
     }
     if (rc == SQLITE_DONE) return Error{"There is no response with id " + id + "."};
-    return Error{plain_failure(rc, "reading a response", sqlite3_errmsg(m_db))};
+    return Error{Impl::read_failure(*this, rc, "reading a response")};
 }
 
 namespace {
 
-// Runs a single-number query on a cached statement.
-Result<std::int64_t> scalar(sqlite3* db, sqlite3_stmt* s, int prepare_rc,
-                            const std::string& doing) {
-    if (!s) return Error{plain_failure(prepare_rc, doing, sqlite3_errmsg(db))};
+// Runs a single-number query on a cached statement: {rc, value}.
+std::pair<int, std::int64_t> scalar(sqlite3_stmt* s, int prepare_rc) {
+    if (!s) return {prepare_rc, 0};
     Use u(s);
     int rc = u.step();
-    if (rc == SQLITE_ROW) return u.int64(0);
-    return Error{plain_failure(rc, doing, sqlite3_errmsg(db))};
+    if (rc == SQLITE_ROW) return {SQLITE_OK, u.int64(0)};
+    return {rc, 0};
 }
 
 } // namespace
@@ -1163,7 +1171,9 @@ Result<std::int64_t> ResponseStore::count() const {
     if (!m_db) return Error{"The database is not open."};
     int rc = SQLITE_OK;
     sqlite3_stmt* s = m_impl->stmt(m_db, "SELECT count(*) FROM responses", &rc);
-    return scalar(m_db, s, rc, "counting responses");
+    auto [src, n] = scalar(s, rc);
+    if (src != SQLITE_OK) return Error{Impl::read_failure(*this, src, "counting responses")};
+    return n;
 }
 
 // --- Dashboard queries (read the rollup tables) ---
@@ -1177,7 +1187,7 @@ Result<ScoreCounts> ResponseStore::score_counts(Scale scale, const std::string& 
                                    "WHERE local_day BETWEEN ?1 AND ?2 AND scale = ?3 "
                                    "GROUP BY score, misuse",
                                    &rc);
-    if (!s) return Error{plain_failure(rc, "counting scores", sqlite3_errmsg(m_db))};
+    if (!s) return Error{Impl::read_failure(*this, rc, "counting scores")};
     Use u(s);
     u.bind(1, from_day);
     u.bind(2, to_day);
@@ -1190,7 +1200,7 @@ Result<ScoreCounts> ResponseStore::score_counts(Scale scale, const std::string& 
         auto& slot = u.int64(1) ? c.misuse : c.counted;
         slot[static_cast<std::size_t>(score)] += u.int64(2);
     }
-    if (rc != SQLITE_DONE) return Error{plain_failure(rc, "counting scores", sqlite3_errmsg(m_db))};
+    if (rc != SQLITE_DONE) return Error{Impl::read_failure(*this, rc, "counting scores")};
     return c;
 }
 
@@ -1204,7 +1214,7 @@ Result<std::vector<DayCounts>> ResponseStore::daily_counts(Scale scale,
                                    "WHERE local_day BETWEEN ?1 AND ?2 AND scale = ?3 "
                                    "GROUP BY local_day, score, misuse ORDER BY local_day",
                                    &rc);
-    if (!s) return Error{plain_failure(rc, "counting days", sqlite3_errmsg(m_db))};
+    if (!s) return Error{Impl::read_failure(*this, rc, "counting days")};
     Use u(s);
     u.bind(1, from_day);
     u.bind(2, to_day);
@@ -1224,7 +1234,7 @@ Result<std::vector<DayCounts>> ResponseStore::daily_counts(Scale scale,
         auto& slot = u.int64(2) ? c.misuse : c.counted;
         slot[static_cast<std::size_t>(score)] += u.int64(3);
     }
-    if (rc != SQLITE_DONE) return Error{plain_failure(rc, "counting days", sqlite3_errmsg(m_db))};
+    if (rc != SQLITE_DONE) return Error{Impl::read_failure(*this, rc, "counting days")};
     return days;
 }
 
@@ -1235,7 +1245,7 @@ Result<std::vector<HourCount>> ResponseStore::hourly_counts(const std::string& d
                                    "SELECT local_hour, sum(n) FROM hour_scores "
                                    "WHERE local_day = ?1 AND misuse = 0 GROUP BY local_hour",
                                    &rc);
-    if (!s) return Error{plain_failure(rc, "counting hours", sqlite3_errmsg(m_db))};
+    if (!s) return Error{Impl::read_failure(*this, rc, "counting hours")};
     Use u(s);
     u.bind(1, day);
     // Always 24 entries (hour 0..23) so a chart has a fixed axis.
@@ -1245,7 +1255,7 @@ Result<std::vector<HourCount>> ResponseStore::hourly_counts(const std::string& d
         std::int64_t h = u.int64(0);
         if (h >= 0 && h < 24) hours[static_cast<std::size_t>(h)].count = u.int64(1);
     }
-    if (rc != SQLITE_DONE) return Error{plain_failure(rc, "counting hours", sqlite3_errmsg(m_db))};
+    if (rc != SQLITE_DONE) return Error{Impl::read_failure(*this, rc, "counting hours")};
     return hours;
 }
 
@@ -1260,7 +1270,7 @@ Result<std::vector<ReasonCount>> ResponseStore::top_reasons(const std::string& f
                                    "WHERE local_day BETWEEN ?1 AND ?2 AND misuse = 0 "
                                    "GROUP BY reason ORDER BY c DESC, reason LIMIT ?3",
                                    &rc);
-    if (!s) return Error{plain_failure(rc, "counting reasons", sqlite3_errmsg(m_db))};
+    if (!s) return Error{Impl::read_failure(*this, rc, "counting reasons")};
     Use u(s);
     u.bind(1, from_day);
     u.bind(2, to_day);
@@ -1268,7 +1278,7 @@ Result<std::vector<ReasonCount>> ResponseStore::top_reasons(const std::string& f
     std::vector<ReasonCount> out;
     while ((rc = u.step()) == SQLITE_ROW) out.push_back({u.text(0), u.int64(1)});
     if (rc != SQLITE_DONE)
-        return Error{plain_failure(rc, "counting reasons", sqlite3_errmsg(m_db))};
+        return Error{Impl::read_failure(*this, rc, "counting reasons")};
     return out;
 }
 
@@ -1279,14 +1289,14 @@ Result<std::vector<Comment>> ResponseStore::recent_comments(int limit) const {
                                    "SELECT local_time, score, comment FROM responses "
                                    "WHERE comment <> '' ORDER BY seq DESC LIMIT ?1",
                                    &rc);
-    if (!s) return Error{plain_failure(rc, "reading comments", sqlite3_errmsg(m_db))};
+    if (!s) return Error{Impl::read_failure(*this, rc, "reading comments")};
     Use u(s);
     u.bind(1, limit);
     std::vector<Comment> out;
     while ((rc = u.step()) == SQLITE_ROW)
         out.push_back({u.text(0), static_cast<int>(u.int64(1)), u.text(2)});
     if (rc != SQLITE_DONE)
-        return Error{plain_failure(rc, "reading comments", sqlite3_errmsg(m_db))};
+        return Error{Impl::read_failure(*this, rc, "reading comments")};
     return out;
 }
 
@@ -1300,7 +1310,7 @@ Result<std::vector<Response>> ResponseStore::pending_batch(int limit) const {
                                        " FROM responses WHERE closed = 1 AND "
                                        "sync_state = 'pending' ORDER BY seq LIMIT ?1",
                                    &rc);
-    if (!s) return Error{plain_failure(rc, "reading pending responses", sqlite3_errmsg(m_db))};
+    if (!s) return Error{Impl::read_failure(*this, rc, "reading pending responses")};
     Use u(s);
     u.bind(1, limit);
     std::vector<Response> out;
@@ -1310,7 +1320,7 @@ Result<std::vector<Response>> ResponseStore::pending_batch(int limit) const {
         out.push_back(std::move(r));
     }
     if (rc != SQLITE_DONE)
-        return Error{plain_failure(rc, "reading pending responses", sqlite3_errmsg(m_db))};
+        return Error{Impl::read_failure(*this, rc, "reading pending responses")};
     return out;
 }
 
@@ -1387,8 +1397,9 @@ StoreHealth ResponseStore::health() const {
     auto n = [&](const char* sql) {
         int rc = SQLITE_OK;
         sqlite3_stmt* s = m_impl->stmt(m_db, sql, &rc);
-        auto r = scalar(m_db, s, rc, "counting responses");
-        return r ? *r : 0;
+        auto [src, value] = scalar(s, rc);
+        if (src != SQLITE_OK) Impl::read_failure(*this, src, "counting responses");
+        return value;
     };
     h.pending = n("SELECT count(*) FROM responses WHERE closed = 1 AND sync_state = 'pending'");
     h.open = n("SELECT count(*) FROM responses WHERE closed = 0");
@@ -1401,7 +1412,7 @@ Result<std::vector<StoreEvent>> ResponseStore::events() const {
     int rc = SQLITE_OK;
     sqlite3_stmt* s = m_impl->stmt(
         m_db, "SELECT id, utc_ms, kind, message, acknowledged FROM store_events ORDER BY id", &rc);
-    if (!s) return Error{plain_failure(rc, "reading events", sqlite3_errmsg(m_db))};
+    if (!s) return Error{Impl::read_failure(*this, rc, "reading events")};
     Use u(s);
     std::vector<StoreEvent> out;
     while ((rc = u.step()) == SQLITE_ROW) {
@@ -1413,7 +1424,7 @@ Result<std::vector<StoreEvent>> ResponseStore::events() const {
         e.acknowledged = u.int64(4) != 0;
         out.push_back(std::move(e));
     }
-    if (rc != SQLITE_DONE) return Error{plain_failure(rc, "reading events", sqlite3_errmsg(m_db))};
+    if (rc != SQLITE_DONE) return Error{Impl::read_failure(*this, rc, "reading events")};
     return out;
 }
 
@@ -1462,7 +1473,7 @@ Result<std::string> ResponseStore::pragma_value(const std::string& name) const {
         return Error{"\"" + name + "\" is not a pragma name."};
     std::string value;
     int rc = query_text(m_db, ("PRAGMA " + name).c_str(), value);
-    if (rc != SQLITE_OK) return Error{plain_failure(rc, "reading a setting", sqlite3_errmsg(m_db))};
+    if (rc != SQLITE_OK) return Error{Impl::read_failure(*this, rc, "reading a setting")};
     return value;
 }
 

@@ -32,11 +32,16 @@ class TempDir {
     const std::string& path() const { return m_path; }
     std::string file(const std::string& name) const { return m_path + "/" + name; }
 
-    // Names in the folder that start with `prefix`.
+    // Names in the folder that start with `prefix` (SQLite's -wal and -shm
+    // companions left out).
     std::vector<std::string> files_starting_with(const std::string& prefix) const {
         std::vector<std::string> out;
+        auto ends_with = [](const std::string& s, const std::string& tail) {
+            return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+        };
         for (const auto& e : std::filesystem::directory_iterator(m_path)) {
             std::string name = e.path().filename().string();
+            if (ends_with(name, "-wal") || ends_with(name, "-shm")) continue;
             if (name.rfind(prefix, 0) == 0) out.push_back(name);
         }
         return out;
