@@ -1,0 +1,441 @@
+#include "server/cli.h"
+
+#include "core/local_time.h"
+#include "core/survey.h"
+#include "core/touch_point.h"
+#include "core/wire.h"
+#include "server/api.h"
+#include "server/http_server.h"
+#include "server/secrets.h"
+#include "server/storage.h"
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <ctime>
+#include <fstream>
+#include <ostream>
+#include <pthread.h>
+#include <sstream>
+#include <thread>
+
+#ifndef TOUCHPOINT_VERSION
+#define TOUCHPOINT_VERSION "0.0.0"
+#endif
+
+namespace touchpoint::server {
+
+namespace {
+
+std::int64_t now_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string format_utc(std::int64_t ms) {
+    std::time_t t = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+// "HOST:PORT", "[::1]:PORT" or ":PORT" (all addresses).
+bool parse_listen(const std::string& text, std::string& host, int& port) {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos) return false;
+    host = text.substr(0, colon);
+    std::string p = text.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.empty()) host = "0.0.0.0";
+    if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) return false;
+    port = std::stoi(p);
+    return port <= 65535;
+}
+
+struct ServeOptions {
+    std::string db = "sqlite:touchpoint-server.db";
+    std::string listen = "127.0.0.1:8080";
+    std::string tls_cert;
+    std::string tls_key;
+    std::size_t max_body_bytes = 1024 * 1024;
+    std::size_t max_batch = 500;
+    double rate = 10;
+    double burst = 20;
+    int threads = 8;
+    bool access_log = false;
+};
+
+int serve(const ServeOptions& o, std::ostream& out, std::ostream& err) {
+    HttpServerOptions http;
+    if (!parse_listen(o.listen, http.host, http.port)) {
+        err << "touchpoint-server: --listen \"" << o.listen << "\" is not HOST:PORT (e.g. 127.0.0.1:8080)\n";
+        return 2;
+    }
+    http.tls_cert = o.tls_cert;
+    http.tls_key = o.tls_key;
+    http.max_body_bytes = o.max_body_bytes;
+    http.threads = o.threads;
+    http.access_log = o.access_log;
+
+    auto storage = open_storage(o.db);
+    if (!storage) {
+        err << "touchpoint-server: " << storage.error() << "\n";
+        return 1;
+    }
+    ApiOptions api_options;
+    api_options.limits.max_responses = o.max_batch;
+    api_options.max_body_bytes = o.max_body_bytes;
+    api_options.rate_per_s = o.rate;
+    api_options.burst = o.burst;
+    Api api(**storage, api_options);
+    HttpServer server(api, http);
+
+    // SIGINT / SIGTERM are taken by one thread with sigwait(), so stopping
+    // never runs inside a signal handler. Blocked before any thread starts.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    if (Status st = server.bind(); !st) {
+        err << "touchpoint-server: " << st.error() << "\n";
+        return 1;
+    }
+    out << "touchpoint-server " << TOUCHPOINT_VERSION << " listening on "
+        << (server.tls() ? "https://" : "http://") << http.host << ":" << server.port() << " (storage "
+        << o.db << ")" << std::endl;
+
+    std::thread waiter([&server, signals] {
+        int sig = 0;
+        sigwait(&signals, &sig);
+        server.stop();
+    });
+    Status st = server.run();
+    // Wake the waiter if the server ended on its own.
+    pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+    if (!st) {
+        err << "touchpoint-server: " << st.error() << "\n";
+        return 1;
+    }
+    out << "touchpoint-server stopped" << std::endl;
+    return 0;
+}
+
+// --- Admin ---
+
+struct AdminOptions {
+    std::string db;
+    std::string id, name, time_zone, store, key, survey, settings, touch_point, role = "store";
+    double ttl_hours = 72;
+};
+
+Result<std::string> read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Error{path + ": cannot open the file"};
+    std::ostringstream os;
+    os << in.rdbuf();
+    return os.str();
+}
+
+int admin_create_store(Storage& s, const AdminOptions& o, std::ostream& out, std::ostream& err) {
+    if (Status st = check_time_zone(o.time_zone); !st) {
+        err << "create-store: --time-zone: " << st.error() << "\n";
+        return 1;
+    }
+    if (Status st = s.create_store({o.id, o.name, o.time_zone}, now_ms()); !st) {
+        err << "create-store: " << st.error() << "\n";
+        return 1;
+    }
+    out << "store " << o.id << " created (" << o.name << ", " << o.time_zone << ")\n";
+    return 0;
+}
+
+int admin_create_touch_point(Storage& s, const AdminOptions& o, std::ostream& out, std::ostream& err) {
+    auto store = s.store(o.store);
+    if (!store) {
+        err << "create-touch-point: " << store.error() << "\n";
+        return 1;
+    }
+    TouchPointSettings settings;
+    if (!o.settings.empty()) {
+        auto text = read_file(o.settings);
+        if (!text) {
+            err << "create-touch-point: " << text.error() << "\n";
+            return 1;
+        }
+        auto parsed = parse_touch_point_toml(*text, o.settings);
+        if (!parsed) {
+            err << "create-touch-point: " << parsed.error() << "\n";
+            return 1;
+        }
+        settings = *parsed;
+    }
+    settings.key = o.key;
+    settings.name = o.name;
+    settings.store = store->name;
+    settings.time_zone = store->time_zone;
+    settings.survey.clear();
+    TouchPointRecord tp{o.key, o.store, o.name, "", "", now_ms()};
+    if (!o.survey.empty()) {
+        auto survey = load_survey_file(o.survey);
+        if (!survey) {
+            err << "create-touch-point: " << survey.error() << "\n";
+            return 1;
+        }
+        tp.survey_json = to_json(*survey).dump();
+        settings.survey = survey->id;
+    }
+    tp.settings_json = to_json(settings).dump();
+    if (Status st = s.create_touch_point(tp); !st) {
+        err << "create-touch-point: " << st.error() << "\n";
+        return 1;
+    }
+    out << "touch point " << o.key << " created in store " << o.store
+        << (settings.survey.empty() ? " (no survey yet)" : " with survey " + settings.survey) << "\n";
+    return 0;
+}
+
+int admin_publish_survey(Storage& s, const AdminOptions& o, std::ostream& out, std::ostream& err) {
+    auto tp = s.touch_point(o.touch_point);
+    if (!tp) {
+        err << "publish-survey: " << tp.error() << "\n";
+        return 1;
+    }
+    auto survey = load_survey_file(o.survey);
+    if (!survey) {
+        err << "publish-survey: " << survey.error() << "\n";
+        return 1;
+    }
+    Survey next = *survey;
+    // A published survey always gets a higher version than the one it
+    // replaces, so kiosks see that it changed.
+    if (!tp->survey_json.empty()) {
+        auto old = survey_from_json(nlohmann::json::parse(tp->survey_json, nullptr, false));
+        if (old && next.version <= old->version) next.version = old->version + 1;
+    }
+    auto settings = touch_point_from_json(nlohmann::json::parse(tp->settings_json, nullptr, false));
+    TouchPointSettings ts = settings ? *settings : TouchPointSettings{};
+    ts.survey = next.id;
+    TouchPointRecord updated = *tp;
+    updated.survey_json = to_json(next).dump();
+    updated.settings_json = to_json(ts).dump();
+    updated.updated_utc_ms = now_ms();
+    if (Status st = s.update_touch_point(updated); !st) {
+        err << "publish-survey: " << st.error() << "\n";
+        return 1;
+    }
+    out << "survey " << next.id << " version " << next.version << " published to touch point " << tp->key
+        << "\n";
+    return 0;
+}
+
+int admin_create_code(Storage& s, const AdminOptions& o, std::ostream& out, std::ostream& err) {
+    if (!(o.ttl_hours > 0 && o.ttl_hours <= 24 * 365)) {
+        err << "create-enrollment-code: --ttl-hours must be between 0 and 8760\n";
+        return 1;
+    }
+    auto tp = s.touch_point(o.touch_point);
+    if (!tp) {
+        err << "create-enrollment-code: " << tp.error() << "\n";
+        return 1;
+    }
+    const std::string code = make_enrollment_code();
+    const std::int64_t now = now_ms();
+    const std::int64_t expires = now + static_cast<std::int64_t>(o.ttl_hours * 3600.0 * 1000.0);
+    if (Status st = s.create_enrollment_code(hash_secret(normalize_enrollment_code(code)), tp->key, now, expires);
+        !st) {
+        err << "create-enrollment-code: " << st.error() << "\n";
+        return 1;
+    }
+    out << code << "\n";
+    err << "enrolment code for touch point " << tp->key << ": works once, until " << format_utc(expires) << "\n";
+    return 0;
+}
+
+int admin_create_api_key(Storage& s, const AdminOptions& o, std::ostream& out, std::ostream& err) {
+    ApiKeyRecord k;
+    k.role = o.role == "head-office" ? ApiKeyRole::head_office : ApiKeyRole::store;
+    if (k.role == ApiKeyRole::store && o.store.empty()) {
+        err << "create-api-key: a store key needs --store\n";
+        return 2;
+    }
+    if (k.role == ApiKeyRole::head_office && !o.store.empty()) {
+        err << "create-api-key: a head-office key sees every store; leave out --store\n";
+        return 2;
+    }
+    if (k.role == ApiKeyRole::store) {
+        if (auto store = s.store(o.store); !store) {
+            err << "create-api-key: " << store.error() << "\n";
+            return 1;
+        }
+    }
+    k.id = "key_" + random_hex(6);
+    k.store_id = o.store;
+    k.created_utc_ms = now_ms();
+    const std::string key = "tpk_" + make_token();
+    if (Status st = s.create_api_key(k, hash_secret(key)); !st) {
+        err << "create-api-key: " << st.error() << "\n";
+        return 1;
+    }
+    out << key << "\n";
+    err << "API key " << k.id << " (" << o.role << (o.store.empty() ? "" : ", store " + o.store)
+        << ") created; the key is shown only this once\n";
+    return 0;
+}
+
+int admin_list_devices(Storage& s, const AdminOptions& o, std::ostream& out, std::ostream& err) {
+    auto list = s.list_devices(o.store);
+    if (!list) {
+        err << "list-devices: " << list.error() << "\n";
+        return 1;
+    }
+    out << "id\tstore\ttouch_point\tname\tstate\tlast_seen\n";
+    for (const DeviceRecord& d : *list)
+        out << d.id << '\t' << d.store_id << '\t' << d.touch_point << '\t' << d.name << '\t'
+            << (d.revoked_utc_ms ? "revoked" : "active") << '\t'
+            << (d.last_seen_utc_ms ? format_utc(*d.last_seen_utc_ms) : "never") << '\n';
+    return 0;
+}
+
+int admin_list_api_keys(Storage& s, std::ostream& out, std::ostream& err) {
+    auto list = s.list_api_keys();
+    if (!list) {
+        err << "list-api-keys: " << list.error() << "\n";
+        return 1;
+    }
+    out << "id\trole\tstore\tstate\tcreated\n";
+    for (const ApiKeyRecord& k : *list)
+        out << k.id << '\t' << (k.role == ApiKeyRole::head_office ? "head-office" : "store") << '\t'
+            << (k.store_id.empty() ? "-" : k.store_id) << '\t' << (k.revoked_utc_ms ? "revoked" : "active")
+            << '\t' << format_utc(k.created_utc_ms) << '\n';
+    return 0;
+}
+
+} // namespace
+
+int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+    if (Status st = init_secrets(); !st) {
+        err << "touchpoint-server: " << st.error() << "\n";
+        return 1;
+    }
+    CLI::App app{"Touchpoint server: the device API kiosks sync to, plus administration.\n"
+                 "Serve:  touchpoint-server --db sqlite:PATH --listen HOST:PORT [--tls-cert F --tls-key F]\n"
+                 "Admin:  touchpoint-server admin --db sqlite:PATH <command> ...",
+                 "touchpoint-server"};
+    app.set_version_flag("--version", TOUCHPOINT_VERSION);
+    ServeOptions so;
+    app.add_option("--db", so.db, "Storage: sqlite:PATH (created when missing) or postgresql://...")
+        ->capture_default_str();
+    app.add_option("--listen", so.listen, "Address to listen on, HOST:PORT (port 0: any free port)")
+        ->capture_default_str();
+    auto* cert = app.add_option("--tls-cert", so.tls_cert, "TLS certificate (PEM); serves HTTPS")
+                     ->check(CLI::ExistingFile);
+    auto* key = app.add_option("--tls-key", so.tls_key, "TLS private key (PEM)")->check(CLI::ExistingFile);
+    cert->needs(key);
+    key->needs(cert);
+    app.add_option("--max-body-bytes", so.max_body_bytes, "Largest request body accepted")
+        ->capture_default_str()
+        ->check(CLI::Range(1024, 64 * 1024 * 1024));
+    app.add_option("--max-batch", so.max_batch, "Most responses accepted in one batch")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100000));
+    app.add_option("--rate", so.rate, "Requests per second allowed per device (average)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.01, 100000.0));
+    app.add_option("--burst", so.burst, "Requests a device may send in a burst")
+        ->capture_default_str()
+        ->check(CLI::Range(1.0, 100000.0));
+    app.add_option("--threads", so.threads, "Worker threads")->capture_default_str()->check(CLI::Range(1, 256));
+    app.add_flag("--access-log", so.access_log, "Log one line per request to stderr");
+
+    AdminOptions ao;
+    CLI::App* admin = app.add_subcommand("admin", "Administer stores, touch points, enrolment codes, "
+                                                  "API keys and devices");
+    admin->add_option("--db", ao.db, "Storage: sqlite:PATH or postgresql://...")->required();
+    admin->require_subcommand(1);
+
+    CLI::App* create_store = admin->add_subcommand("create-store", "Create a store");
+    create_store->add_option("--id", ao.id, "Store id (short, stable)")->required();
+    create_store->add_option("--name", ao.name, "Store name")->required();
+    create_store->add_option("--time-zone", ao.time_zone, "IANA time zone, e.g. Pacific/Auckland")->required();
+
+    CLI::App* create_tp = admin->add_subcommand("create-touch-point", "Create a touch point in a store");
+    create_tp->add_option("--store", ao.store, "Store id")->required();
+    create_tp->add_option("--key", ao.key, "Touch point key (unique)")->required();
+    create_tp->add_option("--name", ao.name, "Touch point name")->required();
+    create_tp->add_option("--survey", ao.survey, "Survey TOML file to run")->check(CLI::ExistingFile);
+    create_tp->add_option("--settings", ao.settings,
+                          "TOML file with a [touch_point] table (opening hours, standard, ...)")
+        ->check(CLI::ExistingFile);
+
+    CLI::App* publish = admin->add_subcommand("publish-survey", "Publish a survey to a touch point "
+                                                                "(its version is bumped)");
+    publish->add_option("--touch-point", ao.touch_point, "Touch point key")->required();
+    publish->add_option("--survey", ao.survey, "Survey TOML file")->required()->check(CLI::ExistingFile);
+
+    CLI::App* create_code = admin->add_subcommand("create-enrollment-code",
+                                                  "Create a one-time enrolment code (printed) for a touch point");
+    create_code->add_option("--touch-point", ao.touch_point, "Touch point key")->required();
+    create_code->add_option("--ttl-hours", ao.ttl_hours, "Hours the code stays valid")->capture_default_str();
+
+    CLI::App* create_key = admin->add_subcommand("create-api-key", "Create an API key (printed once)");
+    create_key->add_option("--role", ao.role, "head-office (every store) or store (one store)")
+        ->required()
+        ->check(CLI::IsMember({"head-office", "store"}));
+    create_key->add_option("--store", ao.store, "Store id (store keys)");
+
+    CLI::App* revoke_device = admin->add_subcommand("revoke-device", "Revoke a device: its token stops at once");
+    revoke_device->add_option("--id", ao.id, "Device id")->required();
+    CLI::App* revoke_key = admin->add_subcommand("revoke-api-key", "Revoke an API key");
+    revoke_key->add_option("--id", ao.id, "API key id")->required();
+    CLI::App* list_devices = admin->add_subcommand("list-devices", "List devices with last seen");
+    list_devices->add_option("--store", ao.store, "Only this store");
+    CLI::App* list_keys = admin->add_subcommand("list-api-keys", "List API keys (not the keys themselves)");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e, out, err);
+    }
+
+    if (!admin->parsed()) return serve(so, out, err);
+
+    auto storage = open_storage(ao.db);
+    if (!storage) {
+        err << "touchpoint-server admin: " << storage.error() << "\n";
+        return 1;
+    }
+    Storage& s = **storage;
+    if (create_store->parsed()) return admin_create_store(s, ao, out, err);
+    if (create_tp->parsed()) return admin_create_touch_point(s, ao, out, err);
+    if (publish->parsed()) return admin_publish_survey(s, ao, out, err);
+    if (create_code->parsed()) return admin_create_code(s, ao, out, err);
+    if (create_key->parsed()) return admin_create_api_key(s, ao, out, err);
+    if (revoke_device->parsed()) {
+        if (Status st = s.revoke_device(ao.id, now_ms()); !st) {
+            err << "revoke-device: " << st.error() << "\n";
+            return 1;
+        }
+        out << "device " << ao.id << " revoked\n";
+        return 0;
+    }
+    if (revoke_key->parsed()) {
+        if (Status st = s.revoke_api_key(ao.id, now_ms()); !st) {
+            err << "revoke-api-key: " << st.error() << "\n";
+            return 1;
+        }
+        out << "API key " << ao.id << " revoked\n";
+        return 0;
+    }
+    if (list_devices->parsed()) return admin_list_devices(s, ao, out, err);
+    if (list_keys->parsed()) return admin_list_api_keys(s, out, err);
+    err << "touchpoint-server admin: no command given (see --help)\n";
+    return 2;
+}
+
+} // namespace touchpoint::server

@@ -1,0 +1,585 @@
+#include "server/sqlite_storage.h"
+
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+#include <utility>
+
+namespace touchpoint::server {
+
+// --- Small RAII helpers over the SQLite C API ---
+
+namespace {
+
+class Stmt {
+  public:
+    Stmt(sqlite3* db, const char* sql) : m_db(db) {
+        m_rc = sqlite3_prepare_v2(db, sql, -1, &m_stmt, nullptr);
+    }
+    ~Stmt() { sqlite3_finalize(m_stmt); }
+    Stmt(const Stmt&) = delete;
+    Stmt& operator=(const Stmt&) = delete;
+
+    bool prepared() const { return m_rc == SQLITE_OK; }
+    Stmt& bind(int i, const std::string& s) {
+        record(sqlite3_bind_text(m_stmt, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT));
+        return *this;
+    }
+    Stmt& bind(int i, const char* s) { return bind(i, std::string(s)); }
+    Stmt& bind(int i, std::int64_t v) {
+        record(sqlite3_bind_int64(m_stmt, i, v));
+        return *this;
+    }
+    Stmt& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
+    Stmt& bind(int i, bool v) { return bind(i, static_cast<std::int64_t>(v ? 1 : 0)); }
+    Stmt& bind_null(int i) {
+        record(sqlite3_bind_null(m_stmt, i));
+        return *this;
+    }
+    Stmt& bind_text_or_null(int i, const std::string& s) { return s.empty() ? bind_null(i) : bind(i, s); }
+    Stmt& bind(int i, const std::optional<std::int64_t>& v) { return v ? bind(i, *v) : bind_null(i); }
+
+    // SQLITE_ROW, SQLITE_DONE or an error code.
+    int step() {
+        if (m_rc != SQLITE_OK) return m_rc;
+        return sqlite3_step(m_stmt);
+    }
+    std::string text(int col) const {
+        const unsigned char* p = sqlite3_column_text(m_stmt, col);
+        int n = sqlite3_column_bytes(m_stmt, col);
+        return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
+    }
+    std::int64_t int64(int col) const { return sqlite3_column_int64(m_stmt, col); }
+    bool is_null(int col) const { return sqlite3_column_type(m_stmt, col) == SQLITE_NULL; }
+    std::optional<std::int64_t> opt_int64(int col) const {
+        if (is_null(col)) return std::nullopt;
+        return int64(col);
+    }
+    std::string error() const { return sqlite3_errmsg(m_db); }
+    // Makes the statement ready to bind and step again.
+    void reset() {
+        sqlite3_reset(m_stmt);
+        sqlite3_clear_bindings(m_stmt);
+    }
+
+  private:
+    void record(int rc) {
+        if (m_rc == SQLITE_OK && rc != SQLITE_OK) m_rc = rc;
+    }
+    sqlite3* m_db;
+    sqlite3_stmt* m_stmt = nullptr;
+    int m_rc = SQLITE_OK;
+};
+
+Status exec(sqlite3* db, const char* sql) {
+    char* msg = nullptr;
+    int rc = sqlite3_exec(db, sql, nullptr, nullptr, &msg);
+    if (rc == SQLITE_OK) return Status::success();
+    std::string err = msg ? msg : sqlite3_errstr(rc);
+    sqlite3_free(msg);
+    return Status::failure(err);
+}
+
+// A write transaction that rolls back unless committed.
+class Transaction {
+  public:
+    explicit Transaction(sqlite3* db) : m_db(db) { m_status = exec(db, "BEGIN IMMEDIATE"); }
+    ~Transaction() {
+        if (m_status.ok() && !m_done) exec(m_db, "ROLLBACK");
+    }
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    const Status& begun() const { return m_status; }
+    Status commit() {
+        Status st = exec(m_db, "COMMIT");
+        if (st.ok()) m_done = true;
+        return st;
+    }
+
+  private:
+    sqlite3* m_db;
+    Status m_status;
+    bool m_done = false;
+};
+
+Status fail(const std::string& what, const std::string& sqlite_error) {
+    return Status::failure(what + ": " + sqlite_error);
+}
+
+const char* role_name(ApiKeyRole r) { return r == ApiKeyRole::head_office ? "head-office" : "store"; }
+
+DeviceRecord read_device(const Stmt& s) {
+    DeviceRecord d;
+    d.id = s.text(0);
+    d.name = s.text(1);
+    d.store_id = s.text(2);
+    d.touch_point = s.text(3);
+    d.enrolled_utc_ms = s.int64(4);
+    d.revoked_utc_ms = s.opt_int64(5);
+    d.last_seen_utc_ms = s.opt_int64(6);
+    d.health_json = s.text(7);
+    return d;
+}
+
+constexpr const char* k_device_columns =
+    "id, name, store_id, touch_point, enrolled_utc_ms, revoked_utc_ms, last_seen_utc_ms, health_json";
+
+ApiKeyRecord read_api_key(const Stmt& s) {
+    ApiKeyRecord k;
+    k.id = s.text(0);
+    k.role = s.text(1) == "head-office" ? ApiKeyRole::head_office : ApiKeyRole::store;
+    k.store_id = s.text(2);
+    k.created_utc_ms = s.int64(3);
+    k.revoked_utc_ms = s.opt_int64(4);
+    return k;
+}
+
+// The schema, one step per user_version. Plain SQL that PostgreSQL also takes
+// (BIGINT, TEXT, no AUTOINCREMENT).
+const char* const k_migrations[] = {
+    R"sql(
+CREATE TABLE stores (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    time_zone TEXT NOT NULL,
+    created_utc_ms BIGINT NOT NULL
+);
+CREATE TABLE touch_points (
+    key TEXT PRIMARY KEY,
+    store_id TEXT NOT NULL REFERENCES stores(id),
+    name TEXT NOT NULL,
+    settings_json TEXT NOT NULL,
+    survey_json TEXT,
+    updated_utc_ms BIGINT NOT NULL
+);
+CREATE TABLE enrollment_codes (
+    code_hash TEXT PRIMARY KEY,
+    touch_point TEXT NOT NULL REFERENCES touch_points(key),
+    created_utc_ms BIGINT NOT NULL,
+    expires_utc_ms BIGINT NOT NULL,
+    used_utc_ms BIGINT,
+    used_by_device TEXT
+);
+CREATE TABLE devices (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    store_id TEXT NOT NULL REFERENCES stores(id),
+    touch_point TEXT NOT NULL REFERENCES touch_points(key),
+    token_hash TEXT NOT NULL UNIQUE,
+    enrolled_utc_ms BIGINT NOT NULL,
+    revoked_utc_ms BIGINT,
+    last_seen_utc_ms BIGINT,
+    health_json TEXT
+);
+CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    key_hash TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('head-office', 'store')),
+    store_id TEXT REFERENCES stores(id),
+    created_utc_ms BIGINT NOT NULL,
+    revoked_utc_ms BIGINT
+);
+CREATE TABLE responses (
+    id TEXT PRIMARY KEY,
+    device_id TEXT NOT NULL REFERENCES devices(id),
+    store_id TEXT NOT NULL REFERENCES stores(id),
+    touch_point TEXT NOT NULL REFERENCES touch_points(key),
+    survey_id TEXT NOT NULL,
+    survey_version INTEGER NOT NULL,
+    question_id TEXT NOT NULL,
+    scale TEXT NOT NULL,
+    score INTEGER NOT NULL,
+    reasons_json TEXT NOT NULL,
+    comment TEXT NOT NULL,
+    language TEXT NOT NULL,
+    utc_ms BIGINT NOT NULL,
+    local_time TEXT NOT NULL,
+    local_day TEXT NOT NULL,
+    local_hour INTEGER NOT NULL,
+    sequence BIGINT NOT NULL,
+    misuse INTEGER NOT NULL,
+    device_clock_suspect INTEGER NOT NULL,
+    server_clock_suspect INTEGER NOT NULL,
+    received_utc_ms BIGINT NOT NULL,
+    content_hash TEXT NOT NULL
+);
+CREATE INDEX responses_store_day ON responses (store_id, local_day);
+CREATE INDEX responses_touch_point_day ON responses (touch_point, local_day);
+CREATE INDEX responses_received ON responses (received_utc_ms);
+)sql",
+};
+
+} // namespace
+
+// --- Opening and migrating ---
+
+SqliteStorage::SqliteStorage(sqlite3* db) : m_db(db) {}
+
+SqliteStorage::~SqliteStorage() { sqlite3_close_v2(m_db); }
+
+Result<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::string& path) {
+    sqlite3* db = nullptr;
+    int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    if (rc != SQLITE_OK) {
+        std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+        sqlite3_close_v2(db);
+        return Error{path + ": cannot open the database: " + msg};
+    }
+    std::unique_ptr<SqliteStorage> s(new SqliteStorage(db));
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_extended_result_codes(db, 1);
+    // WAL lets readers run while a batch commits; FULL syncs the WAL on every
+    // commit, so an answered batch survives a power cut.
+    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
+                               "PRAGMA foreign_keys=ON"}) {
+        if (auto st = exec(db, pragma); !st) return Error{path + ": " + st.error()};
+    }
+    if (auto st = s->migrate(); !st) return Error{path + ": " + st.error()};
+    return s;
+}
+
+Status SqliteStorage::migrate() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Transaction tx(m_db);
+    if (!tx.begun()) return fail("cannot start the schema migration", tx.begun().error());
+    Stmt v(m_db, "PRAGMA user_version");
+    if (v.step() != SQLITE_ROW) return fail("cannot read the schema version", v.error());
+    const int have = static_cast<int>(v.int64(0));
+    const int want = static_cast<int>(sizeof k_migrations / sizeof k_migrations[0]);
+    if (have > want)
+        return Status::failure("the database has schema version " + std::to_string(have) +
+                               ", newer than this server knows (" + std::to_string(want) +
+                               "); use a newer touchpoint-server");
+    for (int i = have; i < want; ++i) {
+        if (auto st = exec(m_db, k_migrations[i]); !st)
+            return fail("schema migration " + std::to_string(i + 1) + " failed", st.error());
+    }
+    if (have != want) {
+        std::string sql = "PRAGMA user_version=" + std::to_string(want);
+        if (auto st = exec(m_db, sql.c_str()); !st) return fail("cannot set the schema version", st.error());
+    }
+    return tx.commit();
+}
+
+Status SqliteStorage::check() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Stmt s(m_db, "SELECT count(*) FROM stores");
+    if (s.step() != SQLITE_ROW) return fail("database check failed", s.error());
+    return Status::success();
+}
+
+// --- Administration ---
+
+Status SqliteStorage::create_store(const StoreRecord& st, std::int64_t now_ms) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Stmt s(m_db, "INSERT INTO stores (id, name, time_zone, created_utc_ms) VALUES (?, ?, ?, ?)");
+    s.bind(1, st.id).bind(2, st.name).bind(3, st.time_zone).bind(4, now_ms);
+    int rc = s.step();
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) return Status::failure("store \"" + st.id + "\" already exists");
+    if (rc != SQLITE_DONE) return fail("cannot create the store", s.error());
+    return Status::success();
+}
+
+Result<StoreRecord> SqliteStorage::store(const std::string& id) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Stmt s(m_db, "SELECT id, name, time_zone FROM stores WHERE id = ?");
+    s.bind(1, id);
+    int rc = s.step();
+    if (rc == SQLITE_DONE) return Error{"no store \"" + id + "\""};
+    if (rc != SQLITE_ROW) return Error{"cannot read the store: " + s.error()};
+    return StoreRecord{s.text(0), s.text(1), s.text(2)};
+}
+
+Status SqliteStorage::create_touch_point(const TouchPointRecord& t) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Stmt s(m_db, "INSERT INTO touch_points (key, store_id, name, settings_json, survey_json, "
+                 "updated_utc_ms) VALUES (?, ?, ?, ?, ?, ?)");
+    s.bind(1, t.key).bind(2, t.store_id).bind(3, t.name).bind(4, t.settings_json);
+    s.bind_text_or_null(5, t.survey_json).bind(6, t.updated_utc_ms);
+    int rc = s.step();
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return Status::failure("touch point \"" + t.key + "\" already exists");
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) return Status::failure("no store \"" + t.store_id + "\"");
+    if (rc != SQLITE_DONE) return fail("cannot create the touch point", s.error());
+    return Status::success();
+}
+
+Result<TouchPointRecord> SqliteStorage::touch_point(const std::string& key) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Stmt s(m_db, "SELECT key, store_id, name, settings_json, survey_json, updated_utc_ms "
+                 "FROM touch_points WHERE key = ?");
+    s.bind(1, key);
+    int rc = s.step();
+    if (rc == SQLITE_DONE) return Error{"no touch point \"" + key + "\""};
+    if (rc != SQLITE_ROW) return Error{"cannot read the touch point: " + s.error()};
+    return TouchPointRecord{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5)};
+}
+
+Status SqliteStorage::update_touch_point(const TouchPointRecord& t) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Stmt s(m_db, "UPDATE touch_points SET name = ?, settings_json = ?, survey_json = ?, "
+                 "updated_utc_ms = ? WHERE key = ?");
+    s.bind(1, t.name).bind(2, t.settings_json).bind_text_or_null(3, t.survey_json);
+    s.bind(4, t.updated_utc_ms).bind(5, t.key);
+    if (s.step() != SQLITE_DONE) return fail("cannot update the touch point", s.error());
+    if (sqlite3_changes(m_db) == 0) return Status::failure("no touch point \"" + t.key + "\"");
+    return Status::success();
+}
+
+Status SqliteStorage::create_enrollment_code(const std::string& code_hash, const std::string& touch_point,
+                                             std::int64_t now_ms, std::int64_t expires_utc_ms) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Stmt s(m_db, "INSERT INTO enrollment_codes (code_hash, touch_point, created_utc_ms, "
+                 "expires_utc_ms) VALUES (?, ?, ?, ?)");
+    s.bind(1, code_hash).bind(2, touch_point).bind(3, now_ms).bind(4, expires_utc_ms);
+    int rc = s.step();
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) return Status::failure("no touch point \"" + touch_point + "\"");
+    if (rc != SQLITE_DONE) return fail("cannot create the enrolment code", s.error());
+    return Status::success();
+}
+
+Status SqliteStorage::create_api_key(const ApiKeyRecord& k, const std::string& key_hash) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Stmt s(m_db, "INSERT INTO api_keys (id, key_hash, role, store_id, created_utc_ms) "
+                 "VALUES (?, ?, ?, ?, ?)");
+    s.bind(1, k.id).bind(2, key_hash).bind(3, role_name(k.role)).bind_text_or_null(4, k.store_id);
+    s.bind(5, k.created_utc_ms);
+    int rc = s.step();
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) return Status::failure("no store \"" + k.store_id + "\"");
+    if (rc != SQLITE_DONE) return fail("cannot create the API key", s.error());
+    return Status::success();
+}
+
+Status SqliteStorage::revoke_device(const std::string& id, std::int64_t now_ms) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Stmt s(m_db, "UPDATE devices SET revoked_utc_ms = coalesce(revoked_utc_ms, ?) WHERE id = ?");
+    s.bind(1, now_ms).bind(2, id);
+    if (s.step() != SQLITE_DONE) return fail("cannot revoke the device", s.error());
+    if (sqlite3_changes(m_db) == 0) return Status::failure("no device \"" + id + "\"");
+    return Status::success();
+}
+
+Status SqliteStorage::revoke_api_key(const std::string& id, std::int64_t now_ms) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Stmt s(m_db, "UPDATE api_keys SET revoked_utc_ms = coalesce(revoked_utc_ms, ?) WHERE id = ?");
+    s.bind(1, now_ms).bind(2, id);
+    if (s.step() != SQLITE_DONE) return fail("cannot revoke the API key", s.error());
+    if (sqlite3_changes(m_db) == 0) return Status::failure("no API key \"" + id + "\"");
+    return Status::success();
+}
+
+Result<std::vector<DeviceRecord>> SqliteStorage::list_devices(const std::string& store_id) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    std::string sql = std::string("SELECT ") + k_device_columns + " FROM devices" +
+                      (store_id.empty() ? "" : " WHERE store_id = ?") + " ORDER BY store_id, touch_point, id";
+    Stmt s(m_db, sql.c_str());
+    if (!store_id.empty()) s.bind(1, store_id);
+    std::vector<DeviceRecord> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_device(s));
+    if (rc != SQLITE_DONE) return Error{"cannot list the devices: " + s.error()};
+    return out;
+}
+
+Result<std::vector<ApiKeyRecord>> SqliteStorage::list_api_keys() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Stmt s(m_db, "SELECT id, role, store_id, created_utc_ms, revoked_utc_ms FROM api_keys ORDER BY "
+                 "created_utc_ms, id");
+    std::vector<ApiKeyRecord> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_api_key(s));
+    if (rc != SQLITE_DONE) return Error{"cannot list the API keys: " + s.error()};
+    return out;
+}
+
+// --- Devices ---
+
+Result<EnrollOutcome> SqliteStorage::enroll(const std::string& code_hash, const NewDevice& device,
+                                            std::int64_t now_ms) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Transaction tx(m_db);
+    if (!tx.begun()) return Error{"cannot start the enrolment: " + tx.begun().error()};
+    EnrollOutcome out;
+
+    Stmt code(m_db, "SELECT touch_point, expires_utc_ms, used_utc_ms FROM enrollment_codes "
+                    "WHERE code_hash = ?");
+    code.bind(1, code_hash);
+    int rc = code.step();
+    if (rc == SQLITE_DONE) {
+        out.status = EnrollStatus::unknown_code;
+        return out;
+    }
+    if (rc != SQLITE_ROW) return Error{"cannot read the enrolment code: " + code.error()};
+    if (!code.is_null(2)) {
+        out.status = EnrollStatus::used_code;
+        return out;
+    }
+    if (now_ms >= code.int64(1)) {
+        out.status = EnrollStatus::expired_code;
+        return out;
+    }
+    const std::string tp_key = code.text(0);
+
+    Stmt tp(m_db, "SELECT t.key, t.store_id, t.name, t.settings_json, t.survey_json, t.updated_utc_ms, "
+                  "s.name, s.time_zone FROM touch_points t JOIN stores s ON s.id = t.store_id "
+                  "WHERE t.key = ?");
+    tp.bind(1, tp_key);
+    if (tp.step() != SQLITE_ROW) return Error{"the enrolment code's touch point is missing: " + tp.error()};
+    out.touch_point = {tp.text(0), tp.text(1), tp.text(2), tp.text(3), tp.text(4), tp.int64(5)};
+    out.store = {tp.text(1), tp.text(6), tp.text(7)};
+
+    Stmt use(m_db, "UPDATE enrollment_codes SET used_utc_ms = ?, used_by_device = ? "
+                   "WHERE code_hash = ? AND used_utc_ms IS NULL");
+    use.bind(1, now_ms).bind(2, device.id).bind(3, code_hash);
+    if (use.step() != SQLITE_DONE) return Error{"cannot use the enrolment code: " + use.error()};
+
+    Stmt ins(m_db, "INSERT INTO devices (id, name, store_id, touch_point, token_hash, enrolled_utc_ms, "
+                   "last_seen_utc_ms) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    ins.bind(1, device.id).bind(2, device.name).bind(3, out.store.id).bind(4, tp_key);
+    ins.bind(5, device.token_hash).bind(6, now_ms).bind(7, now_ms);
+    if (ins.step() != SQLITE_DONE) return Error{"cannot create the device: " + ins.error()};
+    if (auto st = tx.commit(); !st) return Error{"cannot commit the enrolment: " + st.error()};
+
+    out.status = EnrollStatus::enrolled;
+    out.device.id = device.id;
+    out.device.name = device.name;
+    out.device.store_id = out.store.id;
+    out.device.touch_point = tp_key;
+    out.device.enrolled_utc_ms = now_ms;
+    out.device.last_seen_utc_ms = now_ms;
+    return out;
+}
+
+Result<std::optional<DeviceRecord>> SqliteStorage::device_by_token_hash(const std::string& token_hash) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    std::string sql = std::string("SELECT ") + k_device_columns + " FROM devices WHERE token_hash = ?";
+    Stmt s(m_db, sql.c_str());
+    s.bind(1, token_hash);
+    int rc = s.step();
+    if (rc == SQLITE_DONE) return std::optional<DeviceRecord>{};
+    if (rc != SQLITE_ROW) return Error{"cannot look up the device: " + s.error()};
+    return std::optional<DeviceRecord>{read_device(s)};
+}
+
+Result<std::optional<ApiKeyRecord>> SqliteStorage::api_key_by_hash(const std::string& key_hash) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Stmt s(m_db, "SELECT id, role, store_id, created_utc_ms, revoked_utc_ms FROM api_keys "
+                 "WHERE key_hash = ?");
+    s.bind(1, key_hash);
+    int rc = s.step();
+    if (rc == SQLITE_DONE) return std::optional<ApiKeyRecord>{};
+    if (rc != SQLITE_ROW) return Error{"cannot look up the API key: " + s.error()};
+    return std::optional<ApiKeyRecord>{read_api_key(s)};
+}
+
+Result<BatchOutcome> SqliteStorage::ingest_batch(const DeviceRecord& device,
+                                                 const std::vector<IncomingResponse>& responses,
+                                                 const std::string& health_json, std::int64_t now_ms) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Transaction tx(m_db);
+    if (!tx.begun()) return Error{"cannot start the batch: " + tx.begun().error()};
+    BatchOutcome out;
+    out.items.reserve(responses.size());
+    Stmt find(m_db, "SELECT content_hash FROM responses WHERE id = ?");
+    Stmt ins(m_db, "INSERT INTO responses (id, device_id, store_id, touch_point, survey_id, survey_version, "
+                   "question_id, scale, score, reasons_json, comment, language, utc_ms, local_time, "
+                   "local_day, local_hour, sequence, misuse, device_clock_suspect, server_clock_suspect, "
+                   "received_utc_ms, content_hash) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!find.prepared() || !ins.prepared()) return Error{"cannot prepare the batch: " + ins.error()};
+    for (const IncomingResponse& in : responses) {
+        const Response& r = in.response;
+        find.reset();
+        find.bind(1, r.id);
+        int rc = find.step();
+        if (rc == SQLITE_ROW) {
+            // Same id: the same content is a resend, other content a conflict.
+            out.items.push_back(find.text(0) == in.content_hash ? IngestStatus::duplicate
+                                                                : IngestStatus::conflict);
+            continue;
+        }
+        if (rc != SQLITE_DONE) return Error{"cannot look up response " + r.id + ": " + find.error()};
+
+        ins.reset();
+        ins.bind(1, r.id).bind(2, device.id).bind(3, device.store_id).bind(4, device.touch_point);
+        ins.bind(5, r.survey_id).bind(6, r.survey_version).bind(7, r.question_id);
+        ins.bind(8, std::string(to_string(r.scale))).bind(9, r.score);
+        ins.bind(10, nlohmann::json(r.reasons).dump()).bind(11, r.comment).bind(12, r.language);
+        ins.bind(13, r.utc_ms).bind(14, r.local_time).bind(15, r.local_day).bind(16, r.local_hour);
+        ins.bind(17, r.sequence).bind(18, r.misuse).bind(19, r.clock_suspect);
+        ins.bind(20, in.server_clock_suspect).bind(21, now_ms).bind(22, in.content_hash);
+        if (ins.step() != SQLITE_DONE) return Error{"cannot store response " + r.id + ": " + ins.error()};
+        out.items.push_back(IngestStatus::accepted);
+    }
+
+    Stmt seen(m_db, "UPDATE devices SET last_seen_utc_ms = ?, health_json = coalesce(?, health_json) "
+                    "WHERE id = ?");
+    seen.bind(1, now_ms).bind_text_or_null(2, health_json).bind(3, device.id);
+    if (seen.step() != SQLITE_DONE) return Error{"cannot record the device's health: " + seen.error()};
+    if (auto st = tx.commit(); !st) return Error{"cannot commit the batch: " + st.error()};
+    return out;
+}
+
+Status SqliteStorage::record_heartbeat(const std::string& device_id, const std::string& health_json,
+                                       std::int64_t now_ms) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Stmt s(m_db, "UPDATE devices SET last_seen_utc_ms = ?, health_json = coalesce(?, health_json) "
+                 "WHERE id = ?");
+    s.bind(1, now_ms).bind_text_or_null(2, health_json).bind(3, device_id);
+    if (s.step() != SQLITE_DONE) return fail("cannot record the heartbeat", s.error());
+    if (sqlite3_changes(m_db) == 0) return Status::failure("no device \"" + device_id + "\"");
+    return Status::success();
+}
+
+// --- Reading back ---
+
+Result<std::optional<StoredResponse>> SqliteStorage::response(const std::string& id) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Stmt s(m_db, "SELECT id, device_id, store_id, touch_point, survey_id, survey_version, question_id, "
+                 "scale, score, reasons_json, comment, language, utc_ms, local_time, local_day, "
+                 "local_hour, sequence, misuse, device_clock_suspect, server_clock_suspect, "
+                 "received_utc_ms FROM responses WHERE id = ?");
+    s.bind(1, id);
+    int rc = s.step();
+    if (rc == SQLITE_DONE) return std::optional<StoredResponse>{};
+    if (rc != SQLITE_ROW) return Error{"cannot read the response: " + s.error()};
+    StoredResponse out;
+    Response& r = out.response;
+    r.id = s.text(0);
+    r.device_id = s.text(1);
+    out.store_id = s.text(2);
+    r.touch_point = s.text(3);
+    r.survey_id = s.text(4);
+    r.survey_version = static_cast<int>(s.int64(5));
+    r.question_id = s.text(6);
+    r.scale = scale_from_string(s.text(7)).value_or(Scale::smiley5);
+    r.score = static_cast<int>(s.int64(8));
+    auto reasons = nlohmann::json::parse(s.text(9), nullptr, false);
+    if (reasons.is_array())
+        for (const auto& v : reasons)
+            if (v.is_string()) r.reasons.push_back(v.get<std::string>());
+    r.comment = s.text(10);
+    r.language = s.text(11);
+    r.utc_ms = s.int64(12);
+    r.local_time = s.text(13);
+    r.local_day = s.text(14);
+    r.local_hour = static_cast<int>(s.int64(15));
+    r.sequence = s.int64(16);
+    r.misuse = s.int64(17) != 0;
+    out.device_clock_suspect = s.int64(18) != 0;
+    out.server_clock_suspect = s.int64(19) != 0;
+    r.clock_suspect = out.device_clock_suspect || out.server_clock_suspect;
+    r.closed = true;
+    r.sync_state = SyncState::synced;
+    out.received_utc_ms = s.int64(20);
+    return std::optional<StoredResponse>{std::move(out)};
+}
+
+Result<std::int64_t> SqliteStorage::response_count() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Stmt s(m_db, "SELECT count(*) FROM responses");
+    if (s.step() != SQLITE_ROW) return Error{"cannot count the responses: " + s.error()};
+    return s.int64(0);
+}
+
+} // namespace touchpoint::server

@@ -1,0 +1,63 @@
+#pragma once
+// Storage in one SQLite file: WAL, synchronous=FULL (a commit is on disk before
+// the server answers), busy timeout, schema migrations by user_version.
+//
+// Thread-safety: one connection guarded by a mutex; writes are serialised
+// anyway by SQLite. Several processes (the server and the admin commands) may
+// open the same file.
+#include "server/storage.h"
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+struct sqlite3;
+
+namespace touchpoint::server {
+
+class SqliteStorage final : public Storage {
+  public:
+    // Opens (creating when missing) and migrates the database at `path`.
+    static Result<std::unique_ptr<SqliteStorage>> open(const std::string& path);
+    ~SqliteStorage() override;
+    SqliteStorage(const SqliteStorage&) = delete;
+    SqliteStorage& operator=(const SqliteStorage&) = delete;
+
+    Status check() override;
+
+    Status create_store(const StoreRecord& s, std::int64_t now_ms) override;
+    Result<StoreRecord> store(const std::string& id) override;
+    Status create_touch_point(const TouchPointRecord& t) override;
+    Result<TouchPointRecord> touch_point(const std::string& key) override;
+    Status update_touch_point(const TouchPointRecord& t) override;
+    Status create_enrollment_code(const std::string& code_hash, const std::string& touch_point,
+                                  std::int64_t now_ms, std::int64_t expires_utc_ms) override;
+    Status create_api_key(const ApiKeyRecord& k, const std::string& key_hash) override;
+    Status revoke_device(const std::string& id, std::int64_t now_ms) override;
+    Status revoke_api_key(const std::string& id, std::int64_t now_ms) override;
+    Result<std::vector<DeviceRecord>> list_devices(const std::string& store_id) override;
+    Result<std::vector<ApiKeyRecord>> list_api_keys() override;
+
+    Result<EnrollOutcome> enroll(const std::string& code_hash, const NewDevice& device,
+                                 std::int64_t now_ms) override;
+    Result<std::optional<DeviceRecord>> device_by_token_hash(const std::string& token_hash) override;
+    Result<std::optional<ApiKeyRecord>> api_key_by_hash(const std::string& key_hash) override;
+
+    Result<BatchOutcome> ingest_batch(const DeviceRecord& device,
+                                      const std::vector<IncomingResponse>& responses,
+                                      const std::string& health_json, std::int64_t now_ms) override;
+    Status record_heartbeat(const std::string& device_id, const std::string& health_json,
+                            std::int64_t now_ms) override;
+
+    Result<std::optional<StoredResponse>> response(const std::string& id) override;
+    Result<std::int64_t> response_count() override;
+
+  private:
+    explicit SqliteStorage(sqlite3* db);
+    Status migrate();
+
+    sqlite3* m_db;
+    std::mutex m_mutex;
+};
+
+} // namespace touchpoint::server

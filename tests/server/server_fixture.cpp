@@ -1,0 +1,241 @@
+#include "server_fixture.h"
+
+#include "core/uuid.h"
+#include "server/cli.h"
+#include "server/secrets.h"
+
+#include <catch2/catch.hpp>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <sstream>
+#include <stdexcept>
+
+namespace tpt {
+
+namespace fs = std::filesystem;
+
+TempDir::TempDir() {
+    std::string templ = (fs::temp_directory_path() / "touchpoint-server-test-XXXXXX").string();
+    if (!mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
+    m_path = templ;
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    fs::remove_all(m_path, ec);
+}
+
+CliRun run_cli(const std::vector<std::string>& args) {
+    std::vector<const char*> argv{"touchpoint-server"};
+    for (const auto& a : args) argv.push_back(a.c_str());
+    std::ostringstream out, err;
+    CliRun r;
+    r.code = touchpoint::server::run_cli(static_cast<int>(argv.size()), argv.data(), out, err);
+    r.out = out.str();
+    r.err = err.str();
+    return r;
+}
+
+std::string new_id() { return touchpoint::make_uuid(); }
+
+std::int64_t now_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+nlohmann::json response_json(const std::string& id, int score) {
+    return nlohmann::json{
+        {"id", id},
+        {"device_id", "5a0c8a43-54d4-4c41-8f0a-3b0e2f6f4b11"},
+        {"touch_point", k_tp_a},
+        {"survey_id", "checkout"},
+        {"survey_version", 1},
+        {"question_id", "checkout-experience"},
+        {"scale", "smiley4"},
+        {"score", score},
+        {"reasons", nlohmann::json::array({"fast"})},
+        {"comment", "Quick and friendly"},
+        {"language", "en"},
+        {"utc_ms", now_ms() - 60000},
+        {"local_time", "2026-03-29T01:30:00+13:00"},
+        {"local_day", "2026-03-29"},
+        {"local_hour", 1},
+        {"sequence", 7},
+        {"misuse", false},
+        {"clock_suspect", false},
+    };
+}
+
+nlohmann::json batch_of(const std::vector<nlohmann::json>& responses) {
+    return nlohmann::json{{"responses", responses},
+                          {"health", {{"pending", static_cast<int>(responses.size())},
+                                      {"last_sync_utc_ms", nullptr},
+                                      {"disk_free_bytes", 1000000000},
+                                      {"database_bytes", 65536},
+                                      {"app_version", "0.1.0"},
+                                      {"last_error", ""}}}};
+}
+
+httplib::Result post_json(httplib::Client& c, const std::string& path, const std::string& token,
+                          const std::string& body, const std::string& content_type) {
+    httplib::Headers h;
+    if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
+    return c.Post(path.c_str(), h, body, content_type.c_str());
+}
+
+httplib::Result get_auth(httplib::Client& c, const std::string& path, const std::string& token,
+                         httplib::Headers extra) {
+    if (!token.empty()) extra.emplace("Authorization", "Bearer " + token);
+    return c.Get(path.c_str(), extra);
+}
+
+nlohmann::json body_json(const httplib::Result& r) {
+    if (!r) return nullptr;
+    auto j = nlohmann::json::parse(r->body, nullptr, false);
+    return j.is_discarded() ? nlohmann::json(nullptr) : j;
+}
+
+std::string error_code(const httplib::Result& r) {
+    auto j = body_json(r);
+    if (!j.is_object() || !j.contains("error") || !j["error"].is_object()) return {};
+    const auto& e = j["error"];
+    if (!e.contains("code") || !e.contains("message") || !e["message"].is_string() ||
+        e["message"].get<std::string>().empty())
+        return {};
+    return e["code"].get<std::string>();
+}
+
+// --- TestServer ---
+
+TestServer::TestServer(ServerSetup setup) {
+    if (auto st = touchpoint::server::init_secrets(); !st) throw std::runtime_error(st.error());
+    m_db_path = (m_dir.path() / "server.db").string();
+    if (setup.seed) {
+        const std::string assets = TOUCHPOINT_ASSETS_DIR;
+        for (const auto& args : std::vector<std::vector<std::string>>{
+                 {"create-store", "--id", k_store_a, "--name", "Auckland Central", "--time-zone",
+                  "Pacific/Auckland"},
+                 {"create-store", "--id", k_store_b, "--name", "Wellington", "--time-zone", "Pacific/Auckland"},
+                 {"create-touch-point", "--store", k_store_a, "--key", k_tp_a, "--name", "Checkout 1",
+                  "--survey", assets + "/surveys/checkout.toml"},
+                 {"create-touch-point", "--store", k_store_b, "--key", k_tp_b, "--name", "Help desk",
+                  "--survey", assets + "/surveys/helpdesk-csat.toml"}}) {
+            CliRun r = admin(args);
+            if (r.code != 0) throw std::runtime_error("seeding failed: " + r.err);
+        }
+    }
+    auto storage = touchpoint::server::open_storage(db_url());
+    if (!storage) throw std::runtime_error(storage.error());
+    m_storage = std::move(storage).value();
+    m_api = std::make_unique<touchpoint::server::Api>(*m_storage, setup.api);
+    touchpoint::server::HttpServerOptions http;
+    http.host = "127.0.0.1";
+    http.port = 0;
+    http.tls_cert = setup.tls_cert;
+    http.tls_key = setup.tls_key;
+    http.max_body_bytes = setup.api.max_body_bytes;
+    http.threads = 4;
+    m_http = std::make_unique<touchpoint::server::HttpServer>(*m_api, http);
+    if (auto st = m_http->bind(); !st) throw std::runtime_error(st.error());
+    m_thread = std::thread([this] { (void)m_http->run(); });
+}
+
+TestServer::~TestServer() {
+    m_http->stop();
+    if (m_thread.joinable()) m_thread.join();
+}
+
+httplib::Client TestServer::client() const {
+    httplib::Client c("127.0.0.1", port());
+    c.set_connection_timeout(5);
+    c.set_read_timeout(20);
+    c.set_write_timeout(20);
+    return c;
+}
+
+CliRun TestServer::admin(std::vector<std::string> args) const {
+    args.insert(args.begin(), {"admin", "--db", db_url()});
+    return run_cli(args);
+}
+
+std::string TestServer::create_code(const std::string& touch_point) const {
+    CliRun r = admin({"create-enrollment-code", "--touch-point", touch_point});
+    if (r.code != 0) throw std::runtime_error("create-enrollment-code failed: " + r.err);
+    std::string code = r.out;
+    while (!code.empty() && (code.back() == '\n' || code.back() == '\r')) code.pop_back();
+    return code;
+}
+
+Enrolled TestServer::enroll(const std::string& touch_point, const std::string& name) {
+    auto c = client();
+    nlohmann::json body{{"code", create_code(touch_point)}, {"device_name", name}};
+    auto r = post_json(c, "/api/v1/enroll", "", body.dump());
+    if (!r || r->status != 201) throw std::runtime_error("enrolment failed");
+    auto j = nlohmann::json::parse(r->body);
+    return {j["device_id"].get<std::string>(), j["token"].get<std::string>()};
+}
+
+std::string TestServer::create_api_key(const std::string& role, const std::string& store) const {
+    std::vector<std::string> args{"create-api-key", "--role", role};
+    if (!store.empty()) args.insert(args.end(), {"--store", store});
+    CliRun r = admin(args);
+    if (r.code != 0) throw std::runtime_error("create-api-key failed: " + r.err);
+    std::string key = r.out;
+    while (!key.empty() && key.back() == '\n') key.pop_back();
+    return key;
+}
+
+namespace {
+
+struct Db {
+    sqlite3* db = nullptr;
+    explicit Db(const std::string& path) {
+        if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
+            throw std::runtime_error("cannot open " + path);
+    }
+    ~Db() { sqlite3_close_v2(db); }
+    std::vector<std::vector<std::string>> rows(const std::string& sql) const {
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK)
+            throw std::runtime_error(std::string("bad SQL: ") + sqlite3_errmsg(db));
+        std::vector<std::vector<std::string>> out;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            std::vector<std::string> row;
+            for (int i = 0; i < sqlite3_column_count(st); ++i) {
+                const unsigned char* t = sqlite3_column_text(st, i);
+                row.push_back(t ? reinterpret_cast<const char*>(t) : "NULL");
+            }
+            out.push_back(std::move(row));
+        }
+        sqlite3_finalize(st);
+        return out;
+    }
+};
+
+} // namespace
+
+std::string TestServer::dump(bool with_activity) const {
+    Db db(m_db_path);
+    std::ostringstream os;
+    for (const auto& t : db.rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
+        os << "## " << t[0] << "\n";
+        std::string columns = "*";
+        if (t[0] == "devices" && !with_activity)
+            columns = "id, name, store_id, touch_point, token_hash, enrolled_utc_ms, revoked_utc_ms";
+        for (const auto& row : db.rows("SELECT " + columns + " FROM \"" + t[0] + "\" ORDER BY rowid")) {
+            for (const auto& v : row) os << v << '|';
+            os << '\n';
+        }
+    }
+    return os.str();
+}
+
+std::int64_t TestServer::count(const std::string& table, const std::string& where) const {
+    Db db(m_db_path);
+    auto rows = db.rows("SELECT count(*) FROM " + table + (where.empty() ? "" : " WHERE " + where));
+    return std::stoll(rows.at(0).at(0));
+}
+
+} // namespace tpt
