@@ -215,6 +215,7 @@ bool is_corruption(int rc) {
 }
 
 std::string reasons_to_json(const std::vector<std::string>& reasons) {
+    if (reasons.empty()) return "[]";
     return nlohmann::json(reasons).dump();
 }
 
@@ -281,7 +282,9 @@ class Use {
         sqlite3_bind_text(m_s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     }
     void bind(int i, std::string_view v) {
-        sqlite3_bind_text(m_s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        // (a null pointer would bind SQL NULL, not an empty text)
+        sqlite3_bind_text(m_s, i, v.data() ? v.data() : "", static_cast<int>(v.size()),
+                          SQLITE_TRANSIENT);
     }
     int step() { return sqlite3_step(m_s); }
     std::int64_t int64(int col) const { return sqlite3_column_int64(m_s, col); }
@@ -395,6 +398,50 @@ struct ResponseStore::Impl {
     std::int64_t last_seq = 0;
     std::int64_t last_utc = 0;
     std::int64_t data_version = -1;
+
+    struct TapStatements {
+        bool ready = false;
+        sqlite3_stmt* version = nullptr;
+        sqlite3_stmt* insert = nullptr;
+        sqlite3_stmt* last = nullptr;
+        sqlite3_stmt* floor = nullptr;
+    } tap; // owned by `cache`
+
+    // Re-reads the newest row (or, after pruning, its remembered place).
+    int load_last_row() {
+        seq_loaded = false;
+        bool has = false;
+        std::int64_t s = 0, u_ms = 0;
+        {
+            Use u(tap.last);
+            int rc = u.step();
+            if (rc == SQLITE_ROW) {
+                has = true;
+                s = u.int64(0);
+                u_ms = u.int64(1);
+            } else if (rc != SQLITE_DONE) {
+                return rc;
+            }
+        }
+        {
+            Use u(tap.floor);
+            int rc = u.step();
+            if (rc != SQLITE_ROW) return rc;
+            if (sqlite3_column_type(tap.floor, 0) != SQLITE_NULL) {
+                std::int64_t fs = u.int64(0);
+                if (!has || fs > s) {
+                    has = true;
+                    s = fs;
+                    u_ms = u.int64(1);
+                }
+            }
+        }
+        has_last = has;
+        last_seq = s;
+        last_utc = u_ms;
+        seq_loaded = true;
+        return SQLITE_OK;
+    }
 
     bool saw_corruption = false;
     bool disk_full_event_pending = false;
@@ -534,6 +581,9 @@ Opened connect_file(const std::string& path, const StoreOptions& opts, sqlite3*&
     rc = query_text(db, "PRAGMA journal_mode = WAL", mode);
     if (rc == SQLITE_OK) rc = exec(db, "PRAGMA synchronous = FULL");
     if (rc == SQLITE_OK) rc = exec(db, "PRAGMA foreign_keys = ON");
+    // Statement journals (the insert's triggers need one) stay in memory
+    // instead of a temporary file: measurably faster per tap.
+    if (rc == SQLITE_OK) rc = exec(db, "PRAGMA temp_store = MEMORY");
     if (rc == SQLITE_OK && opts.max_page_count > 0)
         rc = exec(db, ("PRAGMA max_page_count = " + std::to_string(opts.max_page_count)).c_str());
     if (rc != SQLITE_OK) {
@@ -860,6 +910,12 @@ std::string ResponseStore::Impl::read_failure(const ResponseStore& store, int rc
 
 // --- Writing ---
 
+// The hot path: one autocommit INSERT (its triggers update the rollups in the
+// same transaction), so a tap costs what a bare INSERT costs plus a cached
+// statement or two. The sequence number comes from a cache of the last row,
+// re-read when another connection has committed (PRAGMA data_version); if a
+// writer slips in between, the primary key refuses the number and we re-read
+// and retry.
 Status ResponseStore::insert_open(Response& r) {
     if (!m_db) return Status::failure("The database is not open.");
     if (r.id.empty()) return Status::failure("A response needs an id before it can be saved.");
@@ -871,106 +927,73 @@ Status ResponseStore::insert_open(Response& r) {
                                " is not between 0 and 23.");
 
     Impl& impl = *m_impl;
-    int prc = SQLITE_OK;
-    sqlite3_stmt* begin = impl.stmt(m_db, "BEGIN IMMEDIATE", &prc);
-    sqlite3_stmt* commit = impl.stmt(m_db, "COMMIT", &prc);
-    sqlite3_stmt* version = impl.stmt(m_db, "PRAGMA data_version", &prc);
-    sqlite3_stmt* ins = impl.stmt(m_db, insert_sql(), &prc);
-    if (!begin || !commit || !version || !ins)
-        return Impl::fail(*this, prc, "saving the tap", sqlite3_errmsg(m_db));
+    int rc = SQLITE_OK;
+    if (!impl.tap.ready) {
+        impl.tap.version = impl.stmt(m_db, "PRAGMA data_version", &rc);
+        impl.tap.insert = impl.stmt(m_db, insert_sql(), &rc);
+        impl.tap.last =
+            impl.stmt(m_db, "SELECT seq, utc_ms FROM responses ORDER BY seq DESC LIMIT 1", &rc);
+        impl.tap.floor = impl.stmt(m_db,
+                                   "SELECT (SELECT value FROM meta WHERE key = 'last_sequence'), "
+                                   "(SELECT value FROM meta WHERE key = 'last_utc_ms')",
+                                   &rc);
+        if (!impl.tap.version || !impl.tap.insert || !impl.tap.last || !impl.tap.floor)
+            return Impl::fail(*this, rc, "the tap", sqlite3_errmsg(m_db));
+        impl.tap.ready = true;
+    }
 
     std::string detail;
     std::int64_t seq = 0;
     bool suspect = false;
-    bool cache_ok = false;
-    int rc = [&] {
-        Transaction t(m_db);
-        int rc = t.begin(begin);
-        if (rc != SQLITE_OK) return detail = sqlite3_errmsg(m_db), rc;
-
-        // Another connection may have written since we cached the last row.
+    for (int attempt = 0; attempt < 5; ++attempt) {
         std::int64_t dv = -1;
         {
-            Use u(version);
-            if (u.step() == SQLITE_ROW) dv = u.int64(0);
+            Use u(impl.tap.version);
+            rc = u.step();
+            if (rc != SQLITE_ROW) break;
+            dv = u.int64(0);
         }
         if (!impl.seq_loaded || dv != impl.data_version) {
-            impl.seq_loaded = false;
-            sqlite3_stmt* last = impl.stmt(
-                m_db, "SELECT seq, utc_ms FROM responses ORDER BY seq DESC LIMIT 1", &rc);
-            sqlite3_stmt* floor = impl.stmt(
-                m_db,
-                "SELECT (SELECT value FROM meta WHERE key = 'last_sequence'), "
-                "(SELECT value FROM meta WHERE key = 'last_utc_ms')",
-                &rc);
-            if (!last || !floor) return detail = sqlite3_errmsg(m_db), rc;
-            bool has = false;
-            std::int64_t s = 0, u_ms = 0;
-            {
-                Use u(last);
-                rc = u.step();
-                if (rc == SQLITE_ROW) {
-                    has = true;
-                    s = u.int64(0);
-                    u_ms = u.int64(1);
-                } else if (rc != SQLITE_DONE) {
-                    return detail = sqlite3_errmsg(m_db), rc;
-                }
-            }
-            {
-                // Pruning may have deleted the newest row; meta keeps its place.
-                Use u(floor);
-                rc = u.step();
-                if (rc != SQLITE_ROW) return detail = sqlite3_errmsg(m_db), rc;
-                if (sqlite3_column_type(floor, 0) != SQLITE_NULL) {
-                    std::int64_t fs = u.int64(0);
-                    if (!has || fs > s) {
-                        has = true;
-                        s = fs;
-                        u_ms = u.int64(1);
-                    }
-                }
-            }
-            impl.has_last = has;
-            impl.last_seq = s;
-            impl.last_utc = u_ms;
+            rc = impl.load_last_row();
+            if (rc != SQLITE_OK) break;
             impl.data_version = dv;
-            impl.seq_loaded = true;
         }
         seq = impl.last_seq + 1;
         suspect = r.clock_suspect || (impl.has_last && r.utc_ms < impl.last_utc);
-
-        Response row = r;
-        row.sequence = seq;
-        row.clock_suspect = suspect;
-        row.closed = false;
-        row.sync_state = SyncState::pending;
-        row.reject_reason.clear();
         {
-            Use w(ins);
-            bind_response(w, row);
+            Use w(impl.tap.insert);
+            bind_response(w, r);
+            // What the store decides, over what the caller passed in.
+            w.bind(1, seq);
+            w.bind(18, suspect);
+            w.bind(19, false);
+            w.bind(20, std::string_view("pending"));
+            w.bind(21, std::string_view(""));
             rc = w.step();
-            if (rc != SQLITE_DONE) return detail = sqlite3_errmsg(m_db), rc;
+            if (rc == SQLITE_DONE) rc = SQLITE_OK;
+            else
+                detail = sqlite3_errmsg(m_db);
         }
-        rc = t.commit(commit);
-        if (rc != SQLITE_OK) return detail = sqlite3_errmsg(m_db), rc;
-        cache_ok = true;
-        return SQLITE_OK;
-    }();
+        if (rc == SQLITE_CONSTRAINT &&
+            sqlite3_extended_errcode(m_db) == SQLITE_CONSTRAINT_PRIMARYKEY) {
+            impl.seq_loaded = false; // another connection took the number
+            continue;
+        }
+        break;
+    }
 
     if (rc != SQLITE_OK) {
-        // The rollback may have undone what the cache was loaded from.
         impl.seq_loaded = false;
+        if (detail.empty()) detail = sqlite3_errmsg(m_db);
         if ((rc & 0xff) == SQLITE_CONSTRAINT && get(r.id).ok())
             return Status::failure("A response with id " + r.id + " is already stored.");
         if ((rc & 0xff) == SQLITE_FULL) ++impl.taps_lost_to_full_disk;
         return Impl::fail(*this, rc, "the tap", detail);
     }
-    if (cache_ok) {
-        impl.has_last = true;
-        impl.last_seq = seq;
-        impl.last_utc = r.utc_ms;
-    }
+    impl.has_last = true;
+    impl.last_seq = seq;
+    impl.last_utc = r.utc_ms;
+
     r.sequence = seq;
     r.clock_suspect = suspect;
     r.closed = false;
