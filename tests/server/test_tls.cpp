@@ -1,0 +1,115 @@
+// HTTPS: a server certificate signed by a test CA made with the openssl
+// command line; a client trusting that CA connects, one trusting another
+// CA is refused.
+#include "server_fixture.h"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <fstream>
+
+using namespace tpt;
+using nlohmann::json;
+
+namespace {
+
+bool sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
+
+// Makes <name>-ca.pem/key; when `server` is set, also server.pem/key for
+// 127.0.0.1 and localhost signed by that CA.
+bool make_ca(const std::string& dir, const std::string& name) {
+    return sh("cd '" + dir + "' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+              "-keyout " + name + "-ca.key -out " + name + "-ca.pem -days 2 -subj '/CN=" + name + " test CA' "
+              "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign");
+}
+
+bool make_server_cert(const std::string& dir, const std::string& ca) {
+    std::ofstream(dir + "/ext.cnf") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
+                                       "basicConstraints=CA:FALSE\n"
+                                       "keyUsage=digitalSignature\n"
+                                       "extendedKeyUsage=serverAuth\n";
+    return sh("cd '" + dir + "' && openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+              "-keyout server.key -out server.csr -subj '/CN=localhost'") &&
+           sh("cd '" + dir + "' && openssl x509 -req -in server.csr -CA " + ca + "-ca.pem -CAkey " + ca +
+              "-ca.key -CAcreateserial -out server.pem -days 2 -extfile ext.cnf");
+}
+
+} // namespace
+
+TEST_CASE("TLS: HTTPS with a certificate the client trusts; another CA is refused", "[server][tls]") {
+    if (!sh("command -v openssl")) {
+        WARN("the openssl command is not installed: TLS test skipped");
+        return;
+    }
+    TempDir certs;
+    const std::string dir = certs.path().string();
+    REQUIRE(make_ca(dir, "good"));
+    REQUIRE(make_ca(dir, "other"));
+    REQUIRE(make_server_cert(dir, "good"));
+
+    ServerSetup setup;
+    setup.tls_cert = dir + "/server.pem";
+    setup.tls_key = dir + "/server.key";
+    TestServer srv(setup);
+
+    SECTION("a client trusting the CA enrols and sends a batch") {
+        httplib::SSLClient c("127.0.0.1", srv.port());
+        c.set_ca_cert_path((dir + "/good-ca.pem").c_str());
+        c.enable_server_certificate_verification(true);
+        c.set_connection_timeout(5);
+        auto health = c.Get("/healthz");
+        REQUIRE(health);
+        CHECK(health->status == 200);
+
+        auto e = c.Post("/api/v1/enroll", json{{"code", srv.create_code(k_tp_a)}, {"device_name", "Till"}}.dump(),
+                        "application/json");
+        REQUIRE(e);
+        REQUIRE(e->status == 201);
+        const std::string token = json::parse(e->body)["token"];
+        httplib::Headers h{{"Authorization", "Bearer " + token}};
+        auto b = c.Post("/api/v1/batches", h, batch_of({response_json(new_id())}).dump(), "application/json");
+        REQUIRE(b);
+        CHECK(b->status == 200);
+        CHECK(json::parse(b->body)["accepted"] == 1);
+    }
+    SECTION("a client trusting another CA does not connect") {
+        httplib::SSLClient c("127.0.0.1", srv.port());
+        c.set_ca_cert_path((dir + "/other-ca.pem").c_str());
+        c.enable_server_certificate_verification(true);
+        c.set_connection_timeout(5);
+        auto r = c.Get("/healthz");
+        CHECK_FALSE(r);
+        CHECK(r.error() == httplib::Error::SSLServerVerification);
+    }
+    SECTION("plain HTTP to the TLS port gets no answer") {
+        httplib::Client c("127.0.0.1", srv.port());
+        c.set_connection_timeout(2);
+        c.set_read_timeout(2);
+        auto r = c.Get("/healthz");
+        CHECK_FALSE(r);
+    }
+}
+
+TEST_CASE("TLS: a missing or mismatched certificate is a clear start error", "[server][tls]") {
+    if (!sh("command -v openssl")) return;
+    TempDir certs;
+    const std::string dir = certs.path().string();
+    REQUIRE(make_ca(dir, "good"));
+    REQUIRE(make_ca(dir, "other"));
+    REQUIRE(make_server_cert(dir, "good"));
+    auto storage = touchpoint::server::open_storage("sqlite:" + dir + "/s.db");
+    REQUIRE(storage);
+    touchpoint::server::Api api(**storage, {});
+    touchpoint::server::HttpServerOptions o;
+    o.port = 0;
+    o.tls_cert = dir + "/server.pem";
+    o.tls_key = dir + "/other-ca.key"; // not the certificate's key
+    touchpoint::server::HttpServer mismatched(api, o);
+    auto st = mismatched.bind();
+    CHECK_FALSE(st);
+    CHECK(st.error().find("TLS") != std::string::npos);
+
+    o.tls_key = "";
+    touchpoint::server::HttpServer half(api, o);
+    CHECK_FALSE(half.bind());
+}
