@@ -207,7 +207,9 @@ std::string parent_dir(const std::string& p) {
     return p.substr(0, slash);
 }
 
-bool is_memory_path(const std::string& p) { return p.empty() || p == ":memory:"; }
+bool is_memory_path(const std::string& p) {
+    return p.empty() || p == ":memory:";
+}
 
 bool is_corruption(int rc) {
     int primary = rc & 0xff;
@@ -298,7 +300,9 @@ class Use {
     sqlite3_stmt* m_s;
 };
 
-int exec(sqlite3* db, const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr); }
+int exec(sqlite3* db, const char* sql) {
+    return sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+}
 
 // Scope guard: rolls back in a noexcept destructor unless committed.
 class Transaction {
@@ -564,13 +568,12 @@ int take_open_lock(const std::string& path, bool& first) {
 // Connects to one file: pragmas, migrations, and (for the first connection)
 // the unclean-shutdown check. `err` gets detail on failure.
 Opened connect_file(const std::string& path, const StoreOptions& opts, sqlite3*& db,
-                           bool first_opener, bool& was_unclean, std::string& err,
-                           bool& disk_full) {
+                    bool first_opener, bool& was_unclean, std::string& err, bool& disk_full) {
     was_unclean = false;
     disk_full = false;
-    int rc = sqlite3_open_v2(path.c_str(), &db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
         err = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
         return is_corruption(rc) ? Opened::corrupt : Opened::failed;
@@ -781,16 +784,16 @@ Result<std::unique_ptr<ResponseStore>> ResponseStore::open(const std::string& pa
         bool first = true;
         impl.lock_fd = take_open_lock(store->m_path, first);
         if (impl.lock_fd < 0)
-            return Error{"The database folder cannot be used: " + parent_dir(store->m_path) +
-                         " (" + std::strerror(errno) + ")."};
+            return Error{"The database folder cannot be used: " + parent_dir(store->m_path) + " (" +
+                         std::strerror(errno) + ")."};
         impl.first_opener = first;
     }
 
     bool unclean = false;
     bool disk_full = false;
     std::string err;
-    Opened how = connect_file(store->m_path, opts, store->m_db, impl.first_opener, unclean, err,
-                              disk_full);
+    Opened how =
+        connect_file(store->m_path, opts, store->m_db, impl.first_opener, unclean, err, disk_full);
 
     if (how == Opened::corrupt && !memory && impl.first_opener) {
         sqlite3_close_v2(store->m_db);
@@ -811,8 +814,8 @@ Result<std::unique_ptr<ResponseStore>> ResponseStore::open(const std::string& pa
 
         how = connect_file(store->m_path, opts, store->m_db, true, unclean, err, disk_full);
         if (how != Opened::ok)
-            return Error{"A fresh database could not be created at " + store->m_path + ": " +
-                         err + "."};
+            return Error{"A fresh database could not be created at " + store->m_path + ": " + err +
+                         "."};
         std::int64_t rows = salvage(aside, store->m_db);
         store->record_event("corruption_recovered",
                             "The database file was damaged. It was moved aside to " + aside +
@@ -893,8 +896,7 @@ Status ResponseStore::Impl::fail(const ResponseStore& store, int rc, const std::
     } else if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
         store.m_state = "error";
         store.m_impl->saw_corruption = true;
-    } else if (primary != SQLITE_BUSY && primary != SQLITE_LOCKED &&
-               primary != SQLITE_CONSTRAINT) {
+    } else if (primary != SQLITE_BUSY && primary != SQLITE_LOCKED && primary != SQLITE_CONSTRAINT) {
         store.m_state = "error";
     }
     store.m_last_error = msg;
@@ -920,8 +922,8 @@ Status ResponseStore::insert_open(Response& r) {
     if (!m_db) return Status::failure("The database is not open.");
     if (r.id.empty()) return Status::failure("A response needs an id before it can be saved.");
     if (!score_in_range(r.scale, r.score))
-        return Status::failure("The score " + std::to_string(r.score) +
-                               " is not on the scale " + std::string(to_string(r.scale)) + ".");
+        return Status::failure("The score " + std::to_string(r.score) + " is not on the scale " +
+                               std::string(to_string(r.scale)) + ".");
     if (r.local_hour < 0 || r.local_hour > 23)
         return Status::failure("The local hour " + std::to_string(r.local_hour) +
                                " is not between 0 and 23.");
@@ -970,7 +972,8 @@ Status ResponseStore::insert_open(Response& r) {
             w.bind(20, std::string_view("pending"));
             w.bind(21, std::string_view(""));
             rc = w.step();
-            if (rc == SQLITE_DONE) rc = SQLITE_OK;
+            if (rc == SQLITE_DONE)
+                rc = SQLITE_OK;
             else
                 detail = sqlite3_errmsg(m_db);
         }
@@ -1130,7 +1133,8 @@ Result<std::int64_t> ResponseStore::prune_synced(int retention_days, std::int64_
         return SQLITE_OK;
     }();
     m_impl->seq_loaded = false;
-    if (rc != SQLITE_OK) return Error{Impl::fail(*this, rc, "removing old synced responses", detail).error()};
+    if (rc != SQLITE_OK)
+        return Error{Impl::fail(*this, rc, "removing old synced responses", detail).error()};
     if (m_state == "disk full" && deleted > 0) {
         m_state = "ok";
         m_last_error.clear();
@@ -1144,10 +1148,9 @@ Status ResponseStore::for_each(const std::function<bool(const Response&)>& fn) c
     if (!m_db) return Status::failure("The database is not open.");
     // Not cached: the callback may call back into the store.
     Statement s;
-    int rc = s.prepare(m_db, std::string("SELECT ") + kColumns + " FROM responses ORDER BY seq",
-                       false);
-    if (rc != SQLITE_OK)
-        return Status::failure(Impl::read_failure(*this, rc, "reading responses"));
+    int rc =
+        s.prepare(m_db, std::string("SELECT ") + kColumns + " FROM responses ORDER BY seq", false);
+    if (rc != SQLITE_OK) return Status::failure(Impl::read_failure(*this, rc, "reading responses"));
     Use u(s.get());
     Response r;
     while ((rc = u.step()) == SQLITE_ROW) {
@@ -1227,8 +1230,7 @@ Result<ScoreCounts> ResponseStore::score_counts(Scale scale, const std::string& 
     return c;
 }
 
-Result<std::vector<DayCounts>> ResponseStore::daily_counts(Scale scale,
-                                                           const std::string& from_day,
+Result<std::vector<DayCounts>> ResponseStore::daily_counts(Scale scale, const std::string& from_day,
                                                            const std::string& to_day) const {
     if (!m_db) return Error{"The database is not open."};
     int rc = SQLITE_OK;
@@ -1273,7 +1275,8 @@ Result<std::vector<HourCount>> ResponseStore::hourly_counts(const std::string& d
     u.bind(1, day);
     // Always 24 entries (hour 0..23) so a chart has a fixed axis.
     std::vector<HourCount> hours(24);
-    for (int h = 0; h < 24; ++h) hours[static_cast<std::size_t>(h)].hour = h;
+    for (int h = 0; h < 24; ++h)
+        hours[static_cast<std::size_t>(h)].hour = h;
     while ((rc = u.step()) == SQLITE_ROW) {
         std::int64_t h = u.int64(0);
         if (h >= 0 && h < 24) hours[static_cast<std::size_t>(h)].count = u.int64(1);
@@ -1299,9 +1302,9 @@ Result<std::vector<ReasonCount>> ResponseStore::top_reasons(const std::string& f
     u.bind(2, to_day);
     u.bind(3, limit);
     std::vector<ReasonCount> out;
-    while ((rc = u.step()) == SQLITE_ROW) out.push_back({u.text(0), u.int64(1)});
-    if (rc != SQLITE_DONE)
-        return Error{Impl::read_failure(*this, rc, "counting reasons")};
+    while ((rc = u.step()) == SQLITE_ROW)
+        out.push_back({u.text(0), u.int64(1)});
+    if (rc != SQLITE_DONE) return Error{Impl::read_failure(*this, rc, "counting reasons")};
     return out;
 }
 
@@ -1318,8 +1321,7 @@ Result<std::vector<Comment>> ResponseStore::recent_comments(int limit) const {
     std::vector<Comment> out;
     while ((rc = u.step()) == SQLITE_ROW)
         out.push_back({u.text(0), static_cast<int>(u.int64(1)), u.text(2)});
-    if (rc != SQLITE_DONE)
-        return Error{Impl::read_failure(*this, rc, "reading comments")};
+    if (rc != SQLITE_DONE) return Error{Impl::read_failure(*this, rc, "reading comments")};
     return out;
 }
 
@@ -1342,8 +1344,7 @@ Result<std::vector<Response>> ResponseStore::pending_batch(int limit) const {
         read_response(u, r);
         out.push_back(std::move(r));
     }
-    if (rc != SQLITE_DONE)
-        return Error{Impl::read_failure(*this, rc, "reading pending responses")};
+    if (rc != SQLITE_DONE) return Error{Impl::read_failure(*this, rc, "reading pending responses")};
     return out;
 }
 
@@ -1354,11 +1355,11 @@ Status ResponseStore::mark_synced(const std::vector<std::string>& ids) {
         int rc = SQLITE_OK;
         sqlite3_stmt* begin = m_impl->stmt(m_db, "BEGIN IMMEDIATE", &rc);
         sqlite3_stmt* commit = m_impl->stmt(m_db, "COMMIT", &rc);
-        sqlite3_stmt* upd = m_impl->stmt(
-            m_db,
-            "UPDATE responses SET sync_state = 'synced' WHERE id = ?1 AND closed = 1 "
-            "AND sync_state = 'pending'",
-            &rc);
+        sqlite3_stmt* upd =
+            m_impl->stmt(m_db,
+                         "UPDATE responses SET sync_state = 'synced' WHERE id = ?1 AND closed = 1 "
+                         "AND sync_state = 'pending'",
+                         &rc);
         if (!begin || !commit || !upd) return detail = sqlite3_errmsg(m_db), rc;
         Transaction t(m_db);
         rc = t.begin(begin);
@@ -1413,8 +1414,8 @@ StoreHealth ResponseStore::health() const {
         h.database_bytes = file_size(m_path) + file_size(m_path + "-wal");
         struct statvfs vfs {};
         if (::statvfs(parent_dir(m_path).c_str(), &vfs) == 0)
-            h.disk_free_bytes = static_cast<std::int64_t>(vfs.f_bavail) *
-                                static_cast<std::int64_t>(vfs.f_frsize);
+            h.disk_free_bytes =
+                static_cast<std::int64_t>(vfs.f_bavail) * static_cast<std::int64_t>(vfs.f_frsize);
     }
     if (!m_db) return h;
     auto n = [&](const char* sql) {

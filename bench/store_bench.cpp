@@ -85,9 +85,9 @@ void bind_text(sqlite3_stmt* s, int i, const std::string& v) {
 }
 
 // Binds a response the way the store writes it; seq NULL = let SQLite pick.
-void bind_row(sqlite3_stmt* s, const Response& r, const std::string& reasons_json,
-              bool with_seq) {
-    if (with_seq) sqlite3_bind_int64(s, 1, r.sequence);
+void bind_row(sqlite3_stmt* s, const Response& r, const std::string& reasons_json, bool with_seq) {
+    if (with_seq)
+        sqlite3_bind_int64(s, 1, r.sequence);
     else
         sqlite3_bind_null(s, 1);
     bind_text(s, 2, r.id);
@@ -212,9 +212,21 @@ void bench_latency(const std::string& dir, int taps) {
         };
         // Rotate the order so no contender always goes first.
         switch (i % 3) {
-        case 0: run_store(); run_bare(); run_full(); break;
-        case 1: run_bare(); run_full(); run_store(); break;
-        default: run_full(); run_store(); run_bare(); break;
+        case 0:
+            run_store();
+            run_bare();
+            run_full();
+            break;
+        case 1:
+            run_bare();
+            run_full();
+            run_store();
+            break;
+        default:
+            run_full();
+            run_store();
+            run_bare();
+            break;
         }
         if (i >= warmup) {
             store_ms.push_back(sa);
@@ -257,8 +269,8 @@ std::string populate(const std::string& db_path, std::int64_t rows) {
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
         die("cannot open the database to fill it");
-    must(sqlite3_exec(db, "PRAGMA synchronous = OFF; PRAGMA cache_size = -262144", nullptr,
-                      nullptr, nullptr),
+    must(sqlite3_exec(db, "PRAGMA synchronous = OFF; PRAGMA cache_size = -262144", nullptr, nullptr,
+                      nullptr),
          db, "pragmas");
     sqlite3_stmt* ins = nullptr;
     must(sqlite3_prepare_v2(db, kInsert, -1, &ins, nullptr), db, "prepare");
@@ -336,9 +348,10 @@ void bench_queries(const std::string& dir, std::int64_t rows, int reps) {
     if (!all) die(all.error());
     std::int64_t total = 0;
     for (int s = 0; s <= 10; ++s)
-        total += all->counted[static_cast<std::size_t>(s)] + all->misuse[static_cast<std::size_t>(s)];
-    if (total != rows) die("rollups count " + std::to_string(total) + " rows, expected " +
-                           std::to_string(rows));
+        total +=
+            all->counted[static_cast<std::size_t>(s)] + all->misuse[static_cast<std::size_t>(s)];
+    if (total != rows)
+        die("rollups count " + std::to_string(total) + " rows, expected " + std::to_string(rows));
 
     const std::string week = add_days(today, -6);
     const std::string month = add_days(today, -29);
@@ -348,8 +361,8 @@ void bench_queries(const std::string& dir, std::int64_t rows, int reps) {
         bool target;
     };
     const std::vector<Query> queries = {
-        {"score_counts today", [&] { return store.score_counts(Scale::smiley5, today, today).ok(); },
-         true},
+        {"score_counts today",
+         [&] { return store.score_counts(Scale::smiley5, today, today).ok(); }, true},
         {"daily_counts 30 days",
          [&] { return store.daily_counts(Scale::smiley5, month, today).ok(); }, true},
         {"hourly_counts today", [&] { return store.hourly_counts(today).ok(); }, true},
@@ -388,7 +401,8 @@ int main(int argc, char** argv) {
             if (i + 1 >= argc) die("missing value after " + a);
             return argv[++i];
         };
-        if (a == "--rows") rows = std::atoll(next().c_str());
+        if (a == "--rows")
+            rows = std::atoll(next().c_str());
         else if (a == "--taps")
             taps = std::atoi(next().c_str());
         else if (a == "--reps")

@@ -72,17 +72,16 @@ TEST_CASE("saved fields come back", "[identity]") {
     CHECK(loaded->staff_pin_hash == changed.staff_pin_hash);
 }
 
-TEST_CASE("a damaged identity file is an error naming the file, and is left alone",
-          "[identity]") {
+TEST_CASE("a damaged identity file is an error naming the file, and is left alone", "[identity]") {
     TempDir dir;
     const std::string file = dir.file("identity.json");
-    const std::string damaged = GENERATE(std::string("{\"device_id\": \"7d0f6b1e-1d3c-4f8a"),
-                                         std::string(""), std::string("[1, 2, 3]"),
-                                         std::string("{\"device_id\": \"not-a-uuid\"}"),
-                                         std::string("{\"created_utc\": \"2026-01-01\"}"),
-                                         std::string("{\"device_id\": "
-                                                     "\"7d0f6b1e-1d3c-4f8a-9b2e-5a6c7d8e9f01\", "
-                                                     "\"device_token\": 42}"));
+    const std::string damaged =
+        GENERATE(std::string("{\"device_id\": \"7d0f6b1e-1d3c-4f8a"), std::string(""),
+                 std::string("[1, 2, 3]"), std::string("{\"device_id\": \"not-a-uuid\"}"),
+                 std::string("{\"created_utc\": \"2026-01-01\"}"),
+                 std::string("{\"device_id\": "
+                             "\"7d0f6b1e-1d3c-4f8a-9b2e-5a6c7d8e9f01\", "
+                             "\"device_token\": 42}"));
     write_file(file, damaged);
     auto id = DeviceIdentity::load_or_create(dir.path());
     REQUIRE_FALSE(id.ok());

@@ -77,10 +77,11 @@ TEST_CASE("a response is written, amended and closed with every field kept", "[s
     CHECK(store->close(r.id).ok()); // closing twice is harmless
 
     std::vector<std::string> seen;
-    REQUIRE(store->for_each([&](const Response& x) {
-                       seen.push_back(x.id);
-                       return true;
-                   })
+    REQUIRE(store
+                ->for_each([&](const Response& x) {
+                    seen.push_back(x.id);
+                    return true;
+                })
                 .ok());
     CHECK(seen == std::vector<std::string>{r.id});
     CHECK(*store->count() == 1);
@@ -122,7 +123,8 @@ TEST_CASE("sequence numbers rise by one per tap and never go back", "[store]") {
     ids.push_back(r.id);
 
     // Prune every row, including the newest: numbering still continues.
-    for (const auto& id : ids) REQUIRE(store->close(id).ok());
+    for (const auto& id : ids)
+        REQUIRE(store->close(id).ok());
     REQUIRE(store->mark_synced(ids).ok());
     auto pruned = store->prune_synced(1, 2'000'000 + 5 * 86'400'000LL);
     REQUIRE(pruned.ok());
@@ -218,8 +220,7 @@ TEST_CASE("the schema is versioned and reopening keeps the data", "[store]") {
     CHECK_THAT(newer.error(), Catch::Contains("newer version"));
 }
 
-TEST_CASE("the connection uses WAL, synchronous=FULL, a busy timeout and foreign keys",
-          "[store]") {
+TEST_CASE("the connection uses WAL, synchronous=FULL, a busy timeout and foreign keys", "[store]") {
     TempDir dir;
     const std::string db = dir.file("responses.db");
     auto store = open_store(db);

@@ -57,13 +57,15 @@ std::vector<Response> record_sample_days(ResponseStore& store) {
     // Follow-up answers change while the response is open: the rollups follow.
     REQUIRE(store.amend(out[2].id, {"wait"}, "").ok());
     REQUIRE(store.amend(out[8].id, {"price"}, "").ok());
-    for (const auto& r : out) REQUIRE(store.close(r.id).ok());
+    for (const auto& r : out)
+        REQUIRE(store.close(r.id).ok());
     return out;
 }
 
 std::array<std::int64_t, 11> counts(std::initializer_list<std::pair<int, std::int64_t>> list) {
     std::array<std::int64_t, 11> a{};
-    for (auto [score, n] : list) a[static_cast<std::size_t>(score)] = n;
+    for (auto [score, n] : list)
+        a[static_cast<std::size_t>(score)] = n;
     return a;
 }
 

@@ -54,7 +54,8 @@ void overwrite(const std::string& path, std::int64_t offset, std::size_t len) {
     f.seekp(offset);
     std::mt19937 rng(42);
     std::string junk(len, '\0');
-    for (auto& c : junk) c = static_cast<char>(rng());
+    for (auto& c : junk)
+        c = static_cast<char>(rng());
     f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
     REQUIRE(f.good());
 }
@@ -119,8 +120,7 @@ TEST_CASE("only the last of several connections marks a clean shutdown", "[store
     CHECK(events_of_kind(*store, "unclean_shutdown").size() == 1);
 }
 
-TEST_CASE("a damaged file is moved aside and every readable row is salvaged",
-          "[store][recovery]") {
+TEST_CASE("a damaged file is moved aside and every readable row is salvaged", "[store][recovery]") {
     TempDir dir;
     const std::string db = dir.file("responses.db");
     std::vector<std::string> ids;
@@ -151,7 +151,8 @@ TEST_CASE("a damaged file is moved aside and every readable row is salvaged",
     const auto salvaged = *store->count();
     CHECK(salvaged == 300 - bad.rows);
     std::int64_t first_lost = 0;
-    for (std::size_t i = 0; i < leaves.size() / 2; ++i) first_lost += leaves[i].rows;
+    for (std::size_t i = 0; i < leaves.size() / 2; ++i)
+        first_lost += leaves[i].rows;
     for (std::size_t i = 0; i < ids.size(); ++i) {
         auto got = store->get(ids[i]);
         bool lost = static_cast<std::int64_t>(i) >= first_lost &&
@@ -172,7 +173,8 @@ TEST_CASE("a damaged file is moved aside and every readable row is salvaged",
     // The rollups were rebuilt from the salvaged rows.
     auto counts = store->score_counts(Scale::smiley5, "2026-03-29", "2026-03-29");
     std::int64_t total = 0;
-    for (auto n : counts->counted) total += n;
+    for (auto n : counts->counted)
+        total += n;
     CHECK(total == salvaged);
 
     // The fresh file works and numbering continues after the last salvaged row.
@@ -215,7 +217,8 @@ TEST_CASE("a file of garbage is moved aside and a fresh database created", "[sto
     const std::string db = dir.file("responses.db");
     std::string junk(64 * 1024, '\0');
     std::mt19937 rng(7);
-    for (auto& c : junk) c = static_cast<char>(rng());
+    for (auto& c : junk)
+        c = static_cast<char>(rng());
     {
         std::ofstream out(db, std::ios::binary);
         out.write(junk.data(), static_cast<std::streamsize>(junk.size()));
@@ -271,7 +274,8 @@ TEST_CASE("a full disk is an error in plain words, never a partial write", "[sto
     CHECK(*store->count() == static_cast<std::int64_t>(ids.size()));
     auto counts = *store->score_counts(Scale::smiley5, "2026-03-29", "2026-03-29");
     std::int64_t total = 0;
-    for (auto n : counts.counted) total += n;
+    for (auto n : counts.counted)
+        total += n;
     CHECK(total == static_cast<std::int64_t>(ids.size()));
     CHECK(store->get(ids.back()).ok());
     CHECK(store->pending_batch(5).ok());
@@ -283,7 +287,8 @@ TEST_CASE("a full disk is an error in plain words, never a partial write", "[sto
     CHECK(*store->count() == static_cast<std::int64_t>(ids.size()));
 
     // Space comes back by pruning synced rows: writes work again.
-    for (const auto& id : ids) REQUIRE(store->close(id).ok());
+    for (const auto& id : ids)
+        REQUIRE(store->close(id).ok());
     REQUIRE(store->mark_synced(ids).ok());
     auto pruned = store->prune_synced(0, 1'900'000'000'000);
     REQUIRE(pruned.ok());

@@ -37,7 +37,8 @@ class TempDir {
     std::vector<std::string> files_starting_with(const std::string& prefix) const {
         std::vector<std::string> out;
         auto ends_with = [](const std::string& s, const std::string& tail) {
-            return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+            return s.size() >= tail.size() &&
+                   s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
         };
         for (const auto& e : std::filesystem::directory_iterator(m_path)) {
             std::string name = e.path().filename().string();
@@ -96,7 +97,8 @@ class RawDb {
         sqlite3_stmt* s = nullptr;
         std::vector<std::int64_t> out;
         if (sqlite3_prepare_v2(m_db, sql.c_str(), -1, &s, nullptr) == SQLITE_OK)
-            while (sqlite3_step(s) == SQLITE_ROW) out.push_back(sqlite3_column_int64(s, 0));
+            while (sqlite3_step(s) == SQLITE_ROW)
+                out.push_back(sqlite3_column_int64(s, 0));
         sqlite3_finalize(s);
         return out;
     }

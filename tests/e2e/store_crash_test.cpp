@@ -82,8 +82,8 @@ RunResult run_child(const std::string& dir, std::chrono::milliseconds delay) {
         }
         int wait_ms = -1;
         if (!killed) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-                                                                              Clock::now());
+            auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
             wait_ms = static_cast<int>(std::max<std::int64_t>(0, left.count()));
         }
         pollfd p{fds[0], POLLIN, 0};
@@ -160,7 +160,8 @@ int main(int argc, char** argv) {
 
     for (int run = 0; run < runs; ++run) {
         RunResult r = run_child(dir, std::chrono::milliseconds(delay_ms(rng)));
-        if (WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGKILL) ++killed_runs;
+        if (WIFSIGNALED(r.status) && WTERMSIG(r.status) == SIGKILL)
+            ++killed_runs;
         else
             check(false, "run " + std::to_string(run) + ": child ended by itself (status " +
                              std::to_string(r.status) + ")");
@@ -208,7 +209,8 @@ int main(int argc, char** argv) {
             auto events = (*store)->events();
             int recovered = 0;
             if (events.ok())
-                for (const auto& e : *events) recovered += e.kind == "corruption_recovered";
+                for (const auto& e : *events)
+                    recovered += e.kind == "corruption_recovered";
             check(recovered == 0, "a repair was needed");
             (*store)->mark_clean_shutdown();
         }
