@@ -29,7 +29,6 @@ inline constexpr const char* reasons_skip = "reasons.skip";
 inline constexpr const char* comment_prompt = "comment.prompt";
 inline constexpr const char* comment_limit = "comment.limit"; // "{count} / {max}"
 inline constexpr const char* comment_full = "comment.full";
-inline constexpr const char* comment_done = "comment.done";
 inline constexpr const char* comment_skip = "comment.skip";
 inline constexpr const char* key_space = "keyboard.space";
 inline constexpr const char* key_shift = "keyboard.shift";

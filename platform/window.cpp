@@ -201,6 +201,8 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
 }
 
 Window::~Window() {
+    if (m_dimmed)
+        set_dimmed(false);
     if (m_gl_backend_ready)
         ImGui_ImplOpenGL3_Shutdown();
     if (m_sdl_backend_ready)
@@ -216,6 +218,15 @@ Window::~Window() {
 }
 
 unsigned Window::ticks_ms() { return SDL_GetTicks(); }
+
+bool Window::set_dimmed(bool dimmed) {
+    if (!m_window)
+        return false;
+    m_dimmed = dimmed;
+    // 0.35: dark enough to save power and draw no attention, bright enough
+    // that the question stays readable to someone walking up.
+    return SDL_SetWindowBrightness(m_window, dimmed ? 0.35f : 1.0f) == 0;
+}
 
 bool Window::wait_events(int timeout_ms) {
     SDL_Event ev;

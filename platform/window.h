@@ -61,6 +61,14 @@ public:
     // Display DPI from SDL; 96 when unknown or implausible.
     float dpi() const;
 
+    // Idle dim: lowers the display's brightness (SDL window gamma) where the
+    // platform allows, restores it with false. Returns false when brightness
+    // cannot be changed here (e.g. Xvfb, some Wayland compositors): the UI's
+    // dark overlay (ui::Look::dimmed) still shows the dim. The destructor
+    // restores full brightness.
+    bool set_dimmed(bool dimmed);
+    bool dimmed() const { return m_dimmed; }
+
     // Re-renders the last frame's draw data into the back buffer and writes it
     // as a PNG (top row first). Call after end_frame(). False on any failure.
     bool save_screenshot(const std::string& png_path);
@@ -83,6 +91,7 @@ private:
     bool m_sdl_backend_ready = false;
     bool m_gl_backend_ready = false;
     bool m_quit = false;
+    bool m_dimmed = false;
     PointerInput m_pointer;
     std::vector<ImWchar> m_glyph_ranges; // must outlive the atlas build
 };

@@ -97,6 +97,40 @@ void draw_check_disc(ImDrawList* dl, ImVec2 c, float radius, bool high_contrast)
         dl->AddCircleFilled(q, th * 0.5f, white, 12);
 }
 
+// While dimmed or waking, one full-screen target takes the touch. It must be
+// submitted before the screen's own buttons: ImGui gives a touch to the first
+// hovered item of a window, so the buttons under it never see this touch.
+bool wake_shield(const Look& look, float w, float h) {
+    if (!look.dimmed && !look.wake_touch)
+        return false;
+    return touch_target("##wake", Rect{0.0f, 0.0f, w, h}).clicked;
+}
+
+// The idle overlay: the screen stays faintly visible under a dark veil, with
+// a hint that a tap brings it back.
+void draw_dim_overlay(ImDrawList* dl, const Look& look, const std::string& hint, float w, float h) {
+    if (!look.dimmed)
+        return;
+    dl->AddRectFilled(ImVec2(0.0f, 0.0f), ImVec2(w, h), IM_COL32(0, 0, 0, 185));
+    if (hint.empty())
+        return;
+    // The hint sits on a near-black pill, so it reads over faces and text alike.
+    const TextSizes t = text_sizes(w, h, look.dpi, look.large_text);
+    const float margin = std::max(std::min(w, h) * 0.08f, 8.0f);
+    const float max_w = w - 2.0f * margin;
+    const float px = fit_text_size(hint, t.title, Rect{0.0f, 0.0f, max_w, t.title * 1.15f * 2.0f}, 2);
+    const auto lines = wrap_lines(hint, px, max_w);
+    float text_w = 0.0f;
+    for (auto l : lines)
+        text_w = std::max(text_w, text_width(l, px));
+    const float text_h = static_cast<float>(std::clamp<size_t>(lines.size(), 1, 2)) * px * 1.15f;
+    const Rect pill{(w - text_w) * 0.5f - px, h * 0.5f - text_h * 0.5f - px * 0.6f, text_w + 2.0f * px,
+                    text_h + 1.2f * px};
+    dl->AddRectFilled(ImVec2(pill.x, pill.y), ImVec2(pill.right(), pill.bottom()), IM_COL32(10, 12, 16, 235),
+                      std::min(pill.h * 0.5f, px * 1.2f));
+    draw_text_block(dl, hint, px, Rect{pill.x + px * 0.5f, pill.y, pill.w - px, pill.h}, IM_COL32(255, 255, 255, 255), 2);
+}
+
 } // namespace
 
 std::vector<Answer> default_answers(Scale scale) {
@@ -126,6 +160,8 @@ Intent draw_question(const QuestionView& view) {
     Intent intent;
 
     ImDrawList* dl = begin_screen("##question", hc);
+    if (wake_shield(view.look, io.DisplaySize.x, io.DisplaySize.y))
+        intent.kind = Intent::Kind::wake;
     draw_text_block(dl, view.question, L.text.title, L.question, p.text, 3);
 
     const std::vector<Answer> answers = view.answers.empty() ? default_answers(view.scale) : view.answers;
@@ -163,6 +199,7 @@ Intent draw_question(const QuestionView& view) {
     if (toggle_button(dl, "##large", L.large_text_toggle, view.large_text_label, L.text.small, view.look.large_text, hc))
         intent.kind = Intent::Kind::toggle_large_text;
 
+    draw_dim_overlay(dl, view.look, view.wake_hint, io.DisplaySize.x, io.DisplaySize.y);
     end_screen();
     return intent;
 }
@@ -233,7 +270,7 @@ Intent draw_thank_you(const ThankYouView& view) {
     return intent;
 }
 
-void draw_message(const MessageView& view) {
+Intent draw_message(const MessageView& view) {
     const ImGuiIO& io = ImGui::GetIO();
     const float w = io.DisplaySize.x;
     const float h = io.DisplaySize.y;
@@ -242,7 +279,10 @@ void draw_message(const MessageView& view) {
     const TextSizes t = text_sizes(w, h, view.look.dpi, view.look.large_text);
     const float margin = std::max(std::min(w, h) * 0.06f, 8.0f);
 
+    Intent intent;
     ImDrawList* dl = begin_screen("##message", hc);
+    if (wake_shield(view.look, w, h))
+        intent.kind = Intent::Kind::wake;
     const float text_w = w - 2.0f * margin;
     // Size each block to the lines it really needs, so title and text stay together.
     auto block_height = [&](const std::string& text, float px, int max_lines, float& size) {
@@ -259,7 +299,9 @@ void draw_message(const MessageView& view) {
     draw_text_block(dl, view.title, title_px, Rect{margin, top, text_w, title_h}, p.text, 2);
     if (!view.text.empty())
         draw_text_block(dl, view.text, text_px, Rect{margin, top + title_h + space, text_w, text_h}, p.muted_text, 4);
+    draw_dim_overlay(dl, view.look, view.wake_hint, w, h);
     end_screen();
+    return intent;
 }
 
 } // namespace touchpoint::ui

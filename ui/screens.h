@@ -20,6 +20,12 @@ struct Look {
     bool high_contrast = false;
     bool large_text = false;
     float dpi = 96.0f; // display DPI; touch targets stay >= 12 mm at this DPI
+    // Idle: a dark translucent overlay covers the screen (the display is
+    // also dimmed where the platform can). While dimmed or wake_touch is set,
+    // a full-screen shield takes the next touch and reports Intent::Kind::wake
+    // when it lifts, so the touch that wakes the kiosk never rates.
+    bool dimmed = false;
+    bool wake_touch = false;
 };
 
 struct Answer {
@@ -39,6 +45,7 @@ struct QuestionView {
     std::string high_contrast_label = "High contrast";
     std::string large_text_label = "Larger text";
     Look look;
+    std::string wake_hint = {}; // shown on the dimmed overlay ("Tap anywhere to continue")
 };
 
 struct ReasonsView {
@@ -61,6 +68,25 @@ struct MessageView {
     std::string title;
     std::string text;
     Look look;
+    std::string wake_hint = {}; // shown on the dimmed overlay
+};
+
+// The optional comment, typed on the on-screen keyboard (ui/keyboard.h).
+// `text` is the comment so far; apply_key() turns the intents into the next text.
+struct CommentView {
+    std::string prompt;     // "Anything else you'd like to tell us? (optional)"
+    std::string text;       // UTF-8
+    int max_chars = 200;    // in characters (code points)
+    bool shift = false;     // letter keys show and type capitals
+    std::string language = "en"; // picks the keyboard's layout and accented letters
+    std::string limit_label = "{count} / {max}";
+    std::string full_label = "That's the limit"; // shown when max_chars is reached
+    std::string done_label = "Done";
+    std::string skip_label = "Skip";
+    std::string space_label = "Space";
+    std::string shift_label = "Shift";
+    std::string backspace_label = "Delete";
+    Look look;
 };
 
 struct Intent {
@@ -74,6 +100,11 @@ struct Intent {
         choose_language,   // id = language code
         toggle_contrast,
         toggle_large_text,
+        type_text,         // id = the UTF-8 text of the key
+        backspace,
+        toggle_shift,
+        comment_done,
+        wake,              // the touch that woke a dimmed screen has lifted
     };
     Kind kind = Kind::none;
     int score = 0;
@@ -86,6 +117,10 @@ std::vector<Answer> default_answers(Scale scale);
 Intent draw_question(const QuestionView& view);
 Intent draw_reasons(const ReasonsView& view);
 Intent draw_thank_you(const ThankYouView& view);
-void draw_message(const MessageView& view);
+// Draws the screen; returns Intent::Kind::wake once a wake-up touch lifts
+// (see Look::dimmed), else none.
+Intent draw_message(const MessageView& view);
+// The comment screen with its keyboard (drawn by ui/keyboard.cpp).
+Intent draw_comment(const CommentView& view);
 
 } // namespace touchpoint::ui
