@@ -51,15 +51,23 @@ namespace {
 
 const char* type_name(const json& v) {
     switch (v.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "a boolean";
+    case json::value_t::null:
+        return "null";
+    case json::value_t::boolean:
+        return "a boolean";
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "an integer";
-    case json::value_t::number_float: return "a number with a fraction";
-    case json::value_t::string: return "a string";
-    case json::value_t::array: return "an array";
-    case json::value_t::object: return "an object";
-    default: return "an unsupported value";
+    case json::value_t::number_unsigned:
+        return "an integer";
+    case json::value_t::number_float:
+        return "a number with a fraction";
+    case json::value_t::string:
+        return "a string";
+    case json::value_t::array:
+        return "an array";
+    case json::value_t::object:
+        return "an object";
+    default:
+        return "an unsupported value";
     }
 }
 
@@ -77,7 +85,8 @@ struct Reader {
     }
     void missing(const char* key) { fail(key, "is required"); }
 
-    std::optional<std::string> str(const char* key, std::size_t max_chars, bool allow_empty = true) {
+    std::optional<std::string> str(const char* key, std::size_t max_chars,
+                                   bool allow_empty = true) {
         const json* v = find(key);
         if (!v) return std::nullopt;
         if (!v->is_string()) {
@@ -191,7 +200,8 @@ bool parse_local_time(const std::string& s, std::string& day, int& hour) {
     if (s[p] == '.') {
         ++p;
         std::size_t start = p;
-        while (p < s.size() && s[p] >= '0' && s[p] <= '9') ++p;
+        while (p < s.size() && s[p] >= '0' && s[p] <= '9')
+            ++p;
         if (p == start || p - start > 9) return false;
     }
     if (p < s.size() && s[p] == 'Z') {
@@ -226,7 +236,8 @@ Result<Response> response_from_json(const nlohmann::json& j, const WireLimits& l
     auto id = rd.str("id", 36);
     if (!rd.err.empty()) return Error{rd.err};
     if (!id) return Error{"id: is required"};
-    if (!is_uuid(*id)) return Error{"id: must be a UUID such as \"0b6e4c1e-8a7d-4f0e-9c35-2f1d3a9b7c11\""};
+    if (!is_uuid(*id))
+        return Error{"id: must be a UUID such as \"0b6e4c1e-8a7d-4f0e-9c35-2f1d3a9b7c11\""};
     r.id = *id;
 
     if (auto v = rd.str("device_id", limits.max_name_chars)) r.device_id = *v;
@@ -273,7 +284,8 @@ Result<Response> response_from_json(const nlohmann::json& j, const WireLimits& l
                          type_name(*reasons)};
         if (reasons->size() > limits.max_reasons)
             return Error{"reasons: " + std::to_string(reasons->size()) +
-                         " reasons is too many (at most " + std::to_string(limits.max_reasons) + ")"};
+                         " reasons is too many (at most " + std::to_string(limits.max_reasons) +
+                         ")"};
         std::set<std::string> seen;
         for (std::size_t i = 0; i < reasons->size(); ++i) {
             const json& v = (*reasons)[i];
@@ -305,8 +317,9 @@ Result<Response> response_from_json(const nlohmann::json& j, const WireLimits& l
     std::string day;
     int hour = 0;
     if (!parse_local_time(*local_time, day, hour))
-        return Error{"local_time: \"" + *local_time +
-                     "\" is not a local time with UTC offset such as \"2026-03-29T01:30:00+13:00\""};
+        return Error{
+            "local_time: \"" + *local_time +
+            "\" is not a local time with UTC offset such as \"2026-03-29T01:30:00+13:00\""};
     r.local_time = *local_time;
     r.local_day = day;
     r.local_hour = hour;
@@ -315,7 +328,8 @@ Result<Response> response_from_json(const nlohmann::json& j, const WireLimits& l
     }
     if (!rd.err.empty()) return Error{rd.err};
     if (auto v = rd.integer("local_hour", 0, 23)) {
-        if (*v != hour) return Error{"local_hour: " + std::to_string(*v) + " does not match local_time"};
+        if (*v != hour)
+            return Error{"local_hour: " + std::to_string(*v) + " does not match local_time"};
     }
     if (!rd.err.empty()) return Error{rd.err};
 
@@ -351,7 +365,8 @@ nlohmann::json to_json(const Survey& s) {
     json reasons = json::object();
     for (const auto& [band, list] : s.reasons) {
         json arr = json::array();
-        for (const Reason& r : list) arr.push_back({{"id", r.id}, {"label", r.label}});
+        for (const Reason& r : list)
+            arr.push_back({{"id", r.id}, {"label", r.label}});
         reasons[std::string(to_string(band))] = arr;
     }
     j["reasons"] = reasons;
@@ -377,37 +392,46 @@ Result<Survey> survey_from_json(const nlohmann::json& j) {
     s.scale = *scale;
     auto q = rd.translations("question");
     if (!rd.err.empty()) return Error{rd.err};
-    if (!q || q->empty()) return Error{"survey.question: is required (the question text per language)"};
+    if (!q || q->empty())
+        return Error{"survey.question: is required (the question text per language)"};
     s.question = *q;
     if (auto v = rd.translations("thank_you")) s.thank_you = *v;
     if (s.thank_you.empty()) s.thank_you["en"] = "Thank you!";
     if (auto v = rd.boolean("comment")) s.comment = *v;
-    if (auto v = rd.integer("comment_max_length", 1, 2000)) s.comment_max_length = static_cast<int>(*v);
+    if (auto v = rd.integer("comment_max_length", 1, 2000))
+        s.comment_max_length = static_cast<int>(*v);
     if (!rd.err.empty()) return Error{rd.err};
 
     if (const json* reasons = rd.find("reasons")) {
         if (!reasons->is_object())
-            return Error{"survey.reasons: must be an object with negative / neutral / positive lists"};
+            return Error{
+                "survey.reasons: must be an object with negative / neutral / positive lists"};
         std::set<std::string> seen;
         for (const auto& [band_key, list] : reasons->items()) {
             Band band;
-            if (band_key == "negative") band = Band::negative;
-            else if (band_key == "neutral") band = Band::neutral;
-            else if (band_key == "positive") band = Band::positive;
-            else return Error{"survey.reasons." + band_key + ": unknown score band"};
+            if (band_key == "negative")
+                band = Band::negative;
+            else if (band_key == "neutral")
+                band = Band::neutral;
+            else if (band_key == "positive")
+                band = Band::positive;
+            else
+                return Error{"survey.reasons." + band_key + ": unknown score band"};
             if (band == Band::neutral && !has_neutral(s.scale) && !list.empty())
                 return Error{"survey.reasons.neutral: scale " + std::string(to_string(s.scale)) +
                              " has no neutral band"};
             if (!list.is_array()) return Error{"survey.reasons." + band_key + ": must be an array"};
             for (std::size_t i = 0; i < list.size(); ++i) {
                 std::string where = "survey.reasons." + band_key + "[" + std::to_string(i) + "].";
-                if (!list[i].is_object()) return Error{where.substr(0, where.size() - 1) + ": must be an object"};
+                if (!list[i].is_object())
+                    return Error{where.substr(0, where.size() - 1) + ": must be an object"};
                 Reader er{list[i], where, ""};
                 Reason r;
                 auto rid = er.str("id", 64, false);
                 if (!er.err.empty()) return Error{er.err};
                 if (!rid) return Error{where + "id: is required"};
-                if (!seen.insert(*rid).second) return Error{where + "id: duplicate reason id \"" + *rid + "\""};
+                if (!seen.insert(*rid).second)
+                    return Error{where + "id: duplicate reason id \"" + *rid + "\""};
                 r.id = *rid;
                 auto label = er.translations("label");
                 if (!er.err.empty()) return Error{er.err};
@@ -429,8 +453,8 @@ std::string format_open_intervals(const std::vector<OpenInterval>& intervals) {
     std::string out;
     char buf[32];
     for (const OpenInterval& iv : intervals) {
-        std::snprintf(buf, sizeof buf, "%02d:%02d-%02d:%02d", iv.open_minute / 60, iv.open_minute % 60,
-                      iv.close_minute / 60, iv.close_minute % 60);
+        std::snprintf(buf, sizeof buf, "%02d:%02d-%02d:%02d", iv.open_minute / 60,
+                      iv.open_minute % 60, iv.close_minute / 60, iv.close_minute % 60);
         if (!out.empty()) out += ", ";
         out += buf;
     }
@@ -443,7 +467,8 @@ const char* const k_weekdays[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "su
 
 nlohmann::json to_json(const TouchPointSettings& t) {
     json hours = json::object();
-    for (int d = 0; d < 7; ++d) hours[k_weekdays[d]] = format_open_intervals(t.opening_hours.days[d]);
+    for (int d = 0; d < 7; ++d)
+        hours[k_weekdays[d]] = format_open_intervals(t.opening_hours.days[d]);
     return json{
         {"key", t.key},
         {"name", t.name},
@@ -479,14 +504,16 @@ Result<TouchPointSettings> touch_point_from_json(const nlohmann::json& j) {
     if (!rd.err.empty()) return Error{rd.err};
     if (const json* oh = rd.find("opening_hours")) {
         if (!oh->is_object())
-            return Error{"touch_point.opening_hours: must be an object such as {\"mon\": \"08:00-17:00\"}"};
+            return Error{
+                "touch_point.opening_hours: must be an object such as {\"mon\": \"08:00-17:00\"}"};
         OpeningHours hours;
         for (const auto& [k, v] : oh->items()) {
             int idx = -1;
             for (int d = 0; d < 7; ++d)
                 if (k == k_weekdays[d]) idx = d;
             std::string where = "touch_point.opening_hours." + k + ": ";
-            if (idx < 0) return Error{where + "unknown weekday (use mon, tue, wed, thu, fri, sat, sun)"};
+            if (idx < 0)
+                return Error{where + "unknown weekday (use mon, tue, wed, thu, fri, sat, sun)"};
             if (!v.is_string()) return Error{where + "must be a string such as \"08:00-17:00\""};
             auto iv = parse_open_intervals(v.get<std::string>());
             if (!iv) return Error{where + iv.error()};

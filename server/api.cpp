@@ -31,14 +31,17 @@ ApiResponse json_response(int status, const json& body) {
 }
 
 std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (char& c : s)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return s;
 }
 
 std::string trim(const std::string& s) {
     std::size_t b = 0, e = s.size();
-    while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-    while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+    while (b < e && std::isspace(static_cast<unsigned char>(s[b])))
+        ++b;
+    while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1])))
+        --e;
     return s.substr(b, e - b);
 }
 
@@ -51,10 +54,11 @@ bool is_json_content_type(const std::string& value) {
 
 std::optional<ApiResponse> require_json(const ApiRequest& req) {
     if (is_json_content_type(req.content_type)) return std::nullopt;
-    return error_response({415, "unsupported_media_type",
-                           "send the body as JSON with \"Content-Type: application/json\"" +
-                               (req.content_type.empty() ? std::string(" (no Content-Type was sent)")
-                                                         : " (got \"" + req.content_type.substr(0, 100) + "\")")});
+    return error_response(
+        {415, "unsupported_media_type",
+         "send the body as JSON with \"Content-Type: application/json\"" +
+             (req.content_type.empty() ? std::string(" (no Content-Type was sent)")
+                                       : " (got \"" + req.content_type.substr(0, 100) + "\")")});
 }
 
 // The bearer credential of an Authorization header, or "" when there is none.
@@ -84,7 +88,8 @@ bool etag_matches(const std::string& if_none_match, const std::string& etag) {
     std::size_t pos = 0;
     while (pos <= if_none_match.size()) {
         std::size_t comma = if_none_match.find(',', pos);
-        std::string tag = trim(if_none_match.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
+        std::string tag = trim(if_none_match.substr(
+            pos, comma == std::string::npos ? std::string::npos : comma - pos));
         if (tag.rfind("W/", 0) == 0) tag = tag.substr(2);
         if (tag == "*" || tag == etag) return true;
         if (comma == std::string::npos) break;
@@ -93,7 +98,9 @@ bool etag_matches(const std::string& if_none_match, const std::string& etag) {
     return false;
 }
 
-json optional_ms(const std::optional<std::int64_t>& v) { return v ? json(*v) : json(nullptr); }
+json optional_ms(const std::optional<std::int64_t>& v) {
+    return v ? json(*v) : json(nullptr);
+}
 
 json device_json(const DeviceRecord& d) {
     json health = json(nullptr);
@@ -123,7 +130,9 @@ std::int64_t steady_now_ms() {
 
 } // namespace
 
-ApiResponse error_response(const ApiError& e) { return json_response(e.status, error_body(e)); }
+ApiResponse error_response(const ApiError& e) {
+    return json_response(e.status, error_body(e));
+}
 
 struct Api::DeviceAuth {
     std::optional<DeviceRecord> device;
@@ -146,7 +155,8 @@ ApiResponse Api::handle(const ApiRequest& request) noexcept {
     try {
         return route(request);
     } catch (const std::exception& e) {
-        return error_response({500, "internal_error", std::string("unexpected server error: ") + e.what()});
+        return error_response(
+            {500, "internal_error", std::string("unexpected server error: ") + e.what()});
     } catch (...) {
         return error_response({500, "internal_error", "unexpected server error"});
     }
@@ -159,10 +169,8 @@ ApiResponse Api::route(const ApiRequest& req) {
         ApiResponse (Api::*handler)(const ApiRequest&);
     };
     static const Route routes[] = {
-        {"/api/v1/enroll", "POST", &Api::enroll},
-        {"/api/v1/batches", "POST", &Api::batches},
-        {"/api/v1/config", "GET", &Api::config},
-        {"/api/v1/heartbeat", "POST", &Api::heartbeat},
+        {"/api/v1/enroll", "POST", &Api::enroll},  {"/api/v1/batches", "POST", &Api::batches},
+        {"/api/v1/config", "GET", &Api::config},   {"/api/v1/heartbeat", "POST", &Api::heartbeat},
         {"/api/v1/devices", "GET", &Api::devices},
     };
     if (req.path == "/healthz") {
@@ -175,20 +183,22 @@ ApiResponse Api::route(const ApiRequest& req) {
     }
     for (const Route& route : routes) {
         if (req.path != route.path) continue;
-        if (req.method != route.method && !(req.method == "HEAD" && std::string(route.method) == "GET")) {
-            ApiResponse r = error_response({405, "method_not_allowed",
-                                            std::string("use ") + route.method + " " + route.path});
+        if (req.method != route.method &&
+            !(req.method == "HEAD" && std::string(route.method) == "GET")) {
+            ApiResponse r = error_response(
+                {405, "method_not_allowed", std::string("use ") + route.method + " " + route.path});
             r.headers.emplace_back("Allow", route.method);
             return r;
         }
         if (req.body.size() > m_options.max_body_bytes)
-            return error_response({413, "body_too_large",
-                                   "the body is larger than " + std::to_string(m_options.max_body_bytes) +
-                                       " bytes"});
+            return error_response(
+                {413, "body_too_large",
+                 "the body is larger than " + std::to_string(m_options.max_body_bytes) + " bytes"});
         return (this->*route.handler)(req);
     }
-    return error_response({404, "not_found", "no such endpoint: " + req.method + " " + req.path.substr(0, 200) +
-                                                 " (see docs/api.md for API v1)"});
+    return error_response({404, "not_found",
+                           "no such endpoint: " + req.method + " " + req.path.substr(0, 200) +
+                               " (see docs/api.md for API v1)"});
 }
 
 // --- Authentication and rate ---
@@ -196,12 +206,14 @@ ApiResponse Api::route(const ApiRequest& req) {
 Api::DeviceAuth Api::authenticate_device(const ApiRequest& req) {
     DeviceAuth out;
     if (req.authorization.empty()) {
-        out.refusal = unauthorized("missing_token", "send the device token as \"Authorization: Bearer <token>\"");
+        out.refusal = unauthorized("missing_token",
+                                   "send the device token as \"Authorization: Bearer <token>\"");
         return out;
     }
     std::string token = bearer(req.authorization);
     if (token.empty()) {
-        out.refusal = unauthorized("invalid_token", "the Authorization header must be \"Bearer <token>\"");
+        out.refusal =
+            unauthorized("invalid_token", "the Authorization header must be \"Bearer <token>\"");
         return out;
     }
     // Looked up by its hash: the database never holds the token itself, and no
@@ -212,7 +224,8 @@ Api::DeviceAuth Api::authenticate_device(const ApiRequest& req) {
         return out;
     }
     if (!found->has_value()) {
-        out.refusal = unauthorized("invalid_token", "the device token is not known; enrol the device");
+        out.refusal =
+            unauthorized("invalid_token", "the device token is not known; enrol the device");
         return out;
     }
     if ((*found)->revoked_utc_ms) {
@@ -228,7 +241,8 @@ Api::KeyAuth Api::authenticate_key(const ApiRequest& req) {
     KeyAuth out;
     std::string key = bearer(req.authorization);
     if (key.empty()) {
-        out.refusal = unauthorized("missing_api_key", "send an API key as \"Authorization: Bearer <key>\"");
+        out.refusal =
+            unauthorized("missing_api_key", "send an API key as \"Authorization: Bearer <key>\"");
         return out;
     }
     auto found = m_storage.api_key_by_hash(hash_secret(key));
@@ -251,9 +265,9 @@ Api::KeyAuth Api::authenticate_key(const ApiRequest& req) {
 std::optional<ApiResponse> Api::rate_limit(const std::string& key) {
     RateLimiter::Decision d = m_limiter.take(key, m_options.monotonic_ms());
     if (d.allowed) return std::nullopt;
-    ApiResponse r = error_response({429, "rate_limited",
-                                    "too many requests; try again in " + std::to_string(d.retry_after_s) +
-                                        " s"});
+    ApiResponse r = error_response(
+        {429, "rate_limited",
+         "too many requests; try again in " + std::to_string(d.retry_after_s) + " s"});
     r.headers.emplace_back("Retry-After", std::to_string(d.retry_after_s));
     return r;
 }
@@ -279,17 +293,21 @@ ApiResponse Api::enroll(const ApiRequest& req) {
     if (parsed.error) return error_response(*parsed.error);
     const json& j = parsed.value;
     if (!j.is_object())
-        return error_response({400, "invalid_request", "the body must be a JSON object {\"code\", \"device_name\"}"});
+        return error_response(
+            {400, "invalid_request", "the body must be a JSON object {\"code\", \"device_name\"}"});
     auto code = j.find("code");
     if (code == j.end()) return error_response({400, "invalid_request", "code: is required"});
-    if (!code->is_string()) return error_response({400, "invalid_request", "code: must be a string"});
+    if (!code->is_string())
+        return error_response({400, "invalid_request", "code: must be a string"});
     if (code->get_ref<const std::string&>().size() > k_max_code_chars)
         return error_response({400, "invalid_request", "code: is too long"});
     std::string name = "kiosk";
     if (auto n = j.find("device_name"); n != j.end()) {
-        if (!n->is_string()) return error_response({400, "invalid_request", "device_name: must be a string"});
+        if (!n->is_string())
+            return error_response({400, "invalid_request", "device_name: must be a string"});
         name = n->get<std::string>();
-        if (name.empty()) return error_response({400, "invalid_request", "device_name: must not be empty"});
+        if (name.empty())
+            return error_response({400, "invalid_request", "device_name: must not be empty"});
         if (utf8_length(name) > k_max_device_name_chars)
             return error_response({400, "invalid_request",
                                    "device_name: is too long (at most " +
@@ -299,17 +317,21 @@ ApiResponse Api::enroll(const ApiRequest& req) {
     const std::string token = make_token();
     NewDevice device{make_uuid(), name, hash_secret(token)};
     const std::int64_t now = m_options.now_ms();
-    auto outcome = m_storage.enroll(hash_secret(normalize_enrollment_code(code->get<std::string>())), device, now);
+    auto outcome = m_storage.enroll(
+        hash_secret(normalize_enrollment_code(code->get<std::string>())), device, now);
     if (!outcome) return storage_failure(outcome.error());
     switch (outcome->status) {
     case EnrollStatus::unknown_code:
-        return unauthorized("invalid_code", "the enrolment code is not known; check it or ask for a new one");
+        return unauthorized("invalid_code",
+                            "the enrolment code is not known; check it or ask for a new one");
     case EnrollStatus::expired_code:
         return unauthorized("code_expired", "the enrolment code has expired; ask for a new one");
     case EnrollStatus::used_code:
-        return error_response({409, "code_used", "the enrolment code has already been used; each code "
-                                                 "enrols one device (ask for a new one)"});
-    case EnrollStatus::enrolled: break;
+        return error_response({409, "code_used",
+                               "the enrolment code has already been used; each code "
+                               "enrols one device (ask for a new one)"});
+    case EnrollStatus::enrolled:
+        break;
     }
     const EnrollOutcome& e = *outcome;
     json body{
@@ -371,7 +393,9 @@ ApiResponse Api::batches(const ApiRequest& req) {
             ++accepted;
             if (incoming[i].server_clock_suspect) clock_suspect.push_back(incoming[i].response.id);
             break;
-        case IngestStatus::duplicate: ++duplicates; break;
+        case IngestStatus::duplicate:
+            ++duplicates;
+            break;
         case IngestStatus::conflict:
             rejected.push_back({{"index", incoming[i].index},
                                 {"id", incoming[i].response.id},
@@ -380,8 +404,9 @@ ApiResponse Api::batches(const ApiRequest& req) {
             break;
         }
     }
-    std::sort(rejected.begin(), rejected.end(),
-              [](const json& a, const json& b) { return a["index"].get<std::size_t>() < b["index"].get<std::size_t>(); });
+    std::sort(rejected.begin(), rejected.end(), [](const json& a, const json& b) {
+        return a["index"].get<std::size_t>() < b["index"].get<std::size_t>();
+    });
     return json_response(200, json{{"accepted", accepted},
                                    {"duplicates", duplicates},
                                    {"rejected", rejected},
@@ -413,9 +438,10 @@ ApiResponse Api::config(const ApiRequest& req) {
         if (survey.is_discarded()) survey = nullptr;
     }
     if (survey.is_object()) settings["survey"] = survey.value("id", "");
-    json body{{"touch_point", settings},
-              {"store", {{"id", store->id}, {"name", store->name}, {"time_zone", store->time_zone}}},
-              {"survey", survey}};
+    json body{
+        {"touch_point", settings},
+        {"store", {{"id", store->id}, {"name", store->name}, {"time_zone", store->time_zone}}},
+        {"survey", survey}};
     std::string text = dump_safe(body);
     std::string etag = "\"" + hash_secret(text).substr(0, 32) + "\"";
 
@@ -456,13 +482,15 @@ ApiResponse Api::devices(const ApiRequest& req) {
     if (auto it = req.query.find("store"); it != req.query.end()) store = it->second;
     if (key.role == ApiKeyRole::store) {
         if (!store.empty() && store != key.store_id)
-            return error_response({403, "forbidden", "this API key may only see store \"" + key.store_id + "\""});
+            return error_response(
+                {403, "forbidden", "this API key may only see store \"" + key.store_id + "\""});
         store = key.store_id;
     }
     auto list = m_storage.list_devices(store);
     if (!list) return storage_failure(list.error());
     json devices = json::array();
-    for (const DeviceRecord& d : *list) devices.push_back(device_json(d));
+    for (const DeviceRecord& d : *list)
+        devices.push_back(device_json(d));
     return json_response(200, json{{"devices", devices}, {"server_utc_ms", m_options.now_ms()}});
 }
 

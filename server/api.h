@@ -37,7 +37,7 @@ struct ApiResponse {
 struct ApiOptions {
     BatchLimits limits;
     std::size_t max_body_bytes = 1024 * 1024;
-    double rate_per_s = 10;  // per device (or per client address before enrolment)
+    double rate_per_s = 10; // per device (or per client address before enrolment)
     double burst = 20;
     std::int64_t clock_suspect_ms = 10 * 60 * 1000; // device time this far ahead is suspect
     // Clocks, injectable for tests: wall time (ms since the epoch, UTC) and a

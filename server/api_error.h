@@ -8,9 +8,9 @@
 namespace touchpoint::server {
 
 struct ApiError {
-    int status = 400;     // HTTP status
-    std::string code;     // stable, machine-readable ("malformed_json")
-    std::string message;  // plain words for a person
+    int status = 400;    // HTTP status
+    std::string code;    // stable, machine-readable ("malformed_json")
+    std::string message; // plain words for a person
 };
 
 inline nlohmann::json error_body(const ApiError& e) {

@@ -19,12 +19,16 @@ std::size_t nesting_depth(const std::string& text, std::size_t stop_at) {
     bool in_string = false, escaped = false;
     for (char c : text) {
         if (in_string) {
-            if (escaped) escaped = false;
-            else if (c == '\\') escaped = true;
-            else if (c == '"') in_string = false;
+            if (escaped)
+                escaped = false;
+            else if (c == '\\')
+                escaped = true;
+            else if (c == '"')
+                in_string = false;
             continue;
         }
-        if (c == '"') in_string = true;
+        if (c == '"')
+            in_string = true;
         else if (c == '[' || c == '{') {
             if (++depth > deepest) deepest = depth;
             if (deepest > stop_at) return deepest;
@@ -56,7 +60,8 @@ nlohmann::json to_json(const DeviceHealth& h) {
 Result<DeviceHealth> health_from_json(const nlohmann::json& j) {
     if (!j.is_object()) return Error{"health: must be a JSON object"};
     DeviceHealth h;
-    auto count = [&](const char* key, std::optional<std::int64_t>& out, bool nullable) -> std::string {
+    auto count = [&](const char* key, std::optional<std::int64_t>& out,
+                     bool nullable) -> std::string {
         auto it = j.find(key);
         if (it == j.end() || (nullable && it->is_null())) return {};
         if (it->is_number_unsigned()) {
@@ -67,20 +72,22 @@ Result<DeviceHealth> health_from_json(const nlohmann::json& j) {
             return {};
         }
         if (!it->is_number_integer())
-            return std::string("health.") + key + ": must be a whole number" + (nullable ? " or null" : "");
+            return std::string("health.") + key + ": must be a whole number" +
+                   (nullable ? " or null" : "");
         std::int64_t v = it->get<std::int64_t>();
         if (v < 0) return std::string("health.") + key + ": must not be negative";
         out = v;
         return {};
     };
-    auto text = [&](const char* key, std::optional<std::string>& out, std::size_t max_chars) -> std::string {
+    auto text = [&](const char* key, std::optional<std::string>& out,
+                    std::size_t max_chars) -> std::string {
         auto it = j.find(key);
         if (it == j.end() || it->is_null()) return {};
         if (!it->is_string()) return std::string("health.") + key + ": must be a string or null";
         const auto& s = it->get_ref<const std::string&>();
         if (utf8_length(s) > max_chars)
-            return std::string("health.") + key + ": is too long (at most " + std::to_string(max_chars) +
-                   " characters)";
+            return std::string("health.") + key + ": is too long (at most " +
+                   std::to_string(max_chars) + " characters)";
         out = s;
         return {};
     };
@@ -111,7 +118,8 @@ JsonParse parse_json_body(const std::string& body, std::size_t max_depth) {
         if (auto p = what.find("] "); p != std::string::npos) what = what.substr(p + 2);
         out.error = bad_request("malformed_json", "the body is not valid JSON: " + what);
     } catch (const std::exception& e) {
-        out.error = bad_request("malformed_json", std::string("the body is not valid JSON: ") + e.what());
+        out.error =
+            bad_request("malformed_json", std::string("the body is not valid JSON: ") + e.what());
     }
     return out;
 }
@@ -125,12 +133,14 @@ BatchParse parse_batch(const std::string& body, const BatchLimits& limits) {
     }
     const json& j = parsed.value;
     if (!j.is_object()) {
-        out.error = bad_request("invalid_request", "the body must be a JSON object with a \"responses\" array");
+        out.error = bad_request("invalid_request",
+                                "the body must be a JSON object with a \"responses\" array");
         return out;
     }
     auto responses = j.find("responses");
     if (responses == j.end()) {
-        out.error = bad_request("invalid_request", "responses: is required (an array, possibly empty)");
+        out.error =
+            bad_request("invalid_request", "responses: is required (an array, possibly empty)");
         return out;
     }
     if (!responses->is_array()) {
@@ -161,8 +171,10 @@ BatchParse parse_batch(const std::string& body, const BatchLimits& limits) {
             if (auto id = element.find("id"); id != element.end() && id->is_string())
                 item.id = id->get<std::string>().substr(0, 64);
         auto r = response_from_json(element, limits.wire);
-        if (r) item.response = std::move(r).value();
-        else item.error = r.error();
+        if (r)
+            item.response = std::move(r).value();
+        else
+            item.error = r.error();
         out.batch.items.push_back(std::move(item));
     }
     return out;

@@ -22,7 +22,7 @@ struct DeviceHealth {
     std::optional<std::int64_t> disk_free_bytes;
     std::optional<std::int64_t> database_bytes;
     std::optional<std::string> app_version;
-    std::optional<std::string> last_error;        // plain words; empty or absent when none
+    std::optional<std::string> last_error; // plain words; empty or absent when none
 };
 
 nlohmann::json to_json(const DeviceHealth& h);
@@ -39,9 +39,9 @@ struct BatchLimits {
 // One element of "responses": valid, or rejected with the reason.
 struct BatchItem {
     std::size_t index = 0;
-    std::string id;                 // the element's "id" when it is a string, else ""
+    std::string id; // the element's "id" when it is a string, else ""
     std::optional<Response> response;
-    std::string error;              // why it was rejected (when no response)
+    std::string error; // why it was rejected (when no response)
 };
 
 struct BatchRequest {

@@ -48,9 +48,11 @@ bool parse_listen(const std::string& text, std::string& host, int& port) {
     if (colon == std::string::npos) return false;
     host = text.substr(0, colon);
     std::string p = text.substr(colon + 1);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
     if (host.empty()) host = "0.0.0.0";
-    if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos) return false;
+    if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos)
+        return false;
     port = std::stoi(p);
     return port <= 65535;
 }
@@ -71,7 +73,8 @@ struct ServeOptions {
 int serve(const ServeOptions& o, std::ostream& out, std::ostream& err) {
     HttpServerOptions http;
     if (!parse_listen(o.listen, http.host, http.port)) {
-        err << "touchpoint-server: --listen \"" << o.listen << "\" is not HOST:PORT (e.g. 127.0.0.1:8080)\n";
+        err << "touchpoint-server: --listen \"" << o.listen
+            << "\" is not HOST:PORT (e.g. 127.0.0.1:8080)\n";
         return 2;
     }
     http.tls_cert = o.tls_cert;
@@ -106,8 +109,8 @@ int serve(const ServeOptions& o, std::ostream& out, std::ostream& err) {
         return 1;
     }
     out << "touchpoint-server " << TOUCHPOINT_VERSION << " listening on "
-        << (server.tls() ? "https://" : "http://") << http.host << ":" << server.port() << " (storage "
-        << o.db << ")" << std::endl;
+        << (server.tls() ? "https://" : "http://") << http.host << ":" << server.port()
+        << " (storage " << o.db << ")" << std::endl;
 
     std::thread waiter([&server, signals] {
         int sig = 0;
@@ -155,7 +158,8 @@ int admin_create_store(Storage& s, const AdminOptions& o, std::ostream& out, std
     return 0;
 }
 
-int admin_create_touch_point(Storage& s, const AdminOptions& o, std::ostream& out, std::ostream& err) {
+int admin_create_touch_point(Storage& s, const AdminOptions& o, std::ostream& out,
+                             std::ostream& err) {
     auto store = s.store(o.store);
     if (!store) {
         err << "create-touch-point: " << store.error() << "\n";
@@ -196,7 +200,8 @@ int admin_create_touch_point(Storage& s, const AdminOptions& o, std::ostream& ou
         return 1;
     }
     out << "touch point " << o.key << " created in store " << o.store
-        << (settings.survey.empty() ? " (no survey yet)" : " with survey " + settings.survey) << "\n";
+        << (settings.survey.empty() ? " (no survey yet)" : " with survey " + settings.survey)
+        << "\n";
     return 0;
 }
 
@@ -229,8 +234,8 @@ int admin_publish_survey(Storage& s, const AdminOptions& o, std::ostream& out, s
         err << "publish-survey: " << st.error() << "\n";
         return 1;
     }
-    out << "survey " << next.id << " version " << next.version << " published to touch point " << tp->key
-        << "\n";
+    out << "survey " << next.id << " version " << next.version << " published to touch point "
+        << tp->key << "\n";
     return 0;
 }
 
@@ -247,13 +252,15 @@ int admin_create_code(Storage& s, const AdminOptions& o, std::ostream& out, std:
     const std::string code = make_enrollment_code();
     const std::int64_t now = now_ms();
     const std::int64_t expires = now + static_cast<std::int64_t>(o.ttl_hours * 3600.0 * 1000.0);
-    if (Status st = s.create_enrollment_code(hash_secret(normalize_enrollment_code(code)), tp->key, now, expires);
+    if (Status st = s.create_enrollment_code(hash_secret(normalize_enrollment_code(code)), tp->key,
+                                             now, expires);
         !st) {
         err << "create-enrollment-code: " << st.error() << "\n";
         return 1;
     }
     out << code << "\n";
-    err << "enrolment code for touch point " << tp->key << ": works once, until " << format_utc(expires) << "\n";
+    err << "enrolment code for touch point " << tp->key << ": works once, until "
+        << format_utc(expires) << "\n";
     return 0;
 }
 
@@ -311,8 +318,9 @@ int admin_list_api_keys(Storage& s, std::ostream& out, std::ostream& err) {
     out << "id\trole\tstore\tstate\tcreated\n";
     for (const ApiKeyRecord& k : *list)
         out << k.id << '\t' << (k.role == ApiKeyRole::head_office ? "head-office" : "store") << '\t'
-            << (k.store_id.empty() ? "-" : k.store_id) << '\t' << (k.revoked_utc_ms ? "revoked" : "active")
-            << '\t' << format_utc(k.created_utc_ms) << '\n';
+            << (k.store_id.empty() ? "-" : k.store_id) << '\t'
+            << (k.revoked_utc_ms ? "revoked" : "active") << '\t' << format_utc(k.created_utc_ms)
+            << '\n';
     return 0;
 }
 
@@ -323,10 +331,11 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
         err << "touchpoint-server: " << st.error() << "\n";
         return 1;
     }
-    CLI::App app{"Touchpoint server: the device API kiosks sync to, plus administration.\n"
-                 "Serve:  touchpoint-server --db sqlite:PATH --listen HOST:PORT [--tls-cert F --tls-key F]\n"
-                 "Admin:  touchpoint-server admin --db sqlite:PATH <command> ...",
-                 "touchpoint-server"};
+    CLI::App app{
+        "Touchpoint server: the device API kiosks sync to, plus administration.\n"
+        "Serve:  touchpoint-server --db sqlite:PATH --listen HOST:PORT [--tls-cert F --tls-key F]\n"
+        "Admin:  touchpoint-server admin --db sqlite:PATH <command> ...",
+        "touchpoint-server"};
     app.set_version_flag("--version", TOUCHPOINT_VERSION);
     ServeOptions so;
     app.add_option("--db", so.db, "Storage: sqlite:PATH (created when missing) or postgresql://...")
@@ -335,7 +344,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
         ->capture_default_str();
     auto* cert = app.add_option("--tls-cert", so.tls_cert, "TLS certificate (PEM); serves HTTPS")
                      ->check(CLI::ExistingFile);
-    auto* key = app.add_option("--tls-key", so.tls_key, "TLS private key (PEM)")->check(CLI::ExistingFile);
+    auto* key =
+        app.add_option("--tls-key", so.tls_key, "TLS private key (PEM)")->check(CLI::ExistingFile);
     cert->needs(key);
     key->needs(cert);
     app.add_option("--max-body-bytes", so.max_body_bytes, "Largest request body accepted")
@@ -350,52 +360,65 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     app.add_option("--burst", so.burst, "Requests a device may send in a burst")
         ->capture_default_str()
         ->check(CLI::Range(1.0, 100000.0));
-    app.add_option("--threads", so.threads, "Worker threads")->capture_default_str()->check(CLI::Range(1, 256));
+    app.add_option("--threads", so.threads, "Worker threads")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 256));
     app.add_flag("--access-log", so.access_log, "Log one line per request to stderr");
 
     AdminOptions ao;
-    CLI::App* admin = app.add_subcommand("admin", "Administer stores, touch points, enrolment codes, "
-                                                  "API keys and devices");
+    CLI::App* admin =
+        app.add_subcommand("admin", "Administer stores, touch points, enrolment codes, "
+                                    "API keys and devices");
     admin->add_option("--db", ao.db, "Storage: sqlite:PATH or postgresql://...")->required();
     admin->require_subcommand(1);
 
     CLI::App* create_store = admin->add_subcommand("create-store", "Create a store");
     create_store->add_option("--id", ao.id, "Store id (short, stable)")->required();
     create_store->add_option("--name", ao.name, "Store name")->required();
-    create_store->add_option("--time-zone", ao.time_zone, "IANA time zone, e.g. Pacific/Auckland")->required();
+    create_store->add_option("--time-zone", ao.time_zone, "IANA time zone, e.g. Pacific/Auckland")
+        ->required();
 
-    CLI::App* create_tp = admin->add_subcommand("create-touch-point", "Create a touch point in a store");
+    CLI::App* create_tp =
+        admin->add_subcommand("create-touch-point", "Create a touch point in a store");
     create_tp->add_option("--store", ao.store, "Store id")->required();
     create_tp->add_option("--key", ao.key, "Touch point key (unique)")->required();
     create_tp->add_option("--name", ao.name, "Touch point name")->required();
-    create_tp->add_option("--survey", ao.survey, "Survey TOML file to run")->check(CLI::ExistingFile);
-    create_tp->add_option("--settings", ao.settings,
-                          "TOML file with a [touch_point] table (opening hours, standard, ...)")
+    create_tp->add_option("--survey", ao.survey, "Survey TOML file to run")
+        ->check(CLI::ExistingFile);
+    create_tp
+        ->add_option("--settings", ao.settings,
+                     "TOML file with a [touch_point] table (opening hours, standard, ...)")
         ->check(CLI::ExistingFile);
 
     CLI::App* publish = admin->add_subcommand("publish-survey", "Publish a survey to a touch point "
                                                                 "(its version is bumped)");
     publish->add_option("--touch-point", ao.touch_point, "Touch point key")->required();
-    publish->add_option("--survey", ao.survey, "Survey TOML file")->required()->check(CLI::ExistingFile);
+    publish->add_option("--survey", ao.survey, "Survey TOML file")
+        ->required()
+        ->check(CLI::ExistingFile);
 
-    CLI::App* create_code = admin->add_subcommand("create-enrollment-code",
-                                                  "Create a one-time enrolment code (printed) for a touch point");
+    CLI::App* create_code = admin->add_subcommand(
+        "create-enrollment-code", "Create a one-time enrolment code (printed) for a touch point");
     create_code->add_option("--touch-point", ao.touch_point, "Touch point key")->required();
-    create_code->add_option("--ttl-hours", ao.ttl_hours, "Hours the code stays valid")->capture_default_str();
+    create_code->add_option("--ttl-hours", ao.ttl_hours, "Hours the code stays valid")
+        ->capture_default_str();
 
-    CLI::App* create_key = admin->add_subcommand("create-api-key", "Create an API key (printed once)");
+    CLI::App* create_key =
+        admin->add_subcommand("create-api-key", "Create an API key (printed once)");
     create_key->add_option("--role", ao.role, "head-office (every store) or store (one store)")
         ->required()
         ->check(CLI::IsMember({"head-office", "store"}));
     create_key->add_option("--store", ao.store, "Store id (store keys)");
 
-    CLI::App* revoke_device = admin->add_subcommand("revoke-device", "Revoke a device: its token stops at once");
+    CLI::App* revoke_device =
+        admin->add_subcommand("revoke-device", "Revoke a device: its token stops at once");
     revoke_device->add_option("--id", ao.id, "Device id")->required();
     CLI::App* revoke_key = admin->add_subcommand("revoke-api-key", "Revoke an API key");
     revoke_key->add_option("--id", ao.id, "API key id")->required();
     CLI::App* list_devices = admin->add_subcommand("list-devices", "List devices with last seen");
     list_devices->add_option("--store", ao.store, "Only this store");
-    CLI::App* list_keys = admin->add_subcommand("list-api-keys", "List API keys (not the keys themselves)");
+    CLI::App* list_keys =
+        admin->add_subcommand("list-api-keys", "List API keys (not the keys themselves)");
 
     try {
         app.parse(argc, argv);

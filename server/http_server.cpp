@@ -27,11 +27,26 @@ void fill_error(const httplib::Request&, httplib::Response& res, std::size_t max
         e.code = "body_too_large";
         e.message = "the body is larger than " + std::to_string(max_body) + " bytes";
         break;
-    case 414: e.code = "uri_too_long"; e.message = "the request URI is too long"; break;
-    case 404: e.code = "not_found"; e.message = "no such endpoint (see docs/api.md for API v1)"; break;
-    case 400: e.code = "bad_request"; e.message = "the HTTP request could not be read"; break;
-    case 500: e.code = "internal_error"; e.message = "unexpected server error"; break;
-    default: e.code = "http_error"; e.message = "HTTP error " + std::to_string(res.status); break;
+    case 414:
+        e.code = "uri_too_long";
+        e.message = "the request URI is too long";
+        break;
+    case 404:
+        e.code = "not_found";
+        e.message = "no such endpoint (see docs/api.md for API v1)";
+        break;
+    case 400:
+        e.code = "bad_request";
+        e.message = "the HTTP request could not be read";
+        break;
+    case 500:
+        e.code = "internal_error";
+        e.message = "unexpected server error";
+        break;
+    default:
+        e.code = "http_error";
+        e.message = "HTTP error " + std::to_string(res.status);
+        break;
     }
     res.set_content(error_body(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                     "application/json");
@@ -42,7 +57,9 @@ void fill_error(const httplib::Request&, httplib::Response& res, std::size_t max
 HttpServer::HttpServer(Api& api, HttpServerOptions options)
     : m_impl(new Impl{api, std::move(options), nullptr}) {}
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+    stop();
+}
 
 Status HttpServer::bind() {
     Impl& im = *m_impl;
@@ -52,15 +69,18 @@ Status HttpServer::bind() {
     if (!o.tls_cert.empty()) {
         auto ssl = std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
         if (!ssl->is_valid())
-            return Status::failure("cannot load the TLS certificate \"" + o.tls_cert + "\" and key \"" +
-                                   o.tls_key + "\" (missing, unreadable, not PEM, or not a matching pair)");
+            return Status::failure("cannot load the TLS certificate \"" + o.tls_cert +
+                                   "\" and key \"" + o.tls_key +
+                                   "\" (missing, unreadable, not PEM, or not a matching pair)");
         im.server = std::move(ssl);
     } else {
         im.server = std::make_unique<httplib::Server>();
     }
     httplib::Server& svr = *im.server;
     const int threads = std::max(1, o.threads);
-    svr.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+    svr.new_task_queue = [threads] {
+        return new httplib::ThreadPool(static_cast<std::size_t>(threads));
+    };
     svr.set_payload_max_length(o.max_body_bytes);
 
     Api& api = im.api;
@@ -69,7 +89,8 @@ Status HttpServer::bind() {
         ApiRequest a;
         a.method = req.method;
         a.path = req.path;
-        for (const auto& [k, v] : req.params) a.query.emplace(k, v);
+        for (const auto& [k, v] : req.params)
+            a.query.emplace(k, v);
         a.authorization = req.get_header_value("Authorization");
         a.content_type = req.get_header_value("Content-Type");
         a.if_none_match = req.get_header_value("If-None-Match");
@@ -77,10 +98,12 @@ Status HttpServer::bind() {
         a.body = req.body;
         ApiResponse r = api.handle(a);
         res.status = r.status;
-        for (const auto& [k, v] : r.headers) res.set_header(k, v);
+        for (const auto& [k, v] : r.headers)
+            res.set_header(k, v);
         if (!r.body.empty()) res.set_content(r.body, "application/json");
         if (log)
-            std::cerr << req.remote_addr << " " << req.method << " " << req.path << " " << r.status << "\n";
+            std::cerr << req.remote_addr << " " << req.method << " " << req.path << " " << r.status
+                      << "\n";
     };
     const char* any = ".*";
     svr.Get(any, handler);
@@ -93,11 +116,12 @@ Status HttpServer::bind() {
     svr.set_error_handler([max_body](const httplib::Request& req, httplib::Response& res) {
         fill_error(req, res, max_body);
     });
-    svr.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        res.status = 500;
-        res.set_content(error_body({500, "internal_error", "unexpected server error"}).dump(),
-                        "application/json");
-    });
+    svr.set_exception_handler(
+        [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+            res.status = 500;
+            res.set_content(error_body({500, "internal_error", "unexpected server error"}).dump(),
+                            "application/json");
+        });
 
     if (o.port == 0) {
         im.port = svr.bind_to_any_port(o.host);
@@ -112,9 +136,13 @@ Status HttpServer::bind() {
     return Status::success();
 }
 
-int HttpServer::port() const { return m_impl->port; }
+int HttpServer::port() const {
+    return m_impl->port;
+}
 
-bool HttpServer::tls() const { return !m_impl->options.tls_cert.empty(); }
+bool HttpServer::tls() const {
+    return !m_impl->options.tls_cert.empty();
+}
 
 Status HttpServer::run() {
     if (!m_impl->bound) return Status::failure("the server is not bound (call bind() first)");

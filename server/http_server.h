@@ -12,9 +12,9 @@ namespace touchpoint::server {
 
 struct HttpServerOptions {
     std::string host = "127.0.0.1";
-    int port = 8080;        // 0: any free port (see HttpServer::port)
-    std::string tls_cert;   // PEM certificate (chain); both or neither
-    std::string tls_key;    // PEM private key
+    int port = 8080;      // 0: any free port (see HttpServer::port)
+    std::string tls_cert; // PEM certificate (chain); both or neither
+    std::string tls_key;  // PEM private key
     std::size_t max_body_bytes = 1024 * 1024;
     int threads = 8;
     bool access_log = false; // one line per request on stderr

@@ -8,7 +8,7 @@ namespace touchpoint::server {
 namespace {
 // Buckets idle this long are full again and can be forgotten.
 constexpr std::size_t k_prune_above = 10000;
-}
+} // namespace
 
 RateLimiter::RateLimiter(double rate_per_s, double burst)
     : m_rate(std::max(rate_per_s, 0.001)), m_burst(std::max(burst, 1.0)) {}
@@ -19,7 +19,8 @@ RateLimiter::Decision RateLimiter::take(const std::string& key, std::int64_t now
         // Forget buckets that have refilled completely: they hold no state.
         const double full_after_ms = m_burst / m_rate * 1000.0;
         for (auto it = m_buckets.begin(); it != m_buckets.end();)
-            it = (now_ms - it->second.last_ms > full_after_ms) ? m_buckets.erase(it) : std::next(it);
+            it =
+                (now_ms - it->second.last_ms > full_after_ms) ? m_buckets.erase(it) : std::next(it);
     }
     auto [it, fresh] = m_buckets.try_emplace(key, Bucket{m_burst, now_ms});
     Bucket& b = it->second;

@@ -16,7 +16,8 @@ std::string make_token() {
     unsigned char bytes[32];
     randombytes_buf(bytes, sizeof bytes);
     char out[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
-    sodium_bin2base64(out, sizeof out, bytes, sizeof bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_bin2base64(out, sizeof out, bytes, sizeof bytes,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     sodium_memzero(bytes, sizeof bytes);
     return out;
 }
@@ -33,7 +34,7 @@ std::string hash_secret(const std::string& secret) {
 namespace {
 // Crockford's base32: no I, L, O or U, so nothing is misread.
 constexpr char k_code_alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-}
+} // namespace
 
 std::string make_enrollment_code() {
     std::string code;

@@ -22,7 +22,8 @@ class Stmt {
 
     bool prepared() const { return m_rc == SQLITE_OK; }
     Stmt& bind(int i, const std::string& s) {
-        record(sqlite3_bind_text(m_stmt, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT));
+        record(
+            sqlite3_bind_text(m_stmt, i, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT));
         return *this;
     }
     Stmt& bind(int i, const char* s) { return bind(i, std::string(s)); }
@@ -36,8 +37,12 @@ class Stmt {
         record(sqlite3_bind_null(m_stmt, i));
         return *this;
     }
-    Stmt& bind_text_or_null(int i, const std::string& s) { return s.empty() ? bind_null(i) : bind(i, s); }
-    Stmt& bind(int i, const std::optional<std::int64_t>& v) { return v ? bind(i, *v) : bind_null(i); }
+    Stmt& bind_text_or_null(int i, const std::string& s) {
+        return s.empty() ? bind_null(i) : bind(i, s);
+    }
+    Stmt& bind(int i, const std::optional<std::int64_t>& v) {
+        return v ? bind(i, *v) : bind_null(i);
+    }
 
     // SQLITE_ROW, SQLITE_DONE or an error code.
     int step() {
@@ -47,7 +52,8 @@ class Stmt {
     std::string text(int col) const {
         const unsigned char* p = sqlite3_column_text(m_stmt, col);
         int n = sqlite3_column_bytes(m_stmt, col);
-        return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string();
+        return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(n))
+                 : std::string();
     }
     std::int64_t int64(int col) const { return sqlite3_column_int64(m_stmt, col); }
     bool is_null(int col) const { return sqlite3_column_type(m_stmt, col) == SQLITE_NULL; }
@@ -106,7 +112,9 @@ Status fail(const std::string& what, const std::string& sqlite_error) {
     return Status::failure(what + ": " + sqlite_error);
 }
 
-const char* role_name(ApiKeyRole r) { return r == ApiKeyRole::head_office ? "head-office" : "store"; }
+const char* role_name(ApiKeyRole r) {
+    return r == ApiKeyRole::head_office ? "head-office" : "store";
+}
 
 DeviceRecord read_device(const Stmt& s) {
     DeviceRecord d;
@@ -121,8 +129,8 @@ DeviceRecord read_device(const Stmt& s) {
     return d;
 }
 
-constexpr const char* k_device_columns =
-    "id, name, store_id, touch_point, enrolled_utc_ms, revoked_utc_ms, last_seen_utc_ms, health_json";
+constexpr const char* k_device_columns = "id, name, store_id, touch_point, enrolled_utc_ms, "
+                                         "revoked_utc_ms, last_seen_utc_ms, health_json";
 
 ApiKeyRecord read_api_key(const Stmt& s) {
     ApiKeyRecord k;
@@ -215,11 +223,14 @@ CREATE INDEX responses_received ON responses (received_utc_ms);
 
 SqliteStorage::SqliteStorage(sqlite3* db) : m_db(db) {}
 
-SqliteStorage::~SqliteStorage() { sqlite3_close_v2(m_db); }
+SqliteStorage::~SqliteStorage() {
+    sqlite3_close_v2(m_db);
+}
 
 Result<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::string& path) {
     sqlite3* db = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
     if (rc != SQLITE_OK) {
         std::string msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
         sqlite3_close_v2(db);
@@ -230,8 +241,8 @@ Result<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::string& pa
     sqlite3_extended_result_codes(db, 1);
     // WAL lets readers run while a batch commits; FULL syncs the WAL on every
     // commit, so an answered batch survives a power cut.
-    for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                               "PRAGMA foreign_keys=ON"}) {
+    for (const char* pragma :
+         {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
         if (auto st = exec(db, pragma); !st) return Error{path + ": " + st.error()};
     }
     if (auto st = s->migrate(); !st) return Error{path + ": " + st.error()};
@@ -256,7 +267,8 @@ Status SqliteStorage::migrate() {
     }
     if (have != want) {
         std::string sql = "PRAGMA user_version=" + std::to_string(want);
-        if (auto st = exec(m_db, sql.c_str()); !st) return fail("cannot set the schema version", st.error());
+        if (auto st = exec(m_db, sql.c_str()); !st)
+            return fail("cannot set the schema version", st.error());
     }
     return tx.commit();
 }
@@ -275,7 +287,8 @@ Status SqliteStorage::create_store(const StoreRecord& st, std::int64_t now_ms) {
     Stmt s(m_db, "INSERT INTO stores (id, name, time_zone, created_utc_ms) VALUES (?, ?, ?, ?)");
     s.bind(1, st.id).bind(2, st.name).bind(3, st.time_zone).bind(4, now_ms);
     int rc = s.step();
-    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY) return Status::failure("store \"" + st.id + "\" already exists");
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+        return Status::failure("store \"" + st.id + "\" already exists");
     if (rc != SQLITE_DONE) return fail("cannot create the store", s.error());
     return Status::success();
 }
@@ -299,7 +312,8 @@ Status SqliteStorage::create_touch_point(const TouchPointRecord& t) {
     int rc = s.step();
     if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
         return Status::failure("touch point \"" + t.key + "\" already exists");
-    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) return Status::failure("no store \"" + t.store_id + "\"");
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+        return Status::failure("no store \"" + t.store_id + "\"");
     if (rc != SQLITE_DONE) return fail("cannot create the touch point", s.error());
     return Status::success();
 }
@@ -326,14 +340,16 @@ Status SqliteStorage::update_touch_point(const TouchPointRecord& t) {
     return Status::success();
 }
 
-Status SqliteStorage::create_enrollment_code(const std::string& code_hash, const std::string& touch_point,
-                                             std::int64_t now_ms, std::int64_t expires_utc_ms) {
+Status SqliteStorage::create_enrollment_code(const std::string& code_hash,
+                                             const std::string& touch_point, std::int64_t now_ms,
+                                             std::int64_t expires_utc_ms) {
     std::lock_guard<std::mutex> lock(m_mutex);
     Stmt s(m_db, "INSERT INTO enrollment_codes (code_hash, touch_point, created_utc_ms, "
                  "expires_utc_ms) VALUES (?, ?, ?, ?)");
     s.bind(1, code_hash).bind(2, touch_point).bind(3, now_ms).bind(4, expires_utc_ms);
     int rc = s.step();
-    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) return Status::failure("no touch point \"" + touch_point + "\"");
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+        return Status::failure("no touch point \"" + touch_point + "\"");
     if (rc != SQLITE_DONE) return fail("cannot create the enrolment code", s.error());
     return Status::success();
 }
@@ -345,7 +361,8 @@ Status SqliteStorage::create_api_key(const ApiKeyRecord& k, const std::string& k
     s.bind(1, k.id).bind(2, key_hash).bind(3, role_name(k.role)).bind_text_or_null(4, k.store_id);
     s.bind(5, k.created_utc_ms);
     int rc = s.step();
-    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) return Status::failure("no store \"" + k.store_id + "\"");
+    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+        return Status::failure("no store \"" + k.store_id + "\"");
     if (rc != SQLITE_DONE) return fail("cannot create the API key", s.error());
     return Status::success();
 }
@@ -371,12 +388,14 @@ Status SqliteStorage::revoke_api_key(const std::string& id, std::int64_t now_ms)
 Result<std::vector<DeviceRecord>> SqliteStorage::list_devices(const std::string& store_id) {
     std::lock_guard<std::mutex> lock(m_mutex);
     std::string sql = std::string("SELECT ") + k_device_columns + " FROM devices" +
-                      (store_id.empty() ? "" : " WHERE store_id = ?") + " ORDER BY store_id, touch_point, id";
+                      (store_id.empty() ? "" : " WHERE store_id = ?") +
+                      " ORDER BY store_id, touch_point, id";
     Stmt s(m_db, sql.c_str());
     if (!store_id.empty()) s.bind(1, store_id);
     std::vector<DeviceRecord> out;
     int rc;
-    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_device(s));
+    while ((rc = s.step()) == SQLITE_ROW)
+        out.push_back(read_device(s));
     if (rc != SQLITE_DONE) return Error{"cannot list the devices: " + s.error()};
     return out;
 }
@@ -387,7 +406,8 @@ Result<std::vector<ApiKeyRecord>> SqliteStorage::list_api_keys() {
                  "created_utc_ms, id");
     std::vector<ApiKeyRecord> out;
     int rc;
-    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_api_key(s));
+    while ((rc = s.step()) == SQLITE_ROW)
+        out.push_back(read_api_key(s));
     if (rc != SQLITE_DONE) return Error{"cannot list the API keys: " + s.error()};
     return out;
 }
@@ -420,11 +440,13 @@ Result<EnrollOutcome> SqliteStorage::enroll(const std::string& code_hash, const 
     }
     const std::string tp_key = code.text(0);
 
-    Stmt tp(m_db, "SELECT t.key, t.store_id, t.name, t.settings_json, t.survey_json, t.updated_utc_ms, "
-                  "s.name, s.time_zone FROM touch_points t JOIN stores s ON s.id = t.store_id "
-                  "WHERE t.key = ?");
+    Stmt tp(m_db,
+            "SELECT t.key, t.store_id, t.name, t.settings_json, t.survey_json, t.updated_utc_ms, "
+            "s.name, s.time_zone FROM touch_points t JOIN stores s ON s.id = t.store_id "
+            "WHERE t.key = ?");
     tp.bind(1, tp_key);
-    if (tp.step() != SQLITE_ROW) return Error{"the enrolment code's touch point is missing: " + tp.error()};
+    if (tp.step() != SQLITE_ROW)
+        return Error{"the enrolment code's touch point is missing: " + tp.error()};
     out.touch_point = {tp.text(0), tp.text(1), tp.text(2), tp.text(3), tp.text(4), tp.int64(5)};
     out.store = {tp.text(1), tp.text(6), tp.text(7)};
 
@@ -433,8 +455,9 @@ Result<EnrollOutcome> SqliteStorage::enroll(const std::string& code_hash, const 
     use.bind(1, now_ms).bind(2, device.id).bind(3, code_hash);
     if (use.step() != SQLITE_DONE) return Error{"cannot use the enrolment code: " + use.error()};
 
-    Stmt ins(m_db, "INSERT INTO devices (id, name, store_id, touch_point, token_hash, enrolled_utc_ms, "
-                   "last_seen_utc_ms) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    Stmt ins(m_db,
+             "INSERT INTO devices (id, name, store_id, touch_point, token_hash, enrolled_utc_ms, "
+             "last_seen_utc_ms) VALUES (?, ?, ?, ?, ?, ?, ?)");
     ins.bind(1, device.id).bind(2, device.name).bind(3, out.store.id).bind(4, tp_key);
     ins.bind(5, device.token_hash).bind(6, now_ms).bind(7, now_ms);
     if (ins.step() != SQLITE_DONE) return Error{"cannot create the device: " + ins.error()};
@@ -450,9 +473,11 @@ Result<EnrollOutcome> SqliteStorage::enroll(const std::string& code_hash, const 
     return out;
 }
 
-Result<std::optional<DeviceRecord>> SqliteStorage::device_by_token_hash(const std::string& token_hash) {
+Result<std::optional<DeviceRecord>>
+SqliteStorage::device_by_token_hash(const std::string& token_hash) {
     std::lock_guard<std::mutex> lock(m_mutex);
-    std::string sql = std::string("SELECT ") + k_device_columns + " FROM devices WHERE token_hash = ?";
+    std::string sql =
+        std::string("SELECT ") + k_device_columns + " FROM devices WHERE token_hash = ?";
     Stmt s(m_db, sql.c_str());
     s.bind(1, token_hash);
     int rc = s.step();
@@ -474,19 +499,23 @@ Result<std::optional<ApiKeyRecord>> SqliteStorage::api_key_by_hash(const std::st
 
 Result<BatchOutcome> SqliteStorage::ingest_batch(const DeviceRecord& device,
                                                  const std::vector<IncomingResponse>& responses,
-                                                 const std::string& health_json, std::int64_t now_ms) {
+                                                 const std::string& health_json,
+                                                 std::int64_t now_ms) {
     std::lock_guard<std::mutex> lock(m_mutex);
     Transaction tx(m_db);
     if (!tx.begun()) return Error{"cannot start the batch: " + tx.begun().error()};
     BatchOutcome out;
     out.items.reserve(responses.size());
     Stmt find(m_db, "SELECT content_hash FROM responses WHERE id = ?");
-    Stmt ins(m_db, "INSERT INTO responses (id, device_id, store_id, touch_point, survey_id, survey_version, "
-                   "question_id, scale, score, reasons_json, comment, language, utc_ms, local_time, "
-                   "local_day, local_hour, sequence, misuse, device_clock_suspect, server_clock_suspect, "
-                   "received_utc_ms, content_hash) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!find.prepared() || !ins.prepared()) return Error{"cannot prepare the batch: " + ins.error()};
+    Stmt ins(
+        m_db,
+        "INSERT INTO responses (id, device_id, store_id, touch_point, survey_id, survey_version, "
+        "question_id, scale, score, reasons_json, comment, language, utc_ms, local_time, "
+        "local_day, local_hour, sequence, misuse, device_clock_suspect, server_clock_suspect, "
+        "received_utc_ms, content_hash) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!find.prepared() || !ins.prepared())
+        return Error{"cannot prepare the batch: " + ins.error()};
     for (const IncomingResponse& in : responses) {
         const Response& r = in.response;
         find.reset();
@@ -498,7 +527,8 @@ Result<BatchOutcome> SqliteStorage::ingest_batch(const DeviceRecord& device,
                                                                 : IngestStatus::conflict);
             continue;
         }
-        if (rc != SQLITE_DONE) return Error{"cannot look up response " + r.id + ": " + find.error()};
+        if (rc != SQLITE_DONE)
+            return Error{"cannot look up response " + r.id + ": " + find.error()};
 
         ins.reset();
         ins.bind(1, r.id).bind(2, device.id).bind(3, device.store_id).bind(4, device.touch_point);
@@ -508,14 +538,17 @@ Result<BatchOutcome> SqliteStorage::ingest_batch(const DeviceRecord& device,
         ins.bind(13, r.utc_ms).bind(14, r.local_time).bind(15, r.local_day).bind(16, r.local_hour);
         ins.bind(17, r.sequence).bind(18, r.misuse).bind(19, r.clock_suspect);
         ins.bind(20, in.server_clock_suspect).bind(21, now_ms).bind(22, in.content_hash);
-        if (ins.step() != SQLITE_DONE) return Error{"cannot store response " + r.id + ": " + ins.error()};
+        if (ins.step() != SQLITE_DONE)
+            return Error{"cannot store response " + r.id + ": " + ins.error()};
         out.items.push_back(IngestStatus::accepted);
     }
 
-    Stmt seen(m_db, "UPDATE devices SET last_seen_utc_ms = ?, health_json = coalesce(?, health_json) "
-                    "WHERE id = ?");
+    Stmt seen(m_db,
+              "UPDATE devices SET last_seen_utc_ms = ?, health_json = coalesce(?, health_json) "
+              "WHERE id = ?");
     seen.bind(1, now_ms).bind_text_or_null(2, health_json).bind(3, device.id);
-    if (seen.step() != SQLITE_DONE) return Error{"cannot record the device's health: " + seen.error()};
+    if (seen.step() != SQLITE_DONE)
+        return Error{"cannot record the device's health: " + seen.error()};
     if (auto st = tx.commit(); !st) return Error{"cannot commit the batch: " + st.error()};
     return out;
 }
@@ -535,10 +568,11 @@ Status SqliteStorage::record_heartbeat(const std::string& device_id, const std::
 
 Result<std::optional<StoredResponse>> SqliteStorage::response(const std::string& id) {
     std::lock_guard<std::mutex> lock(m_mutex);
-    Stmt s(m_db, "SELECT id, device_id, store_id, touch_point, survey_id, survey_version, question_id, "
-                 "scale, score, reasons_json, comment, language, utc_ms, local_time, local_day, "
-                 "local_hour, sequence, misuse, device_clock_suspect, server_clock_suspect, "
-                 "received_utc_ms FROM responses WHERE id = ?");
+    Stmt s(m_db,
+           "SELECT id, device_id, store_id, touch_point, survey_id, survey_version, question_id, "
+           "scale, score, reasons_json, comment, language, utc_ms, local_time, local_day, "
+           "local_hour, sequence, misuse, device_clock_suspect, server_clock_suspect, "
+           "received_utc_ms FROM responses WHERE id = ?");
     s.bind(1, id);
     int rc = s.step();
     if (rc == SQLITE_DONE) return std::optional<StoredResponse>{};

@@ -40,7 +40,8 @@ class SqliteStorage final : public Storage {
 
     Result<EnrollOutcome> enroll(const std::string& code_hash, const NewDevice& device,
                                  std::int64_t now_ms) override;
-    Result<std::optional<DeviceRecord>> device_by_token_hash(const std::string& token_hash) override;
+    Result<std::optional<DeviceRecord>>
+    device_by_token_hash(const std::string& token_hash) override;
     Result<std::optional<ApiKeyRecord>> api_key_by_hash(const std::string& key_hash) override;
 
     Result<BatchOutcome> ingest_batch(const DeviceRecord& device,

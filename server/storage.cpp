@@ -9,7 +9,8 @@ Result<std::unique_ptr<Storage>> open_storage(const std::string& url) {
         std::string path = url.substr(7);
         // Accept the URL form "sqlite:///abs/path" as well as "sqlite:PATH".
         if (path.rfind("//", 0) == 0) path = path.substr(2);
-        if (path.empty()) return Error{"--db sqlite:PATH needs a file path (e.g. sqlite:touchpoint.db)"};
+        if (path.empty())
+            return Error{"--db sqlite:PATH needs a file path (e.g. sqlite:touchpoint.db)"};
         auto s = SqliteStorage::open(path);
         if (!s) return Error{s.error()};
         return std::unique_ptr<Storage>(std::move(s).value());

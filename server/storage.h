@@ -62,16 +62,16 @@ struct NewDevice {
 
 struct EnrollOutcome {
     EnrollStatus status = EnrollStatus::unknown_code;
-    DeviceRecord device;         // when enrolled
-    StoreRecord store;           // when enrolled
+    DeviceRecord device;          // when enrolled
+    StoreRecord store;            // when enrolled
     TouchPointRecord touch_point; // when enrolled
 };
 
 // One response to store, already validated and attributed to its device.
 struct IncomingResponse {
-    std::size_t index = 0;     // position in the batch
-    touchpoint::Response response; // device_id / touch_point from the token
-    std::string content_hash;  // identifies the content for duplicate detection
+    std::size_t index = 0;             // position in the batch
+    touchpoint::Response response;     // device_id / touch_point from the token
+    std::string content_hash;          // identifies the content for duplicate detection
     bool server_clock_suspect = false; // device time far ahead of the receive time
 };
 
@@ -104,8 +104,9 @@ class Storage {
     virtual Result<TouchPointRecord> touch_point(const std::string& key) = 0;
     // Replaces a touch point's survey (JSON) and settings (JSON).
     virtual Status update_touch_point(const TouchPointRecord& t) = 0;
-    virtual Status create_enrollment_code(const std::string& code_hash, const std::string& touch_point,
-                                          std::int64_t now_ms, std::int64_t expires_utc_ms) = 0;
+    virtual Status create_enrollment_code(const std::string& code_hash,
+                                          const std::string& touch_point, std::int64_t now_ms,
+                                          std::int64_t expires_utc_ms) = 0;
     virtual Status create_api_key(const ApiKeyRecord& k, const std::string& key_hash) = 0;
     // Errors when there is no such device; revoking twice keeps the first time.
     virtual Status revoke_device(const std::string& id, std::int64_t now_ms) = 0;
@@ -119,7 +120,8 @@ class Storage {
     virtual Result<EnrollOutcome> enroll(const std::string& code_hash, const NewDevice& device,
                                          std::int64_t now_ms) = 0;
     // The device holding this token hash (revoked ones too: the caller decides).
-    virtual Result<std::optional<DeviceRecord>> device_by_token_hash(const std::string& token_hash) = 0;
+    virtual Result<std::optional<DeviceRecord>>
+    device_by_token_hash(const std::string& token_hash) = 0;
     virtual Result<std::optional<ApiKeyRecord>> api_key_by_hash(const std::string& key_hash) = 0;
 
     // Stores a batch in one transaction: new responses are inserted, a response
@@ -128,7 +130,8 @@ class Storage {
     // empty, the device's health.
     virtual Result<BatchOutcome> ingest_batch(const DeviceRecord& device,
                                               const std::vector<IncomingResponse>& responses,
-                                              const std::string& health_json, std::int64_t now_ms) = 0;
+                                              const std::string& health_json,
+                                              std::int64_t now_ms) = 0;
     // Records last seen and health (when not empty).
     virtual Status record_heartbeat(const std::string& device_id, const std::string& health_json,
                                     std::int64_t now_ms) = 0;

@@ -18,8 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
     auto batch = touchpoint::server::parse_batch(body, limits);
     if (batch.error) {
-        (void)touchpoint::server::error_body(*batch.error).dump(-1, ' ', false,
-                                                                nlohmann::json::error_handler_t::replace);
+        (void)touchpoint::server::error_body(*batch.error)
+            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     } else {
         for (const auto& item : batch.batch.items) {
             if (item.response.has_value() == !item.error.empty()) std::abort();

@@ -29,7 +29,8 @@ TempDir::~TempDir() {
 
 CliRun run_cli(const std::vector<std::string>& args) {
     std::vector<const char*> argv{"touchpoint-server"};
-    for (const auto& a : args) argv.push_back(a.c_str());
+    for (const auto& a : args)
+        argv.push_back(a.c_str());
     std::ostringstream out, err;
     CliRun r;
     r.code = touchpoint::server::run_cli(static_cast<int>(argv.size()), argv.data(), out, err);
@@ -38,7 +39,9 @@ CliRun run_cli(const std::vector<std::string>& args) {
     return r;
 }
 
-std::string new_id() { return touchpoint::make_uuid(); }
+std::string new_id() {
+    return touchpoint::make_uuid();
+}
 
 std::int64_t now_ms() {
     using namespace std::chrono;
@@ -70,12 +73,13 @@ nlohmann::json response_json(const std::string& id, int score) {
 
 nlohmann::json batch_of(const std::vector<nlohmann::json>& responses) {
     return nlohmann::json{{"responses", responses},
-                          {"health", {{"pending", static_cast<int>(responses.size())},
-                                      {"last_sync_utc_ms", nullptr},
-                                      {"disk_free_bytes", 1000000000},
-                                      {"database_bytes", 65536},
-                                      {"app_version", "0.1.0"},
-                                      {"last_error", ""}}}};
+                          {"health",
+                           {{"pending", static_cast<int>(responses.size())},
+                            {"last_sync_utc_ms", nullptr},
+                            {"disk_free_bytes", 1000000000},
+                            {"database_bytes", 65536},
+                            {"app_version", "0.1.0"},
+                            {"last_error", ""}}}};
 }
 
 httplib::Result post_json(httplib::Client& c, const std::string& path, const std::string& token,
@@ -117,11 +121,12 @@ TestServer::TestServer(ServerSetup setup) {
         for (const auto& args : std::vector<std::vector<std::string>>{
                  {"create-store", "--id", k_store_a, "--name", "Auckland Central", "--time-zone",
                   "Pacific/Auckland"},
-                 {"create-store", "--id", k_store_b, "--name", "Wellington", "--time-zone", "Pacific/Auckland"},
-                 {"create-touch-point", "--store", k_store_a, "--key", k_tp_a, "--name", "Checkout 1",
-                  "--survey", assets + "/surveys/checkout.toml"},
-                 {"create-touch-point", "--store", k_store_b, "--key", k_tp_b, "--name", "Help desk",
-                  "--survey", assets + "/surveys/helpdesk-csat.toml"}}) {
+                 {"create-store", "--id", k_store_b, "--name", "Wellington", "--time-zone",
+                  "Pacific/Auckland"},
+                 {"create-touch-point", "--store", k_store_a, "--key", k_tp_a, "--name",
+                  "Checkout 1", "--survey", assets + "/surveys/checkout.toml"},
+                 {"create-touch-point", "--store", k_store_b, "--key", k_tp_b, "--name",
+                  "Help desk", "--survey", assets + "/surveys/helpdesk-csat.toml"}}) {
             CliRun r = admin(args);
             if (r.code != 0) throw std::runtime_error("seeding failed: " + r.err);
         }
@@ -164,7 +169,8 @@ std::string TestServer::create_code(const std::string& touch_point) const {
     CliRun r = admin({"create-enrollment-code", "--touch-point", touch_point});
     if (r.code != 0) throw std::runtime_error("create-enrollment-code failed: " + r.err);
     std::string code = r.out;
-    while (!code.empty() && (code.back() == '\n' || code.back() == '\r')) code.pop_back();
+    while (!code.empty() && (code.back() == '\n' || code.back() == '\r'))
+        code.pop_back();
     return code;
 }
 
@@ -183,7 +189,8 @@ std::string TestServer::create_api_key(const std::string& role, const std::strin
     CliRun r = admin(args);
     if (r.code != 0) throw std::runtime_error("create-api-key failed: " + r.err);
     std::string key = r.out;
-    while (!key.empty() && key.back() == '\n') key.pop_back();
+    while (!key.empty() && key.back() == '\n')
+        key.pop_back();
     return key;
 }
 
@@ -219,13 +226,17 @@ struct Db {
 std::string TestServer::dump(bool with_activity) const {
     Db db(m_db_path);
     std::ostringstream os;
-    for (const auto& t : db.rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
+    for (const auto& t :
+         db.rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
         os << "## " << t[0] << "\n";
         std::string columns = "*";
         if (t[0] == "devices" && !with_activity)
-            columns = "id, name, store_id, touch_point, token_hash, enrolled_utc_ms, revoked_utc_ms";
-        for (const auto& row : db.rows("SELECT " + columns + " FROM \"" + t[0] + "\" ORDER BY rowid")) {
-            for (const auto& v : row) os << v << '|';
+            columns =
+                "id, name, store_id, touch_point, token_hash, enrolled_utc_ms, revoked_utc_ms";
+        for (const auto& row :
+             db.rows("SELECT " + columns + " FROM \"" + t[0] + "\" ORDER BY rowid")) {
+            for (const auto& v : row)
+                os << v << '|';
             os << '\n';
         }
     }

@@ -95,7 +95,8 @@ std::int64_t now_ms();
 
 // POST a JSON text with a bearer token (empty: none).
 httplib::Result post_json(httplib::Client& c, const std::string& path, const std::string& token,
-                          const std::string& body, const std::string& content_type = "application/json");
+                          const std::string& body,
+                          const std::string& content_type = "application/json");
 httplib::Result get_auth(httplib::Client& c, const std::string& path, const std::string& token,
                          httplib::Headers extra = {});
 nlohmann::json batch_of(const std::vector<nlohmann::json>& responses);

@@ -11,7 +11,8 @@ TEST_CASE("a revoked device's token answers 401 at once", "[server][auth]") {
     auto c = srv.client();
     Enrolled dev = srv.enroll();
     Enrolled other = srv.enroll(k_tp_a, "Till 2");
-    auto ok = post_json(c, "/api/v1/batches", dev.token, batch_of({response_json(new_id())}).dump());
+    auto ok =
+        post_json(c, "/api/v1/batches", dev.token, batch_of({response_json(new_id())}).dump());
     REQUIRE(ok);
     REQUIRE(ok->status == 200);
 
@@ -20,7 +21,8 @@ TEST_CASE("a revoked device's token answers 401 at once", "[server][auth]") {
     REQUIRE(rv.code == 0);
     const std::string before = srv.dump();
 
-    auto batch = post_json(c, "/api/v1/batches", dev.token, batch_of({response_json(new_id())}).dump());
+    auto batch =
+        post_json(c, "/api/v1/batches", dev.token, batch_of({response_json(new_id())}).dump());
     REQUIRE(batch);
     CHECK(batch->status == 401);
     CHECK(error_code(batch) == "device_revoked");

@@ -27,7 +27,8 @@ json stored(TestServer& srv, const std::string& id) {
 
 } // namespace
 
-TEST_CASE("batches: responses are stored once, under the token's store and touch point", "[server][batch]") {
+TEST_CASE("batches: responses are stored once, under the token's store and touch point",
+          "[server][batch]") {
     TestServer srv;
     auto c = srv.client();
     Enrolled dev = srv.enroll(k_tp_a);
@@ -160,7 +161,8 @@ TEST_CASE("batches: responses are stored once, under the token's store and touch
     }
 }
 
-TEST_CASE("batches: invalid items are rejected one by one and do not block valid ones", "[server][batch]") {
+TEST_CASE("batches: invalid items are rejected one by one and do not block valid ones",
+          "[server][batch]") {
     TestServer srv;
     auto c = srv.client();
     Enrolled dev = srv.enroll();
@@ -175,21 +177,27 @@ TEST_CASE("batches: invalid items are rejected one by one and do not block valid
         {"negative score", [](json& r) { r["score"] = -1; }, "score"},
         {"unknown scale", [](json& r) { r["scale"] = "stars"; }, "scale"},
         {"oversized comment", [](json& r) { r["comment"] = std::string(1001, 'a'); }, "comment"},
-        {"oversized comment in characters", [](json& r) {
+        {"oversized comment in characters",
+         [](json& r) {
              std::string s;
-             for (int i = 0; i < 1001; ++i) s += "ā";
+             for (int i = 0; i < 1001; ++i)
+                 s += "ā";
              r["comment"] = s;
-         }, "comment"},
+         },
+         "comment"},
         {"score as a string", [](json& r) { r["score"] = "3"; }, "score"},
         {"score with a fraction", [](json& r) { r["score"] = 3.5; }, "score"},
         {"misuse as a number", [](json& r) { r["misuse"] = 1; }, "misuse"},
         {"reasons not an array", [](json& r) { r["reasons"] = "fast"; }, "reasons"},
         {"a reason not a string", [](json& r) { r["reasons"] = json::array({1}); }, "reasons"},
-        {"too many reasons", [](json& r) {
+        {"too many reasons",
+         [](json& r) {
              json a = json::array();
-             for (int i = 0; i < 21; ++i) a.push_back("r" + std::to_string(i));
+             for (int i = 0; i < 21; ++i)
+                 a.push_back("r" + std::to_string(i));
              r["reasons"] = a;
-         }, "reasons"},
+         },
+         "reasons"},
         {"id not a UUID", [](json& r) { r["id"] = "not-a-uuid"; }, "id"},
         {"missing id", [](json& r) { r.erase("id"); }, "id"},
         {"missing score", [](json& r) { r.erase("score"); }, "score"},
@@ -202,7 +210,11 @@ TEST_CASE("batches: invalid items are rejected one by one and do not block valid
         {"negative sequence", [](json& r) { r["sequence"] = -5; }, "sequence"},
         {"an open response", [](json& r) { r["closed"] = false; }, "closed"},
         {"over-long language", [](json& r) { r["language"] = std::string(36, 'x'); }, "language"},
-        {"not an object", [](json& r) { r = json::array({1, 2, 3}); }, "object"},
+        {"not an object",
+         [](json& r) {
+             r = json::array({1, 2, 3});
+         },
+         "object"},
         {"null", [](json& r) { r = nullptr; }, "object"},
     };
 
@@ -226,7 +238,8 @@ TEST_CASE("batches: invalid items are rejected one by one and do not block valid
 
             // With valid neighbours: they are stored, the bad one is not.
             const std::string ok1 = new_id(), ok2 = new_id();
-            auto mixed = send(c, dev.token, batch_of({response_json(ok1, 1), spoiled, response_json(ok2, 4)}));
+            auto mixed = send(c, dev.token,
+                              batch_of({response_json(ok1, 1), spoiled, response_json(ok2, 4)}));
             REQUIRE(mixed);
             json m = body_json(mixed);
             CHECK(m["accepted"] == 2);
@@ -246,8 +259,8 @@ TEST_CASE("batches: every scale's range is enforced", "[server][batch]") {
         int min, max;
     };
     int expected = 0;
-    for (Range s : {Range{"smiley4", 1, 4}, Range{"smiley5", 1, 5}, Range{"nps", 0, 10}, Range{"ces7", 1, 7},
-                    Range{"thumbs", 0, 1}}) {
+    for (Range s : {Range{"smiley4", 1, 4}, Range{"smiley5", 1, 5}, Range{"nps", 0, 10},
+                    Range{"ces7", 1, 7}, Range{"thumbs", 0, 1}}) {
         std::vector<json> batch;
         for (int score : {s.min - 1, s.min, s.max, s.max + 1}) {
             json r = response_json(new_id(), 1);
@@ -306,13 +319,15 @@ TEST_CASE("batches: a refused request stores nothing", "[server][batch]") {
         CHECK(error_code(r) == "malformed_json");
     }
     SECTION("invalid UTF-8") {
-        auto r = post_json(c, "/api/v1/batches", dev.token, "{\"responses\":[], \"x\":\"\xff\xfe\"}");
+        auto r =
+            post_json(c, "/api/v1/batches", dev.token, "{\"responses\":[], \"x\":\"\xff\xfe\"}");
         REQUIRE(r);
         CHECK(r->status == 400);
         CHECK(error_code(r) == "malformed_json");
     }
     SECTION("deep nesting") {
-        auto r = post_json(c, "/api/v1/batches", dev.token, std::string(5000, '[') + std::string(5000, ']'));
+        auto r = post_json(c, "/api/v1/batches", dev.token,
+                           std::string(5000, '[') + std::string(5000, ']'));
         REQUIRE(r);
         CHECK(r->status == 400);
         CHECK(error_code(r) == "malformed_json");
@@ -342,7 +357,8 @@ TEST_CASE("batches: a refused request stores nothing", "[server][batch]") {
         REQUIRE(r);
         CHECK(r->status == 400);
         CHECK(error_code(r) == "invalid_request");
-        CHECK(body_json(r)["error"]["message"].get<std::string>().find("pending") != std::string::npos);
+        CHECK(body_json(r)["error"]["message"].get<std::string>().find("pending") !=
+              std::string::npos);
     }
     SECTION("wrong content type") {
         auto r = post_json(c, "/api/v1/batches", dev.token, valid, "text/plain");
@@ -358,7 +374,8 @@ TEST_CASE("batches: a refused request stores nothing", "[server][batch]") {
         CHECK(r->has_header("WWW-Authenticate"));
     }
     SECTION("a wrong token") {
-        auto r = post_json(c, "/api/v1/batches", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", valid);
+        auto r =
+            post_json(c, "/api/v1/batches", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", valid);
         REQUIRE(r);
         CHECK(r->status == 401);
         CHECK(error_code(r) == "invalid_token");

@@ -25,8 +25,8 @@ TEST_CASE("cli: help, version and usage errors", "[server][cli]") {
 
     CliRun admin_help = run_cli({"admin", "--help"});
     CHECK(admin_help.code == 0);
-    for (const char* cmd : {"create-store", "create-touch-point", "create-enrollment-code", "create-api-key",
-                            "revoke-device", "revoke-api-key", "list-devices"})
+    for (const char* cmd : {"create-store", "create-touch-point", "create-enrollment-code",
+                            "create-api-key", "revoke-device", "revoke-api-key", "list-devices"})
         CHECK(admin_help.out.find(cmd) != std::string::npos);
 
     CliRun version = run_cli({"--version"});
@@ -49,16 +49,19 @@ TEST_CASE("cli: help, version and usage errors", "[server][cli]") {
     CHECK(bad_listen.code != 0);
     CHECK(bad_listen.err.find("HOST:PORT") != std::string::npos);
 
-    CliRun half_tls = run_cli({"--db", "sqlite::memory:", "--tls-cert", TOUCHPOINT_ASSETS_DIR "/kiosk.toml"});
+    CliRun half_tls =
+        run_cli({"--db", "sqlite::memory:", "--tls-cert", TOUCHPOINT_ASSETS_DIR "/kiosk.toml"});
     CHECK(half_tls.code != 0);
     CHECK(half_tls.err.find("tls-key") != std::string::npos);
 }
 
 TEST_CASE("cli: PostgreSQL is recognised but not built yet", "[server][cli]") {
-    CliRun serve = run_cli({"--db", "postgresql://tp@localhost/touchpoint", "--listen", "127.0.0.1:0"});
+    CliRun serve =
+        run_cli({"--db", "postgresql://tp@localhost/touchpoint", "--listen", "127.0.0.1:0"});
     CHECK(serve.code != 0);
     CHECK(serve.err.find("not built yet") != std::string::npos);
-    CliRun admin = run_cli({"admin", "--db", "postgresql://tp@localhost/touchpoint", "list-devices"});
+    CliRun admin =
+        run_cli({"admin", "--db", "postgresql://tp@localhost/touchpoint", "list-devices"});
     CHECK(admin.code != 0);
     CHECK(admin.err.find("not built yet") != std::string::npos);
     CliRun unknown = run_cli({"admin", "--db", "mysql://x", "list-devices"});
@@ -76,10 +79,12 @@ TEST_CASE("cli: admin commands refuse bad input clearly and change nothing", "[s
     const std::string assets = TOUCHPOINT_ASSETS_DIR;
     for (const Case& c : std::vector<Case>{
              {{"create-store", "--id", "x", "--name", "X", "--time-zone", "Mars/Olympus"}, "time"},
-             {{"create-store", "--id", k_store_a, "--name", "Again", "--time-zone", "UTC"}, "already exists"},
+             {{"create-store", "--id", k_store_a, "--name", "Again", "--time-zone", "UTC"},
+              "already exists"},
              {{"create-store", "--id", "x", "--name", "X"}, "--time-zone"},
              {{"create-touch-point", "--store", "nope", "--key", "k", "--name", "K"}, "no store"},
-             {{"create-touch-point", "--store", k_store_a, "--key", k_tp_a, "--name", "K"}, "already exists"},
+             {{"create-touch-point", "--store", k_store_a, "--key", k_tp_a, "--name", "K"},
+              "already exists"},
              {{"create-touch-point", "--store", k_store_a, "--key", "k", "--name", "K", "--survey",
                assets + "/kiosk.toml"},
               "kiosk.toml"},
@@ -91,7 +96,8 @@ TEST_CASE("cli: admin commands refuse bad input clearly and change nothing", "[s
              {{"create-api-key", "--role", "admin"}, "role"},
              {{"revoke-device", "--id", "nope"}, "no device"},
              {{"revoke-api-key", "--id", "nope"}, "no API key"},
-             {{"publish-survey", "--touch-point", "nope", "--survey", assets + "/surveys/checkout.toml"},
+             {{"publish-survey", "--touch-point", "nope", "--survey",
+               assets + "/surveys/checkout.toml"},
               "no touch point"},
          }) {
         CliRun r = srv.admin(c.args);
@@ -102,7 +108,8 @@ TEST_CASE("cli: admin commands refuse bad input clearly and change nothing", "[s
     CHECK(srv.dump() == before);
 }
 
-TEST_CASE("cli: create-touch-point takes settings from a [touch_point] TOML table", "[server][cli]") {
+TEST_CASE("cli: create-touch-point takes settings from a [touch_point] TOML table",
+          "[server][cli]") {
     TestServer srv;
     const std::string path = (srv.dir().path() / "tp.toml").string();
     {
@@ -113,8 +120,8 @@ TEST_CASE("cli: create-touch-point takes settings from a [touch_point] TOML tabl
                    f);
         std::fclose(f);
     }
-    REQUIRE(srv.admin({"create-touch-point", "--store", k_store_a, "--key", "akl-door", "--name", "Door",
-                       "--settings", path})
+    REQUIRE(srv.admin({"create-touch-point", "--store", k_store_a, "--key", "akl-door", "--name",
+                       "Door", "--settings", path})
                 .code == 0);
     auto tp = srv.storage().touch_point("akl-door");
     REQUIRE(tp);
@@ -167,7 +174,8 @@ std::unique_ptr<Child> spawn_server(const std::vector<std::string>& args) {
     posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
     posix_spawn_file_actions_addclose(&fa, fds[0]);
     std::vector<char*> argv{const_cast<char*>(exe.c_str())};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : args)
+        argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     auto child = std::make_unique<Child>();
     int rc = posix_spawn(&child->pid, exe.c_str(), &fa, nullptr, argv.data(), environ);
@@ -188,8 +196,9 @@ int port_of(const std::string& banner) {
 
 } // namespace
 
-TEST_CASE("binary: serves on any free port, stops on SIGTERM, and an answered batch survives kill -9",
-          "[server][cli]") {
+TEST_CASE(
+    "binary: serves on any free port, stops on SIGTERM, and an answered batch survives kill -9",
+    "[server][cli]") {
     const std::string exe = std::string(TOUCHPOINT_BINARY_DIR) + "/server/touchpoint-server";
     if (access(exe.c_str(), X_OK) != 0) {
         WARN("touchpoint-server is not built: " << exe);
@@ -197,9 +206,12 @@ TEST_CASE("binary: serves on any free port, stops on SIGTERM, and an answered ba
     }
     TempDir dir;
     const std::string db = "sqlite:" + (dir.path() / "s.db").string();
-    REQUIRE(run_cli({"admin", "--db", db, "create-store", "--id", "s", "--name", "S", "--time-zone", "UTC"}).code == 0);
-    REQUIRE(run_cli({"admin", "--db", db, "create-touch-point", "--store", "s", "--key", "tp", "--name", "TP"}).code ==
-            0);
+    REQUIRE(run_cli({"admin", "--db", db, "create-store", "--id", "s", "--name", "S", "--time-zone",
+                     "UTC"})
+                .code == 0);
+    REQUIRE(run_cli({"admin", "--db", db, "create-touch-point", "--store", "s", "--key", "tp",
+                     "--name", "TP"})
+                .code == 0);
     CliRun code = run_cli({"admin", "--db", db, "create-enrollment-code", "--touch-point", "tp"});
     REQUIRE(code.code == 0);
 
@@ -213,8 +225,9 @@ TEST_CASE("binary: serves on any free port, stops on SIGTERM, and an answered ba
 
     httplib::Client c("127.0.0.1", port);
     c.set_connection_timeout(5);
-    auto e = post_json(c, "/api/v1/enroll", "",
-                       json{{"code", code.out.substr(0, code.out.find('\n'))}, {"device_name", "x"}}.dump());
+    auto e = post_json(
+        c, "/api/v1/enroll", "",
+        json{{"code", code.out.substr(0, code.out.find('\n'))}, {"device_name", "x"}}.dump());
     REQUIRE(e);
     REQUIRE(e->status == 201);
     const std::string token = json::parse(e->body)["token"];
@@ -226,7 +239,8 @@ TEST_CASE("binary: serves on any free port, stops on SIGTERM, and an answered ba
     }
     SECTION("kill -9 right after a 200 loses nothing") {
         std::vector<json> many;
-        for (int i = 0; i < 100; ++i) many.push_back(response_json(i == 0 ? id : new_id()));
+        for (int i = 0; i < 100; ++i)
+            many.push_back(response_json(i == 0 ? id : new_id()));
         auto b = post_json(c, "/api/v1/batches", token, batch_of(many).dump());
         REQUIRE(b);
         REQUIRE(b->status == 200);

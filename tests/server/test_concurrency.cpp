@@ -10,14 +10,16 @@
 using namespace tpt;
 using nlohmann::json;
 
-TEST_CASE("concurrency: parallel devices with resends store each response once", "[server][concurrency]") {
+TEST_CASE("concurrency: parallel devices with resends store each response once",
+          "[server][concurrency]") {
     ServerSetup setup;
     setup.api.rate_per_s = 1000;
     setup.api.burst = 1000;
     TestServer srv(setup);
     constexpr int k_devices = 4, k_batches = 10, k_per_batch = 20;
     std::vector<Enrolled> devices;
-    for (int d = 0; d < k_devices; ++d) devices.push_back(srv.enroll(d % 2 ? k_tp_b : k_tp_a, "Kiosk " + std::to_string(d)));
+    for (int d = 0; d < k_devices; ++d)
+        devices.push_back(srv.enroll(d % 2 ? k_tp_b : k_tp_a, "Kiosk " + std::to_string(d)));
 
     std::atomic<int> failures{0}, accepted{0}, duplicates{0};
     std::vector<std::thread> threads;
@@ -27,7 +29,8 @@ TEST_CASE("concurrency: parallel devices with resends store each response once",
             std::vector<json> previous;
             for (int b = 0; b < k_batches; ++b) {
                 std::vector<json> batch;
-                for (int i = 0; i < k_per_batch; ++i) batch.push_back(response_json(new_id(), 1 + (i % 4)));
+                for (int i = 0; i < k_per_batch; ++i)
+                    batch.push_back(response_json(new_id(), 1 + (i % 4)));
                 // Every batch also carries the previous one again (a lost answer).
                 std::vector<json> sent = batch;
                 sent.insert(sent.end(), previous.begin(), previous.end());
@@ -44,7 +47,8 @@ TEST_CASE("concurrency: parallel devices with resends store each response once",
             }
         });
     }
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
     CHECK(failures == 0);
     CHECK(accepted == k_devices * k_batches * k_per_batch);
     CHECK(duplicates == k_devices * (k_batches - 1) * k_per_batch);

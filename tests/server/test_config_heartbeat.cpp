@@ -8,7 +8,8 @@
 using namespace tpt;
 using nlohmann::json;
 
-TEST_CASE("config: the device's touch point settings and survey, with an ETag", "[server][config]") {
+TEST_CASE("config: the device's touch point settings and survey, with an ETag",
+          "[server][config]") {
     TestServer srv;
     auto c = srv.client();
     Enrolled dev = srv.enroll();
@@ -46,12 +47,14 @@ TEST_CASE("config: the device's touch point settings and survey, with an ETag", 
         CHECK(again->status == 304);
         CHECK(again->body.empty());
         CHECK(again->get_header_value("ETag") == etag);
-        auto listed = get_auth(c, "/api/v1/config", dev.token, {{"If-None-Match", "\"old\", W/" + etag}});
+        auto listed =
+            get_auth(c, "/api/v1/config", dev.token, {{"If-None-Match", "\"old\", W/" + etag}});
         REQUIRE(listed);
         CHECK(listed->status == 304);
     }
     SECTION("another ETag answers the full config") {
-        auto again = get_auth(c, "/api/v1/config", dev.token, {{"If-None-Match", "\"something-else\""}});
+        auto again =
+            get_auth(c, "/api/v1/config", dev.token, {{"If-None-Match", "\"something-else\""}});
         REQUIRE(again);
         CHECK(again->status == 200);
         CHECK(body_json(again) == j);
@@ -98,7 +101,9 @@ TEST_CASE("config: the device's touch point settings and survey, with an ETag", 
 
 TEST_CASE("config: a touch point without a survey answers survey null", "[server][config]") {
     TestServer srv;
-    REQUIRE(srv.admin({"create-touch-point", "--store", k_store_a, "--key", "akl-door", "--name", "Door"}).code == 0);
+    REQUIRE(srv.admin({"create-touch-point", "--store", k_store_a, "--key", "akl-door", "--name",
+                       "Door"})
+                .code == 0);
     auto c = srv.client();
     Enrolled dev = srv.enroll("akl-door");
     auto r = get_auth(c, "/api/v1/config", dev.token);
@@ -149,8 +154,9 @@ TEST_CASE("heartbeat: records last seen and health", "[server][heartbeat]") {
     }
     SECTION("bad heartbeats are refused and change nothing") {
         const std::string before = srv.dump();
-        for (const char* body : {R"({"pending": "12"})", R"({"pending": -1})", R"({"disk_free_bytes": 1.5})",
-                                 R"({"app_version": 3})", R"([])", R"({"pending": 1)", ""}) {
+        for (const char* body :
+             {R"({"pending": "12"})", R"({"pending": -1})", R"({"disk_free_bytes": 1.5})",
+              R"({"app_version": 3})", R"([])", R"({"pending": 1)", ""}) {
             auto bad = post_json(c, "/api/v1/heartbeat", dev.token, body);
             REQUIRE(bad);
             INFO(body);
@@ -161,7 +167,8 @@ TEST_CASE("heartbeat: records last seen and health", "[server][heartbeat]") {
         auto bad = post_json(c, "/api/v1/heartbeat", dev.token, long_error.dump());
         REQUIRE(bad);
         CHECK(bad->status == 400);
-        auto wrong_type = post_json(c, "/api/v1/heartbeat", dev.token, health.dump(), "application/x-www-form-urlencoded");
+        auto wrong_type = post_json(c, "/api/v1/heartbeat", dev.token, health.dump(),
+                                    "application/x-www-form-urlencoded");
         REQUIRE(wrong_type);
         CHECK(wrong_type->status == 415);
         auto no_token = post_json(c, "/api/v1/heartbeat", "", health.dump());

@@ -8,13 +8,15 @@
 using namespace tpt;
 using nlohmann::json;
 
-TEST_CASE("enrolment: a code enrols one device and answers its store and touch point", "[server][enroll]") {
+TEST_CASE("enrolment: a code enrols one device and answers its store and touch point",
+          "[server][enroll]") {
     TestServer srv;
     auto c = srv.client();
     const std::string code = srv.create_code(k_tp_a);
     REQUIRE(code.size() == 14); // XXXX-XXXX-XXXX
 
-    auto r = post_json(c, "/api/v1/enroll", "", json{{"code", code}, {"device_name", "Till 1"}}.dump());
+    auto r =
+        post_json(c, "/api/v1/enroll", "", json{{"code", code}, {"device_name", "Till 1"}}.dump());
     REQUIRE(r);
     REQUIRE(r->status == 201);
     CHECK(r->get_header_value("Content-Type").find("application/json") == 0);
@@ -34,7 +36,8 @@ TEST_CASE("enrolment: a code enrols one device and answers its store and touch p
     }
     SECTION("the same code a second time is refused and changes nothing") {
         const std::string before = srv.dump();
-        auto again = post_json(c, "/api/v1/enroll", "", json{{"code", code}, {"device_name", "Till 2"}}.dump());
+        auto again = post_json(c, "/api/v1/enroll", "",
+                               json{{"code", code}, {"device_name", "Till 2"}}.dump());
         REQUIRE(again);
         CHECK(again->status == 409);
         CHECK(error_code(again) == "code_used");
@@ -45,7 +48,8 @@ TEST_CASE("enrolment: a code enrols one device and answers its store and touch p
         std::string typed;
         for (char ch : other)
             if (ch != '-') typed += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-        auto r2 = post_json(c, "/api/v1/enroll", "", json{{"code", typed}, {"device_name", "Desk"}}.dump());
+        auto r2 = post_json(c, "/api/v1/enroll", "",
+                            json{{"code", typed}, {"device_name", "Desk"}}.dump());
         REQUIRE(r2);
         CHECK(r2->status == 201);
         CHECK(body_json(r2)["store"]["id"] == k_store_b);
@@ -58,7 +62,8 @@ TEST_CASE("enrolment: unknown, expired and malformed requests are refused", "[se
     const std::string before = srv.dump();
 
     SECTION("unknown code") {
-        auto r = post_json(c, "/api/v1/enroll", "", R"({"code":"AAAA-BBBB-CCCC","device_name":"x"})");
+        auto r =
+            post_json(c, "/api/v1/enroll", "", R"({"code":"AAAA-BBBB-CCCC","device_name":"x"})");
         REQUIRE(r);
         CHECK(r->status == 401);
         CHECK(error_code(r) == "invalid_code");
@@ -66,10 +71,11 @@ TEST_CASE("enrolment: unknown, expired and malformed requests are refused", "[se
     SECTION("expired code") {
         const std::string code = "ZZZZ-ZZZZ-ZZZZ";
         REQUIRE(srv.storage().create_enrollment_code(
-            touchpoint::server::hash_secret(touchpoint::server::normalize_enrollment_code(code)), k_tp_a,
-            now_ms() - 10000, now_ms() - 1));
+            touchpoint::server::hash_secret(touchpoint::server::normalize_enrollment_code(code)),
+            k_tp_a, now_ms() - 10000, now_ms() - 1));
         const std::string with_code = srv.dump();
-        auto r = post_json(c, "/api/v1/enroll", "", json{{"code", code}, {"device_name", "x"}}.dump());
+        auto r =
+            post_json(c, "/api/v1/enroll", "", json{{"code", code}, {"device_name", "x"}}.dump());
         REQUIRE(r);
         CHECK(r->status == 401);
         CHECK(error_code(r) == "code_expired");
@@ -87,10 +93,12 @@ TEST_CASE("enrolment: unknown, expired and malformed requests are refused", "[se
         REQUIRE(r);
         CHECK(r->status == 400);
         CHECK(error_code(r) == "invalid_request");
-        CHECK(body_json(r)["error"]["message"].get<std::string>().find("code") != std::string::npos);
+        CHECK(body_json(r)["error"]["message"].get<std::string>().find("code") !=
+              std::string::npos);
     }
     SECTION("wrong types") {
-        for (const char* body : {R"({"code":123})", R"({"code":"AAAA","device_name":7})", R"([1,2])", R"("code")"}) {
+        for (const char* body :
+             {R"({"code":123})", R"({"code":"AAAA","device_name":7})", R"([1,2])", R"("code")"}) {
             auto r = post_json(c, "/api/v1/enroll", "", body);
             REQUIRE(r);
             CHECK(r->status == 400);

@@ -31,7 +31,8 @@ std::string tail(const std::string& path, std::size_t chars) {
 } // namespace
 
 TEST_CASE("fuzz: the batch and heartbeat readers survive libFuzzer", "[server][fuzz]") {
-    if (std::system("command -v clang++ >/dev/null 2>&1 && command -v cmake >/dev/null 2>&1") != 0) {
+    if (std::system("command -v clang++ >/dev/null 2>&1 && command -v cmake >/dev/null 2>&1") !=
+        0) {
         WARN("clang++ or cmake is not installed: fuzzing skipped");
         return;
     }
@@ -43,7 +44,8 @@ TEST_CASE("fuzz: the batch and heartbeat readers survive libFuzzer", "[server][f
     if (const char* s = std::getenv("TOUCHPOINT_FUZZ_SECONDS")) seconds = std::max(1, std::atoi(s));
 
     if (!fs::exists(build / "build.ninja") && !fs::exists(build / "Makefile")) {
-        std::string generator = std::system("command -v ninja >/dev/null 2>&1") == 0 ? "-G Ninja" : "";
+        std::string generator =
+            std::system("command -v ninja >/dev/null 2>&1") == 0 ? "-G Ninja" : "";
         int rc = sh("cmake -S '" + source.string() + "' -B '" + build.string() + "' " + generator +
                         " -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo",
                     log);
@@ -56,11 +58,15 @@ TEST_CASE("fuzz: the batch and heartbeat readers survive libFuzzer", "[server][f
         REQUIRE(rc == 0);
     }
     TempDir work; // new inputs found in this run; the seed corpus stays read-only
-    const std::string run = "cd '" + work.path().string() + "' && '" + (build / "fuzz_batch").string() +
+    const std::string run = "cd '" + work.path().string() + "' && '" +
+                            (build / "fuzz_batch").string() +
                             "' -max_total_time=" + std::to_string(seconds) +
                             " -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1"
-                            " -dict='" + (source / "fuzz_batch.dict").string() + "'"
-                            " -artifact_prefix='" + (build.parent_path() / "fuzz-batch-").string() + "' '" +
+                            " -dict='" +
+                            (source / "fuzz_batch.dict").string() +
+                            "'"
+                            " -artifact_prefix='" +
+                            (build.parent_path() / "fuzz-batch-").string() + "' '" +
                             work.path().string() + "' '" + (source / "corpus").string() + "'";
     int rc = sh(run, log);
     INFO("fuzzer log (tail): " << tail(log, 4000));

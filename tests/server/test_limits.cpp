@@ -16,7 +16,8 @@ TEST_CASE("limits: ten times the batch limit is refused whole", "[server][limits
         Enrolled dev = srv.enroll();
         json responses = json::array();
         responses.push_back(response_json(new_id()));
-        for (int i = 1; i < 5000; ++i) responses.push_back(json::object());
+        for (int i = 1; i < 5000; ++i)
+            responses.push_back(json::object());
         const std::string before = srv.dump();
         auto r = post_json(c, "/api/v1/batches", dev.token, json{{"responses", responses}}.dump());
         REQUIRE(r);
@@ -31,7 +32,8 @@ TEST_CASE("limits: ten times the batch limit is refused whole", "[server][limits
         auto c = srv.client();
         Enrolled dev = srv.enroll();
         std::vector<json> many;
-        for (int i = 0; i < 500; ++i) many.push_back(response_json(new_id()));
+        for (int i = 0; i < 500; ++i)
+            many.push_back(response_json(new_id()));
         const std::string before = srv.dump();
         auto r = post_json(c, "/api/v1/batches", dev.token, batch_of(many).dump());
         REQUIRE(r);
@@ -101,7 +103,8 @@ TEST_CASE("limits: a device over its request rate gets 429 with Retry-After", "[
         CHECK(r->status == 200);
     }
     const std::string before = srv.dump();
-    auto limited = post_json(c, "/api/v1/batches", dev.token, batch_of({response_json(new_id())}).dump());
+    auto limited =
+        post_json(c, "/api/v1/batches", dev.token, batch_of({response_json(new_id())}).dump());
     REQUIRE(limited);
     CHECK(limited->status == 429);
     CHECK(error_code(limited) == "rate_limited");

@@ -13,14 +13,20 @@ using nlohmann::json;
 
 namespace {
 
-bool sh(const std::string& cmd) { return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0; }
+bool sh(const std::string& cmd) {
+    return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0;
+}
 
 // Makes <name>-ca.pem/key; when `server` is set, also server.pem/key for
 // 127.0.0.1 and localhost signed by that CA.
 bool make_ca(const std::string& dir, const std::string& name) {
-    return sh("cd '" + dir + "' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-              "-keyout " + name + "-ca.key -out " + name + "-ca.pem -days 2 -subj '/CN=" + name + " test CA' "
-              "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign");
+    return sh(
+        "cd '" + dir +
+        "' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+        "-keyout " +
+        name + "-ca.key -out " + name + "-ca.pem -days 2 -subj '/CN=" + name +
+        " test CA' "
+        "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign");
 }
 
 bool make_server_cert(const std::string& dir, const std::string& ca) {
@@ -28,15 +34,17 @@ bool make_server_cert(const std::string& dir, const std::string& ca) {
                                        "basicConstraints=CA:FALSE\n"
                                        "keyUsage=digitalSignature\n"
                                        "extendedKeyUsage=serverAuth\n";
-    return sh("cd '" + dir + "' && openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+    return sh("cd '" + dir +
+              "' && openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
               "-keyout server.key -out server.csr -subj '/CN=localhost'") &&
-           sh("cd '" + dir + "' && openssl x509 -req -in server.csr -CA " + ca + "-ca.pem -CAkey " + ca +
-              "-ca.key -CAcreateserial -out server.pem -days 2 -extfile ext.cnf");
+           sh("cd '" + dir + "' && openssl x509 -req -in server.csr -CA " + ca + "-ca.pem -CAkey " +
+              ca + "-ca.key -CAcreateserial -out server.pem -days 2 -extfile ext.cnf");
 }
 
 } // namespace
 
-TEST_CASE("TLS: HTTPS with a certificate the client trusts; another CA is refused", "[server][tls]") {
+TEST_CASE("TLS: HTTPS with a certificate the client trusts; another CA is refused",
+          "[server][tls]") {
     if (!sh("command -v openssl")) {
         WARN("the openssl command is not installed: TLS test skipped");
         return;
@@ -61,13 +69,15 @@ TEST_CASE("TLS: HTTPS with a certificate the client trusts; another CA is refuse
         REQUIRE(health);
         CHECK(health->status == 200);
 
-        auto e = c.Post("/api/v1/enroll", json{{"code", srv.create_code(k_tp_a)}, {"device_name", "Till"}}.dump(),
+        auto e = c.Post("/api/v1/enroll",
+                        json{{"code", srv.create_code(k_tp_a)}, {"device_name", "Till"}}.dump(),
                         "application/json");
         REQUIRE(e);
         REQUIRE(e->status == 201);
         const std::string token = json::parse(e->body)["token"];
         httplib::Headers h{{"Authorization", "Bearer " + token}};
-        auto b = c.Post("/api/v1/batches", h, batch_of({response_json(new_id())}).dump(), "application/json");
+        auto b = c.Post("/api/v1/batches", h, batch_of({response_json(new_id())}).dump(),
+                        "application/json");
         REQUIRE(b);
         CHECK(b->status == 200);
         CHECK(json::parse(b->body)["accepted"] == 1);

@@ -25,10 +25,12 @@ TEST_CASE("wire: a response survives to_json and response_from_json", "[server][
     CHECK(touchpoint::to_json(*r) == j);
 }
 
-TEST_CASE("wire: optional fields default; local day and hour come from local_time", "[server][wire]") {
-    json j{{"id", new_id()},     {"survey_id", "s"},  {"survey_version", 3},
-           {"question_id", "q"}, {"scale", "nps"},    {"score", 0},
-           {"utc_ms", 1},        {"sequence", 0},     {"local_time", "2026-10-04T23:59:59.250-04:00"}};
+TEST_CASE("wire: optional fields default; local day and hour come from local_time",
+          "[server][wire]") {
+    json j{
+        {"id", new_id()},     {"survey_id", "s"}, {"survey_version", 3},
+        {"question_id", "q"}, {"scale", "nps"},   {"score", 0},
+        {"utc_ms", 1},        {"sequence", 0},    {"local_time", "2026-10-04T23:59:59.250-04:00"}};
     auto r = response_from_json(j);
     REQUIRE(r);
     CHECK(r->local_day == "2026-10-04");
@@ -51,31 +53,43 @@ TEST_CASE("wire: errors name the field and the problem", "[server][wire]") {
     CHECK(error_for([](json& j) { j["score"] = 7; }) == "score: 7 is outside scale smiley4 (1..4)");
     CHECK(error_for([](json& j) { j["scale"] = "stars"; }) ==
           "scale: unknown scale \"stars\" (expected smiley4, smiley5, nps, ces7 or thumbs)");
-    CHECK(error_for([](json& j) { j["score"] = "3"; }) == "score: must be an integer, not a string");
+    CHECK(error_for([](json& j) { j["score"] = "3"; }) ==
+          "score: must be an integer, not a string");
     CHECK(error_for([](json& j) { j["comment"] = std::string(1001, 'x'); }) ==
           "comment: 1001 characters is too long (at most 1000)");
     CHECK(error_for([](json& j) { j.erase("survey_id"); }) == "survey_id: is required");
     CHECK(error_for([](json& j) { j["survey_id"] = ""; }) == "survey_id: must not be empty");
     CHECK(error_for([](json& j) { j["utc_ms"] = -1; }).rfind("utc_ms: -1 is out of range", 0) == 0);
-    CHECK(error_for([](json& j) { j["sequence"] = 18446744073709551615ull; }) == "sequence: is out of range");
-    CHECK(error_for([](json& j) { j["reasons"] = json::array({"a", "a"}); }) ==
-          "reasons[1]: \"a\" is listed twice");
-    CHECK(error_for([](json& j) { j["local_time"] = "2026-13-01T00:00:00Z"; }).rfind("local_time:", 0) == 0);
-    CHECK(error_for([](json& j) { j["local_time"] = "2026-03-29T01:30:00"; }).rfind("local_time:", 0) == 0);
-    CHECK(error_for([](json& j) { j["local_hour"] = 2; }) == "local_hour: 2 does not match local_time");
-    CHECK(error_for([](json& j) { j["device_id"] = 5; }) == "device_id: must be a string, not an integer");
-    CHECK(error_for([](json& j) { j["misuse"] = "no"; }) == "misuse: must be true or false, not a string");
+    CHECK(error_for([](json& j) { j["sequence"] = 18446744073709551615ull; }) ==
+          "sequence: is out of range");
+    CHECK(error_for([](json& j) {
+              j["reasons"] = json::array({"a", "a"});
+          }) == "reasons[1]: \"a\" is listed twice");
+    CHECK(error_for([](json& j) {
+              j["local_time"] = "2026-13-01T00:00:00Z";
+          }).rfind("local_time:", 0) == 0);
+    CHECK(error_for([](json& j) {
+              j["local_time"] = "2026-03-29T01:30:00";
+          }).rfind("local_time:", 0) == 0);
+    CHECK(error_for([](json& j) { j["local_hour"] = 2; }) ==
+          "local_hour: 2 does not match local_time");
+    CHECK(error_for([](json& j) { j["device_id"] = 5; }) ==
+          "device_id: must be a string, not an integer");
+    CHECK(error_for([](json& j) { j["misuse"] = "no"; }) ==
+          "misuse: must be true or false, not a string");
 
     // A comment of 1000 characters in a non-Latin script is within the limit.
     std::string zh;
-    for (int i = 0; i < 1000; ++i) zh += "谢";
+    for (int i = 0; i < 1000; ++i)
+        zh += "谢";
     CHECK(error_for([&](json& j) { j["comment"] = zh; }) == "(accepted)");
     CHECK(touchpoint::utf8_length(zh) == 1000);
 }
 
 TEST_CASE("wire: every sample survey survives JSON", "[server][wire]") {
     int n = 0;
-    for (const auto& entry : std::filesystem::directory_iterator(TOUCHPOINT_ASSETS_DIR "/surveys")) {
+    for (const auto& entry :
+         std::filesystem::directory_iterator(TOUCHPOINT_ASSETS_DIR "/surveys")) {
         auto s = touchpoint::load_survey_file(entry.path().string());
         REQUIRE(s);
         json j = touchpoint::to_json(*s);
@@ -87,8 +101,11 @@ TEST_CASE("wire: every sample survey survives JSON", "[server][wire]") {
     }
     CHECK(n >= 5);
     CHECK_FALSE(touchpoint::survey_from_json(json{{"id", "x"}, {"scale", "nps"}}));
-    CHECK_FALSE(touchpoint::survey_from_json(json{{"id", "x"}, {"scale", "thumbs"}, {"question", {{"en", "?"}}},
-                                                  {"reasons", {{"neutral", {{{"id", "a"}, {"label", {{"en", "A"}}}}}}}}}));
+    CHECK_FALSE(touchpoint::survey_from_json(
+        json{{"id", "x"},
+             {"scale", "thumbs"},
+             {"question", {{"en", "?"}}},
+             {"reasons", {{"neutral", {{{"id", "a"}, {"label", {{"en", "A"}}}}}}}}}));
 }
 
 TEST_CASE("wire: touch point settings survive JSON, opening hours included", "[server][wire]") {
