@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# Idle CPU of the kiosk: start it under Xvfb on the question screen, wait for
+# its first frame, then read its CPU time (utime + stime, /proc/<pid>/stat)
+# over --seconds of no input. The baseline, over the same interval of the
+# same run, is a process that only sleeps; the X server's CPU over that
+# interval is shown too (a kiosk that keeps redrawing makes it work).
+#
+# usage: idle_cpu.sh [--seconds S] KIOSK_BINARY
+#
+# Exits 77 (skipped) when Xvfb or ImageMagick is missing, 2 on bad usage,
+# 1 on errors; a missed target is printed, not fatal.
+set -euo pipefail
+
+SECONDS_IDLE=30
+KIOSK=""
+W=1280 H=800
+usage() { echo "usage: $0 [--seconds S] KIOSK_BINARY" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seconds) [ $# -ge 2 ] || usage; SECONDS_IDLE=$2; shift 2 ;;
+    -h|--help) usage ;;
+    -*) usage ;;
+    *) KIOSK=$1; shift ;;
+  esac
+done
+[ -n "$KIOSK" ] && [ -x "$KIOSK" ] || { echo "idle_cpu: no kiosk binary '$KIOSK'" >&2; usage; }
+[[ "$SECONDS_IDLE" =~ ^[1-9][0-9]*$ ]] || usage
+here=$(cd "$(dirname "$0")" && pwd)
+survey="$here/../assets/surveys/checkout.toml"
+[ -f "$survey" ] || { echo "idle_cpu: missing $survey" >&2; exit 1; }
+for tool in Xvfb import; do
+  command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (scripts/dev.sh installs it)" >&2; exit 77; }
+done
+
+work=$(mktemp -d /tmp/tp-idle-cpu-XXXXXX)
+xvfb_pid="" kiosk_pid="" sleep_pid=""
+cleanup() {
+  local p
+  for p in "$kiosk_pid" "$sleep_pid" "$xvfb_pid"; do
+    [ -n "$p" ] || continue
+    kill "$p" 2>/dev/null || true
+    wait "$p" 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- Xvfb on a free display ---
+display=""
+for n in $(seq 90 160); do
+  [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ] && continue
+  Xvfb ":$n" -screen 0 "${W}x${H}x24" -br -nolisten tcp >"$work/xvfb.log" 2>&1 &
+  xvfb_pid=$!
+  # Ours once the lock names our server (another may have taken :$n first).
+  for _ in $(seq 1 100); do
+    [ -S "/tmp/.X11-unix/X$n" ] && [ "$(tr -d ' \n' 2>/dev/null <"/tmp/.X$n-lock")" = "$xvfb_pid" ] &&
+      { display=":$n"; break; }
+    kill -0 "$xvfb_pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  [ -n "$display" ] && break
+  kill "$xvfb_pid" 2>/dev/null || true
+  wait "$xvfb_pid" 2>/dev/null || true
+  xvfb_pid=""
+done
+[ -n "$display" ] || { echo "idle_cpu: could not start Xvfb" >&2; exit 1; }
+export DISPLAY=$display
+
+# --- The kiosk on its question screen ---
+cp "$survey" "$work/survey.toml"
+cat >"$work/kiosk.toml" <<'TOML'
+[device]
+dpi = 96
+default_language = "en"
+[touch_point]
+key = "bench-checkout"
+name = "Bench checkout"
+time_zone = "Pacific/Auckland"
+survey = "survey.toml"
+TOML
+"$KIOSK" --windowed "${W}x${H}" --config "$work/kiosk.toml" --data-dir "$work/data" \
+  >"$work/kiosk.log" 2>&1 &
+kiosk_pid=$!
+
+# First frame: the screen shows more than a couple of colours.
+shown=0
+for _ in $(seq 1 300); do
+  kill -0 "$kiosk_pid" 2>/dev/null || { cat "$work/kiosk.log" >&2; echo "idle_cpu: the kiosk exited" >&2; exit 1; }
+  colours=$(import -window root -format '%k' info: 2>/dev/null || echo 0)
+  if [ "${colours:-0}" -ge 16 ]; then shown=1; break; fi
+  sleep 0.1
+done
+[ $shown -eq 1 ] || { echo "idle_cpu: the kiosk showed nothing within 30 s" >&2; exit 1; }
+sleep 2 # the frames drawn right after start
+
+# utime + stime of a process, in clock ticks.
+cpu_ticks() {
+  local stat rest
+  local -a f
+  stat=$(<"/proc/$1/stat")
+  rest=${stat##*) }
+  read -r -a f <<<"$rest" # f[0] is field 3 (state); utime is field 14, stime 15
+  echo $((f[11] + f[12]))
+}
+
+sleep $((SECONDS_IDLE + 3600)) &
+sleep_pid=$!
+hz=$(getconf CLK_TCK)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+k0=$(cpu_ticks "$kiosk_pid") s0=$(cpu_ticks "$sleep_pid") x0=$(cpu_ticks "$xvfb_pid")
+t0=$(date +%s%N)
+sleep "$SECONDS_IDLE"
+k1=$(cpu_ticks "$kiosk_pid") s1=$(cpu_ticks "$sleep_pid") x1=$(cpu_ticks "$xvfb_pid")
+t1=$(date +%s%N)
+kill -0 "$kiosk_pid" 2>/dev/null || { echo "idle_cpu: the kiosk exited while idle" >&2; exit 1; }
+
+awk -v k="$((k1 - k0))" -v s="$((s1 - s0))" -v x="$((x1 - x0))" -v hz="$hz" \
+  -v ns="$((t1 - t0))" -v secs="$SECONDS_IDLE" -v lb="$load_before" \
+  -v la="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
+  wall = ns / 1e9
+  kp = 100 * k / hz / wall; sp = 100 * s / hz / wall; xp = 100 * x / hz / wall
+  printf "idle CPU at %dx%d under Xvfb, question screen, %d s without input (clock tick %.0f ms)\n", '"$W"', '"$H"', secs, 1000 / hz
+  printf "  load average before %s, after %s\n", lb, la
+  printf "  kiosk                      %6.3f %% CPU  (%d ticks in %.1f s)\n", kp, k, wall
+  printf "  sleeping process baseline  %6.3f %% CPU  (%d ticks)\n", sp, s
+  printf "  X server meanwhile         %6.3f %% CPU  (%d ticks)\n", xp, x
+  printf "  kiosk minus baseline       %6.3f %% CPU  (target kiosk < 1 %%)\n", kp - sp
+  printf "  %s\n", (kp < 1) ? "target met" : "TARGET MISSED"
+}'
