@@ -338,8 +338,10 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
         "touchpoint-server"};
     app.set_version_flag("--version", TOUCHPOINT_VERSION);
     ServeOptions so;
-    app.add_option("--db", so.db, "Storage: sqlite:PATH (created when missing) or postgresql://...")
-        ->capture_default_str();
+    CLI::Option* top_db =
+        app.add_option("--db", so.db,
+                       "Storage: sqlite:PATH (created when missing) or postgresql://...")
+            ->capture_default_str();
     app.add_option("--listen", so.listen, "Address to listen on, HOST:PORT (port 0: any free port)")
         ->capture_default_str();
     auto* cert = app.add_option("--tls-cert", so.tls_cert, "TLS certificate (PEM); serves HTTPS")
@@ -369,7 +371,8 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     CLI::App* admin =
         app.add_subcommand("admin", "Administer stores, touch points, enrolment codes, "
                                     "API keys and devices");
-    admin->add_option("--db", ao.db, "Storage: sqlite:PATH or postgresql://...")->required();
+    admin->add_option("--db", ao.db,
+                      "Storage: sqlite:PATH or postgresql://... (or --db before \"admin\")");
     admin->require_subcommand(1);
 
     CLI::App* create_store = admin->add_subcommand("create-store", "Create a store");
@@ -427,6 +430,13 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     }
 
     if (!admin->parsed()) return serve(so, out, err);
+
+    if (ao.db.empty() && top_db->count() > 0) ao.db = so.db;
+    if (ao.db.empty()) {
+        err << "touchpoint-server admin: --db is required (e.g. admin --db sqlite:server.db "
+               "list-devices)\n";
+        return 2;
+    }
 
     auto storage = open_storage(ao.db);
     if (!storage) {

@@ -37,6 +37,12 @@ TEST_CASE("cli: help, version and usage errors", "[server][cli]") {
     CHECK(no_db.code != 0);
     CHECK(no_db.err.find("--db") != std::string::npos);
 
+    TempDir dir;
+    const std::string db = "sqlite:" + (dir.path() / "s.db").string();
+    CliRun db_first = run_cli({"--db", db, "admin", "list-devices"});
+    CHECK(db_first.code == 0);
+    CHECK(db_first.out.find("last_seen") != std::string::npos);
+
     CliRun no_command = run_cli({"admin", "--db", "sqlite::memory:"});
     CHECK(no_command.code != 0);
     CHECK_FALSE(no_command.err.empty());
