@@ -1,0 +1,38 @@
+#include "enroll.h"
+
+#include "sync/remote_config.h"
+#include "sync/sync_client.h"
+
+#include <nlohmann/json.hpp>
+
+namespace touchpoint::sync {
+
+Result<Enrollment> enroll(const HttpOptions& http, const std::string& code,
+                          const std::string& device_name, const std::string& data_dir) {
+    auto client = HttpClient::create(http);
+    if (!client) return Error{client.error()};
+    nlohmann::json req{{"code", code}, {"device_name", device_name}};
+    HttpResponse r = (*client)->post_json("/api/v1/enroll", req.dump(), "");
+    if (r.status != 201 && r.status != 200) {
+        if (r.status == 409) return Error{"this enrolment code has already been used: ask head office for a new one"};
+        return Error{"enrolment failed: " + describe_http_error(r)};
+    }
+    nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("token") || !j["token"].is_string())
+        return Error{"enrolment failed: the server's answer could not be read"};
+    Enrollment e;
+    e.token = j["token"].get<std::string>();
+    e.device_id = j.value("device_id", std::string());
+    if (j.contains("store") && j["store"].is_object()) e.store = j["store"].value("id", std::string());
+    if (j.contains("touch_point") && j["touch_point"].is_object())
+        e.touch_point = j["touch_point"].value("key", std::string());
+
+    HttpResponse c = (*client)->get("/api/v1/config", e.token);
+    if (c.status != 200) return Error{"enrolled, but the configuration could not be pulled: " + describe_http_error(c)};
+    auto parsed = parse_remote_config(c.body, c.etag);
+    if (!parsed) return Error{"enrolled, but " + parsed.error()};
+    if (auto st = save_remote_config(data_dir, c.body, c.etag); !st) return Error{st.error()};
+    return e;
+}
+
+} // namespace touchpoint::sync

@@ -1,0 +1,227 @@
+#include "sync_client.h"
+
+#include "core/wire.h"
+
+#include <nlohmann/json.hpp>
+
+#include <random>
+#include <set>
+
+namespace touchpoint::sync {
+
+using namespace std::chrono;
+
+namespace {
+std::int64_t now_utc_ms() {
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+std::uint64_t seed_or_random(std::uint64_t s) {
+    if (s != 0) return s;
+    std::random_device rd;
+    return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+}
+} // namespace
+
+std::string describe_http_error(const HttpResponse& r) {
+    if (r.status == 0) return r.network_error;
+    nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
+    if (!j.is_discarded() && j.is_object() && j.contains("error") && j["error"].is_object() &&
+        j["error"].contains("message") && j["error"]["message"].is_string())
+        return "the server answered " + std::to_string(r.status) + ": " +
+               j["error"]["message"].get<std::string>();
+    return "the server answered " + std::to_string(r.status);
+}
+
+SyncClient::SyncClient(SyncSettings settings, ResponseStore& store, HttpClient& http)
+    : m_settings(std::move(settings)), m_store(store), m_http(http),
+      m_backoff(m_settings.backoff_base, m_settings.backoff_cap, seed_or_random(m_settings.seed)),
+      m_batch_size(m_settings.batch_size) {
+    m_status.state = SyncPhase::idle;
+    m_status.server_url = m_settings.http.base_url;
+}
+
+void SyncClient::refresh_counts() {
+    StoreHealth h = m_store.health();
+    m_status.pending = h.pending;
+    m_status.rejected = h.rejected;
+}
+
+std::string SyncClient::health_json(bool include_pending) {
+    StoreHealth h = m_store.health();
+    nlohmann::json j{
+        {"disk_free_bytes", std::max<std::int64_t>(0, h.disk_free_bytes)},
+        {"database_bytes", std::max<std::int64_t>(0, h.database_bytes)},
+        {"app_version", m_settings.app_version},
+        {"last_error", m_status.last_error.substr(0, 1000)},
+    };
+    if (include_pending) j["pending"] = std::max<std::int64_t>(0, h.pending);
+    if (m_status.last_sync_utc_ms > 0)
+        j["last_sync_utc_ms"] = m_status.last_sync_utc_ms;
+    else
+        j["last_sync_utc_ms"] = nullptr;
+    return j.dump();
+}
+
+SyncStep SyncClient::failed(const HttpResponse& r, const std::string& what, steady_clock::time_point now) {
+    (void)now;
+    SyncStep s;
+    m_status.last_error = what + ": " + describe_http_error(r);
+    if (r.status == 401) {
+        m_status.state = SyncPhase::must_reenroll;
+        m_status.server_reachable = true;
+        m_status.last_error = "the server no longer accepts this device (" + describe_http_error(r) +
+                              "); it must be enrolled again";
+        s.kind = SyncStep::Kind::must_reenroll;
+        return s;
+    }
+    m_status.server_reachable = r.status != 0;
+    m_status.state = SyncPhase::retrying;
+    milliseconds retry_after{r.retry_after_s > 0 ? r.retry_after_s * 1000 : 0};
+    s.kind = SyncStep::Kind::retry_later;
+    s.wait = m_backoff.next_delay(retry_after);
+    m_status.next_attempt_in_ms = s.wait.count();
+    return s;
+}
+
+SyncStep SyncClient::step(steady_clock::time_point now) {
+    if (m_status.state == SyncPhase::must_reenroll) return {SyncStep::Kind::must_reenroll};
+    auto batch = m_store.pending_batch(m_batch_size);
+    if (!batch) {
+        m_status.last_error = "the local database could not be read: " + batch.error();
+        SyncStep s;
+        s.kind = SyncStep::Kind::retry_later;
+        s.wait = m_backoff.next_delay();
+        return s;
+    }
+    if (!batch->empty()) return send_batch(std::move(*batch), now);
+
+    refresh_counts();
+    if (m_contacted && now - m_last_contact < m_settings.heartbeat_interval) {
+        SyncStep s;
+        s.kind = SyncStep::Kind::idle;
+        s.wait = duration_cast<milliseconds>(m_last_contact + m_settings.heartbeat_interval - now);
+        return s;
+    }
+    HttpResponse r = m_http.post_json("/api/v1/heartbeat", health_json(true), m_settings.token);
+    if (r.status != 200) return failed(r, "heartbeat", now);
+    m_backoff.reset();
+    m_contacted = true;
+    m_last_contact = now;
+    m_status.server_reachable = true;
+    m_status.state = SyncPhase::idle;
+    m_status.next_attempt_in_ms = 0;
+    SyncStep s;
+    s.kind = SyncStep::Kind::heartbeat;
+    s.wait = m_settings.heartbeat_interval;
+    return s;
+}
+
+SyncStep SyncClient::send_batch(std::vector<Response> batch, steady_clock::time_point now) {
+    m_status.state = SyncPhase::syncing;
+    nlohmann::json body;
+    body["responses"] = nlohmann::json::array();
+    for (const Response& r : batch) {
+        nlohmann::json j = to_json(r);
+        j["closed"] = true;
+        body["responses"].push_back(std::move(j));
+    }
+    // Pending as the server will see it once this batch is in.
+    body["health"] = nlohmann::json::parse(health_json(false));
+    {
+        StoreHealth h = m_store.health();
+        body["health"]["pending"] = std::max<std::int64_t>(0, h.pending - static_cast<std::int64_t>(batch.size()));
+    }
+    HttpResponse r = m_http.post_json("/api/v1/batches", body.dump(), m_settings.token);
+
+    if (r.status == 413 || (r.status == 400 && batch.size() > 1)) {
+        // Too big, or something in it the server cannot read as a whole: halve.
+        m_batch_size = std::max<int>(1, static_cast<int>(batch.size()) / 2);
+        m_status.last_error = "batch: " + describe_http_error(r) + " (sending smaller batches)";
+        SyncStep s;
+        s.kind = SyncStep::Kind::retry_later;
+        s.wait = milliseconds{0};
+        return s;
+    }
+    if (r.status == 400 || r.status == 415) {
+        // A single response the server cannot read at all: keep it, mark it
+        // rejected with the reason, and carry on with the queue.
+        Status st = m_store.mark_rejected(batch.front().id, describe_http_error(r));
+        if (!st) m_status.last_error = "the local database could not be written: " + st.error();
+        SyncStep s;
+        s.kind = SyncStep::Kind::sent;
+        s.rejected = 1;
+        return s;
+    }
+    if (r.status != 200) return failed(r, "sync", now);
+
+    nlohmann::json answer = nlohmann::json::parse(r.body, nullptr, false);
+    if (answer.is_discarded() || !answer.is_object()) {
+        // Committed or not, we cannot tell: resend later (duplicates are safe).
+        HttpResponse bad = r;
+        bad.status = 0;
+        bad.network_error = "the server's answer could not be read";
+        return failed(bad, "sync", now);
+    }
+    std::set<std::string> rejected_ids;
+    SyncStep s;
+    s.kind = SyncStep::Kind::sent;
+    if (answer.contains("rejected") && answer["rejected"].is_array()) {
+        for (const auto& item : answer["rejected"]) {
+            if (!item.is_object() || !item.contains("id") || !item["id"].is_string()) continue;
+            std::string id = item["id"].get<std::string>();
+            std::string why = item.value("error", std::string("rejected by the server"));
+            if (item.contains("code") && item["code"].is_string())
+                why = item["code"].get<std::string>() + ": " + why;
+            rejected_ids.insert(id);
+            Status st = m_store.mark_rejected(id, why);
+            if (!st) m_status.last_error = "the local database could not be written: " + st.error();
+            ++s.rejected;
+        }
+    }
+    std::vector<std::string> synced;
+    for (const Response& resp : batch)
+        if (!rejected_ids.count(resp.id)) synced.push_back(resp.id);
+    Status st = m_store.mark_synced(synced);
+    if (!st) {
+        // The server has them; they will be resent and counted as duplicates.
+        m_status.last_error = "the local database could not be written: " + st.error();
+        SyncStep retry;
+        retry.kind = SyncStep::Kind::retry_later;
+        retry.wait = m_backoff.next_delay();
+        return retry;
+    }
+    s.accepted = answer.value("accepted", 0);
+    s.duplicates = answer.value("duplicates", 0);
+    m_backoff.reset();
+    m_batch_size = std::min(m_settings.batch_size, std::max(m_batch_size * 2, 1));
+    m_contacted = true;
+    m_last_contact = now;
+    m_status.server_reachable = true;
+    m_status.last_sync_utc_ms = now_utc_ms();
+    m_status.last_error.clear();
+    m_status.next_attempt_in_ms = 0;
+    refresh_counts();
+    m_status.state = m_status.pending > 0 ? SyncPhase::syncing : SyncPhase::idle;
+    return s;
+}
+
+Result<std::optional<RemoteConfig>> SyncClient::pull_config() {
+    HttpResponse r = m_http.get("/api/v1/config", m_settings.token, m_etag);
+    if (r.status == 304) return std::optional<RemoteConfig>{};
+    if (r.status == 401) {
+        failed(r, "configuration", steady_clock::now());
+        return Error{m_status.last_error};
+    }
+    if (r.status != 200) return Error{"configuration: " + describe_http_error(r)};
+    auto rc = parse_remote_config(r.body, r.etag);
+    if (!rc) return Error{rc.error()};
+    if (!m_settings.data_dir.empty()) {
+        Status st = save_remote_config(m_settings.data_dir, r.body, r.etag);
+        if (!st) return Error{st.error()};
+    }
+    m_etag = r.etag;
+    if (rc->survey) m_status.config_version = rc->survey->version;
+    return std::optional<RemoteConfig>{std::move(*rc)};
+}
+
+} // namespace touchpoint::sync
