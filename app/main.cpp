@@ -186,6 +186,11 @@ void apply(KioskFlow& flow, const ui::Intent& in) {
     case K::choose_language: flow.choose_language(in.id); break;
     case K::toggle_contrast: flow.toggle_high_contrast(); break;
     case K::toggle_large_text: flow.toggle_large_text(); break;
+    case K::comment_done: flow.comment_done(); break;
+    case K::type_text:
+    case K::backspace:
+    case K::toggle_shift:
+    case K::wake: break;
     }
 }
 
