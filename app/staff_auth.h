@@ -41,6 +41,8 @@ class StaffAuth {
 
     bool has_manager_pin() const { return !m_manager_hash.empty(); }
     void set_hashes(std::string manager_hash, std::string staff_hash);
+    const std::string& manager_hash() const { return m_manager_hash; }
+    const std::string& staff_hash() const { return m_staff_hash; }
 
     // Checks a PIN at monotonic time `now`.
     PinAttempt attempt(const std::string& pin, std::chrono::steady_clock::time_point now);

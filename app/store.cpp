@@ -9,6 +9,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -1325,6 +1326,59 @@ Result<std::vector<Comment>> ResponseStore::recent_comments(int limit) const {
     return out;
 }
 
+Result<std::vector<ScoreCounts>> ResponseStore::hourly_score_counts(Scale scale,
+                                                                    const std::string& day) const {
+    if (!m_db) return Error{"The database is not open."};
+    int rc = SQLITE_OK;
+    sqlite3_stmt* s = m_impl->stmt(m_db,
+                                   "SELECT local_hour, score, misuse, sum(n) FROM hour_scores "
+                                   "WHERE local_day = ?1 AND scale = ?2 "
+                                   "GROUP BY local_hour, score, misuse",
+                                   &rc);
+    if (!s) return Error{Impl::read_failure(*this, rc, "counting hours")};
+    Use u(s);
+    u.bind(1, day);
+    u.bind(2, to_string(scale));
+    std::vector<ScoreCounts> hours(24);
+    for (auto& h : hours) h.scale = scale;
+    while ((rc = u.step()) == SQLITE_ROW) {
+        std::int64_t hour = u.int64(0);
+        std::int64_t score = u.int64(1);
+        if (hour < 0 || hour >= 24) continue;
+        auto& c = hours[static_cast<std::size_t>(hour)];
+        if (score < 0 || score >= static_cast<std::int64_t>(c.counted.size())) continue;
+        auto& slot = u.int64(2) ? c.misuse : c.counted;
+        slot[static_cast<std::size_t>(score)] += u.int64(3);
+    }
+    if (rc != SQLITE_DONE) return Error{Impl::read_failure(*this, rc, "counting hours")};
+    return hours;
+}
+
+Result<std::vector<TapRecord>> ResponseStore::taps_since(std::int64_t utc_ms) const {
+    if (!m_db) return Error{"The database is not open."};
+    int rc = SQLITE_OK;
+    // Newest first along the primary key; the caller's window is short.
+    sqlite3_stmt* s = m_impl->stmt(
+        m_db, "SELECT utc_ms, score, misuse FROM responses ORDER BY seq DESC", &rc);
+    if (!s) return Error{Impl::read_failure(*this, rc, "reading recent taps")};
+    Use u(s);
+    std::vector<TapRecord> out;
+    while ((rc = u.step()) == SQLITE_ROW) {
+        TapRecord t;
+        t.utc_ms = u.int64(0);
+        if (t.utc_ms < utc_ms) {
+            rc = SQLITE_DONE;
+            break;
+        }
+        t.score = static_cast<int>(u.int64(1));
+        t.misuse = u.int64(2) != 0;
+        out.push_back(t);
+    }
+    if (rc != SQLITE_DONE) return Error{Impl::read_failure(*this, rc, "reading recent taps")};
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
 // --- Sync side ---
 
 Result<std::vector<Response>> ResponseStore::pending_batch(int limit) const {
@@ -1453,6 +1507,11 @@ Result<std::vector<StoreEvent>> ResponseStore::events() const {
 }
 
 Status ResponseStore::record_event(const std::string& kind, const std::string& message) {
+    return record_event(kind, message, now_utc_ms());
+}
+
+Status ResponseStore::record_event(const std::string& kind, const std::string& message,
+                                   std::int64_t utc_ms) {
     if (!m_db) return Status::failure("The database is not open.");
     int rc = SQLITE_OK;
     sqlite3_stmt* s = m_impl->stmt(
@@ -1461,7 +1520,7 @@ Status ResponseStore::record_event(const std::string& kind, const std::string& m
     std::string detail;
     {
         Use u(s);
-        u.bind(1, now_utc_ms());
+        u.bind(1, utc_ms);
         u.bind(2, kind);
         u.bind(3, message);
         rc = u.step();

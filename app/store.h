@@ -63,6 +63,12 @@ struct Comment {
     std::string comment;
 };
 
+struct TapRecord {
+    std::int64_t utc_ms = 0;
+    int score = 0;
+    bool misuse = false;
+};
+
 class ResponseStore : public ResponseWriter {
   public:
     // Opens or creates the database at `path` (":memory:" allowed). Runs
@@ -104,6 +110,12 @@ class ResponseStore : public ResponseWriter {
     Result<std::vector<ReasonCount>> top_reasons(const std::string& from_day,
                                                  const std::string& to_day, int limit) const;
     Result<std::vector<Comment>> recent_comments(int limit) const;
+    // Counts per score for each local hour of `day`: always 24 entries, index = hour.
+    Result<std::vector<ScoreCounts>> hourly_score_counts(Scale scale, const std::string& day) const;
+    // Rating taps (time, score, misuse flag) whose tap time is at or after
+    // `utc_ms`, oldest first. Reads back from the newest row and stops at the
+    // first older one, so it costs what it returns.
+    Result<std::vector<TapRecord>> taps_since(std::int64_t utc_ms) const;
 
     // --- Sync side ---
     // Up to `limit` closed, pending responses in sequence order.
@@ -115,6 +127,8 @@ class ResponseStore : public ResponseWriter {
     StoreHealth health() const;
     Result<std::vector<StoreEvent>> events() const;
     Status record_event(const std::string& kind, const std::string& message);
+    // The same, stamped with a given UTC instant (e.g. the tap that raised an alert).
+    Status record_event(const std::string& kind, const std::string& message, std::int64_t utc_ms);
     Status acknowledge_event(std::int64_t id);
 
     // Marks a clean shutdown (the next open skips quick_check).

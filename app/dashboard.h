@@ -1,0 +1,123 @@
+#pragma once
+// View models of the staff screens (SPEC "The kiosk (staff side)"), built
+// from the store, the survey, the touch point settings and the time — so the
+// drawing code in ui/ only draws. Local days and hours are the touch point's
+// (its IANA time zone); misuse-flagged responses are left out of every
+// figure except the misuse count.
+//
+// The builders query the store; call them when a staff screen opens or its
+// figures are due a refresh, not every frame. UI thread.
+#include "app/staff_sync.h"
+#include "app/store.h"
+#include "core/metrics.h"
+#include "core/survey.h"
+#include "core/touch_point.h"
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace touchpoint {
+
+struct DayPoint {
+    std::string day;  // "YYYY-MM-DD"
+    bool open = true; // false: the touch point has no opening hours that weekday
+    std::int64_t count = 0;
+    std::optional<double> headline;
+    bool meets = false; // headline meets the standard
+};
+
+struct AnswerCount {
+    int score = 0;
+    std::int64_t count = 0;
+};
+
+struct LabelledCount {
+    std::string label;
+    std::int64_t count = 0;
+};
+
+struct AlertItem {
+    std::int64_t event_id = 0;
+    std::string when; // local "HH:MM" (or "YYYY-MM-DD HH:MM" before today)
+    std::string message;
+};
+
+struct DashboardModel {
+    std::string touch_point; // "Checkout 1"
+    std::string store;       // "Demo Store"
+    std::string today;       // local day
+    Scale scale = Scale::smiley5;
+    std::string headline_name; // "CSAT", "NPS", "CES", "% up"
+    double standard = 0;       // service standard target for the headline
+
+    Metrics today_metrics;           // count, headline, satisfaction index, misuse, small sample
+    std::optional<bool> today_meets; // none until today has a response
+    std::vector<AnswerCount> distribution;   // every answer of the scale, lowest first
+    std::array<std::int64_t, 24> per_hour{}; // counted responses per local hour today
+    std::vector<DayPoint> trend7;            // oldest first, ending today
+    std::vector<DayPoint> trend30;
+    std::vector<LabelledCount> top_reasons; // today, labels in `language`
+    std::vector<Comment> comments;          // most recent first
+    Consistency consistency;
+    std::vector<AlertItem> alerts; // unacknowledged low-score alerts, newest first
+    std::string error;             // a store read failed (plain words)
+};
+
+// Days counted into the consistency level: completed days (up to yesterday),
+// looking this far back for the 20 qualifying open days.
+inline constexpr int k_consistency_lookback_days = 120;
+
+DashboardModel build_dashboard(const ResponseStore& store, const Survey& survey,
+                               const TouchPointSettings& tp, const std::string& language,
+                               std::chrono::system_clock::time_point now);
+
+// Best and worst hour: only hours with at least this many counted responses.
+inline constexpr std::int64_t k_huddle_min_hour_count = 5;
+
+struct HourFigure {
+    int hour = 0;
+    std::int64_t count = 0;
+    double headline = 0;
+};
+
+struct HuddleModel {
+    std::string cx_statement;
+    std::string touch_point;
+    std::string yesterday; // local day
+    bool yesterday_open = true;
+    Scale scale = Scale::smiley5;
+    std::string headline_name;
+    double standard = 0;
+    Metrics yesterday_metrics;
+    std::optional<bool> yesterday_meets;
+    std::optional<HourFigure> best_hour;
+    std::optional<HourFigure> worst_hour;
+    std::vector<LabelledCount> top_reasons; // yesterday
+    std::string error;
+};
+
+HuddleModel build_huddle(const ResponseStore& store, const Survey& survey,
+                         const TouchPointSettings& tp, const std::string& language,
+                         std::chrono::system_clock::time_point now);
+
+struct HealthModel {
+    StoreHealth store;
+    SyncStatus sync;
+    std::string app_version;
+    std::vector<StoreEvent> events; // unacknowledged store events (not alerts)
+    std::string time_zone = "UTC";  // for showing event and sync times
+};
+
+HealthModel build_health(const ResponseStore& store, const SyncControl& sync,
+                         const std::string& app_version, const std::string& time_zone = "UTC");
+
+// Weekday of a "YYYY-MM-DD" day: 0 = Monday .. 6 = Sunday (-1 if malformed).
+int weekday_of(const std::string& day);
+// Does the touch point have any opening hours on that day's weekday?
+bool open_on(const TouchPointSettings& tp, const std::string& day);
+
+} // namespace touchpoint

@@ -1,0 +1,338 @@
+#include "app/kiosk_session.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+namespace touchpoint {
+
+using namespace std::chrono;
+
+namespace {
+
+std::int64_t utc_ms_of(system_clock::time_point t) {
+    return duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+
+std::string same_file_key(const std::string& path) {
+    std::error_code ec;
+    auto p = std::filesystem::weakly_canonical(path, ec);
+    return ec ? path : p.string();
+}
+
+FlowSettings flow_settings(const KioskConfig& cfg, const DeviceIdentity& id) {
+    FlowSettings fs;
+    fs.survey = cfg.survey;
+    fs.touch_point = cfg.touch_point ? *cfg.touch_point : TouchPointSettings{};
+    fs.device_id = id.device_id;
+    fs.default_language = cfg.device.default_language;
+    return fs;
+}
+
+} // namespace
+
+// Passes every write to the store and tells the session about each new tap,
+// so the alert rules see exactly what was stored (with its misuse flag).
+class KioskSession::AlertingWriter final : public ResponseWriter {
+  public:
+    AlertingWriter(ResponseStore& store, KioskSession& session)
+        : m_store(store), m_session(session) {}
+    Status insert_open(Response& r) override {
+        Status st = m_store.insert_open(r);
+        if (st) m_session.on_tap(r);
+        return st;
+    }
+    Status amend(const std::string& id, const std::vector<std::string>& reasons,
+                 const std::string& comment) override {
+        return m_store.amend(id, reasons, comment);
+    }
+    Status close(const std::string& id) override { return m_store.close(id); }
+
+  private:
+    ResponseStore& m_store;
+    KioskSession& m_session;
+};
+
+Result<std::unique_ptr<KioskSession>> KioskSession::create(KioskConfig cfg, DeviceIdentity identity,
+                                                           ResponseStore& store, const Clock& clock,
+                                                           SyncControl& sync, SessionOptions opts) {
+    if (!cfg.touch_point) return Error{"The kiosk has no touch point settings."};
+    std::unique_ptr<KioskSession> s(
+        new KioskSession(std::move(cfg), std::move(identity), store, clock, sync, std::move(opts)));
+    return s;
+}
+
+KioskSession::KioskSession(KioskConfig cfg, DeviceIdentity identity, ResponseStore& store,
+                           const Clock& clock, SyncControl& sync, SessionOptions opts)
+    : m_base(cfg), m_config(std::move(cfg)), m_identity(std::move(identity)), m_store(store),
+      m_clock(clock), m_sync(sync), m_opts(std::move(opts)),
+      m_auth(!m_identity.manager_pin_hash.empty() ? m_identity.manager_pin_hash
+                                                  : m_base.device.manager_pin_hash,
+             !m_identity.staff_pin_hash.empty() ? m_identity.staff_pin_hash
+                                                : m_base.device.staff_pin_hash),
+      m_staff(m_auth, *this), m_hold(0.0f),
+      m_alerts(m_config.survey.scale, m_config.touch_point->service_standard) {
+    // Settings the manager changed on this kiosk win over the config file.
+    if (auto o = DeviceOverrides::load(m_opts.data_dir)) {
+        m_overrides = *o;
+        KioskConfig next = m_base;
+        if (Status st = apply_device_overrides(m_overrides, next); st)
+            m_config = std::move(next);
+        else
+            m_warnings.push_back("The saved device settings were not applied: " + st.error());
+    } else {
+        m_warnings.push_back(o.error());
+    }
+    m_writer = std::make_unique<AlertingWriter>(m_store, *this);
+    rebuild_flow();
+    seed_alerts();
+    m_staff.start(m_clock.mono());
+}
+
+KioskSession::~KioskSession() = default;
+
+void KioskSession::rebuild_flow() {
+    const bool paused = m_flow && m_flow->paused();
+    if (m_flow) m_flow->shutdown();
+    m_flow = std::make_unique<KioskFlow>(flow_settings(m_config, m_identity), *m_writer, m_clock);
+    if (paused) m_flow->pause();
+}
+
+void KioskSession::seed_alerts() {
+    m_alerts = LowScoreAlerts(m_config.survey.scale, m_config.touch_point->service_standard);
+    const std::int64_t now = utc_ms_of(m_clock.wall());
+    std::int64_t last_alert = 0;
+    if (auto events = m_store.events())
+        for (const auto& e : *events)
+            if (e.kind == k_low_score_alert_kind) last_alert = std::max(last_alert, e.utc_ms);
+    std::vector<Tap> taps;
+    if (auto recent = m_store.taps_since(now - LowScoreAlerts::k_hour_ms))
+        for (const auto& t : *recent)
+            taps.push_back({t.utc_ms, t.score, t.misuse});
+    m_alerts.seed(taps, last_alert);
+}
+
+void KioskSession::on_tap(const Response& r) {
+    if (r.scale != m_config.survey.scale) return;
+    for (const auto& a : m_alerts.on_tap({r.utc_ms, r.score, r.misuse}))
+        m_store.record_event(k_low_score_alert_kind, a.message, a.utc_ms);
+    m_dirty = true;
+}
+
+// --- Input and time ---
+
+bool KioskSession::pointer(bool down, float x, float y, float corner_px) {
+    m_pointer_down = down;
+    m_pointer_x = x;
+    m_pointer_y = y;
+    m_hold.set_corner(corner_px);
+    const auto now = m_clock.mono();
+    if (m_staff.visible() && down) m_staff.note_activity(now);
+    if (!m_hold.update(down, x, y, now)) return false;
+    if (m_staff.visible()) return false;
+    m_staff.open(now);
+    return true;
+}
+
+void KioskSession::handle(const StaffIntent& in) {
+    m_staff.handle(in, m_clock.mono());
+}
+
+bool KioskSession::tick() {
+    const auto now = m_clock.mono();
+    const std::string before = screen_name();
+    // The hold completes with the finger still: check it without an event.
+    if (m_hold.holding() && m_hold.update(m_pointer_down, m_pointer_x, m_pointer_y, now) &&
+        !m_staff.visible())
+        m_staff.open(now);
+    m_flow->tick();
+    m_staff.tick(now);
+    if (m_staff.visible() && (m_dirty || now - m_last_refresh >= k_refresh)) rebuild_models();
+    return screen_name() != before;
+}
+
+std::optional<milliseconds> KioskSession::next_deadline() const {
+    const auto now = m_clock.mono();
+    std::optional<milliseconds> d = m_flow->next_deadline();
+    auto take = [&](std::optional<milliseconds> x) {
+        if (x && (!d || *x < *d)) d = x;
+    };
+    take(m_hold.until_done(now));
+    take(m_staff.next_deadline(now));
+    if (m_staff.visible()) take(duration_cast<milliseconds>(m_last_refresh + k_refresh - now));
+    if (d && d->count() < 0) d = milliseconds{0};
+    return d;
+}
+
+void KioskSession::rebuild_models() {
+    m_dirty = false;
+    m_last_refresh = m_clock.mono();
+    const auto now = m_clock.wall();
+    const std::string& lang = m_config.device.default_language;
+    const TouchPointSettings& tp = *m_config.touch_point;
+    m_dashboard = build_dashboard(m_store, m_config.survey, tp, lang, now);
+    if (m_staff.screen() == StaffScreen::huddle)
+        m_huddle = build_huddle(m_store, m_config.survey, tp, lang, now);
+    // Health is cheap and also feeds the staff area's store warnings.
+    m_health = build_health(m_store, m_sync, m_opts.app_version, tp.time_zone);
+}
+
+void KioskSession::shutdown() {
+    m_flow->shutdown();
+}
+
+// --- StaffHost ---
+
+void KioskSession::set_paused(bool paused) {
+    if (paused && !m_flow->paused()) m_flow->pause();
+    if (!paused && m_flow->paused()) m_flow->resume();
+}
+
+bool KioskSession::sync_now() {
+    return m_sync.request_sync();
+}
+
+Status KioskSession::acknowledge(std::int64_t event_id) {
+    return m_store.acknowledge_event(event_id);
+}
+
+Status KioskSession::save_pin_hashes(const std::string& manager_hash,
+                                     const std::string& staff_hash) {
+    DeviceIdentity next = m_identity;
+    next.manager_pin_hash = manager_hash;
+    next.staff_pin_hash = staff_hash;
+    if (Status st = next.save(m_opts.data_dir); !st) return st;
+    m_identity = std::move(next);
+    return Status::success();
+}
+
+Status KioskSession::change_settings(const DeviceOverrides& patch) {
+    const bool standalone = is_standalone(m_base);
+    if (!standalone && (patch.survey_path || patch.service_standard))
+        return Status::failure("The server sets the survey and the standard for this kiosk.");
+    DeviceOverrides merged = m_overrides;
+    merged.merge(patch);
+    KioskConfig next = m_base;
+    if (Status st = apply_device_overrides(merged, next); !st) return st;
+    if (patch.default_language && next.device.default_language != *patch.default_language)
+        return Status::failure("The survey has no question in \"" + *patch.default_language +
+                               "\".");
+    if (Status st = merged.save(m_opts.data_dir); !st) return st;
+    const bool flow_changed =
+        next.survey_path != m_config.survey_path ||
+        next.device.default_language != m_config.device.default_language ||
+        next.touch_point->service_standard != m_config.touch_point->service_standard;
+    m_overrides = std::move(merged);
+    m_config = std::move(next);
+    if (flow_changed) {
+        rebuild_flow();
+        seed_alerts();
+    }
+    m_dirty = true;
+    return Status::success();
+}
+
+// --- What to show ---
+
+SettingsModel KioskSession::settings() const {
+    SettingsModel m;
+    m.standalone = is_standalone(m_base);
+    for (const auto& code : m_config.survey.languages())
+        m.languages.emplace_back(code, language_display_name(code));
+    m.language = m_config.device.default_language;
+    m.dim_timeout_s = m_config.device.dim_timeout_s;
+    m.survey_path = m_config.survey_path;
+    m.scale = m_config.survey.scale;
+    m.headline_name = std::string(headline_name(m.scale));
+    m.standard = m_config.touch_point->service_standard;
+    m.notice = m_staff.notice();
+    if (m.standalone && !m_opts.surveys_dir.empty()) {
+        std::error_code ec;
+        std::vector<std::string> files;
+        for (const auto& e : std::filesystem::directory_iterator(m_opts.surveys_dir, ec))
+            if (e.path().extension() == ".toml") files.push_back(e.path().string());
+        std::sort(files.begin(), files.end());
+        const std::string current = same_file_key(m_config.survey_path);
+        for (const auto& f : files) {
+            auto s = load_survey_file(f);
+            if (!s) continue;
+            SurveyChoice c{f, s->id + " (" + std::string(to_string(s->scale)) + ")"};
+            if (same_file_key(f) == current) m.survey_path = f;
+            m.surveys.push_back(std::move(c));
+        }
+    }
+    return m;
+}
+
+std::string KioskSession::screen_name() const {
+    if (m_staff.visible()) return "staff_" + std::string(to_string(m_staff.screen()));
+    return std::string(to_string(m_flow->screen()));
+}
+
+std::string KioskSession::trace_line() const {
+    nlohmann::json j;
+    j["screen"] = screen_name();
+    j["paused"] = m_flow->paused();
+    auto opt = [](const std::optional<double>& v) {
+        return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+    };
+    switch (m_staff.screen()) {
+    case StaffScreen::closed:
+        break;
+    case StaffScreen::pin:
+    case StaffScreen::set_pin: {
+        const PinPadModel p = pin_pad();
+        j["entered"] = p.entered;
+        j["locked"] = p.locked;
+        j["message"] = p.message;
+        j["title"] = p.title;
+        break;
+    }
+    case StaffScreen::dashboard: {
+        const DashboardModel& d = m_dashboard;
+        j["role"] = std::string(to_string(m_staff.role()));
+        j["today"] = d.today;
+        j["count"] = d.today_metrics.count;
+        j["misuse"] = d.today_metrics.misuse;
+        j["headline_name"] = d.headline_name;
+        j["headline"] = opt(d.today_metrics.headline);
+        j["satisfaction_index"] = opt(d.today_metrics.satisfaction_index);
+        j["meets"] = d.today_meets ? nlohmann::json(*d.today_meets) : nlohmann::json(nullptr);
+        nlohmann::json dist = nlohmann::json::object();
+        for (const auto& a : d.distribution)
+            dist[std::to_string(a.score)] = a.count;
+        j["distribution"] = dist;
+        std::int64_t hours = 0;
+        for (auto n : d.per_hour)
+            hours += n;
+        j["per_hour_total"] = hours;
+        j["consistency"] = std::string(to_string(d.consistency.level));
+        j["alerts"] = d.alerts.size();
+        break;
+    }
+    case StaffScreen::huddle:
+        j["yesterday"] = m_huddle.yesterday;
+        j["count"] = m_huddle.yesterday_metrics.count;
+        j["headline"] = opt(m_huddle.yesterday_metrics.headline);
+        break;
+    case StaffScreen::health:
+        j["pending"] = m_health.store.pending;
+        j["store_state"] = m_health.store.state;
+        j["sync"] = m_health.sync.last_error;
+        j["events"] = m_health.events.size();
+        break;
+    case StaffScreen::settings: {
+        const SettingsModel s = settings();
+        j["language"] = s.language;
+        j["dim_timeout_s"] = s.dim_timeout_s;
+        j["standard"] = s.standard;
+        j["notice"] = s.notice;
+        break;
+    }
+    }
+    return j.dump();
+}
+
+} // namespace touchpoint

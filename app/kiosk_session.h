@@ -1,0 +1,149 @@
+#pragma once
+// KioskSession: the running kiosk's state behind the window — the customer
+// flow, the staff area with its hidden entry, low-score alerts, device
+// settings changed on the kiosk — wired to the store, the clock and the sync
+// seam. main() feeds it the pointer and intents and draws what it shows; the
+// figures the staff screens draw are built here, never in drawing code.
+//
+// Single-threaded: owned and driven by the UI thread.
+#include "app/alerts.h"
+#include "app/clock.h"
+#include "app/dashboard.h"
+#include "app/device_overrides.h"
+#include "app/flow.h"
+#include "app/gesture.h"
+#include "app/identity.h"
+#include "app/kiosk_config.h"
+#include "app/staff_area.h"
+#include "app/staff_auth.h"
+#include "app/staff_sync.h"
+#include "app/store.h"
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace touchpoint {
+
+struct SessionOptions {
+    std::string data_dir;
+    std::string surveys_dir; // the surveys a manager may choose from (*.toml)
+    std::string app_version;
+};
+
+struct SurveyChoice {
+    std::string path;
+    std::string label; // "checkout (smiley4)"
+};
+
+struct SettingsModel {
+    bool standalone = true; // survey and standard may be changed here
+    std::vector<std::pair<std::string, std::string>> languages; // code, display name
+    std::string language;
+    double dim_timeout_s = 0;
+    std::vector<SurveyChoice> surveys;
+    std::string survey_path;
+    Scale scale = Scale::smiley5;
+    std::string headline_name;
+    double standard = 0;
+    std::string notice;
+};
+
+class KioskSession final : private StaffHost {
+  public:
+    // Seconds between refreshes of an open staff screen's figures.
+    static constexpr std::chrono::seconds k_refresh{30};
+
+    // `cfg` as loaded from the config file; the overrides in the data dir
+    // are laid over it here. Store, clock and sync must outlive the session.
+    static Result<std::unique_ptr<KioskSession>> create(KioskConfig cfg, DeviceIdentity identity,
+                                                        ResponseStore& store, const Clock& clock,
+                                                        SyncControl& sync, SessionOptions opts);
+    ~KioskSession() override;
+
+    KioskFlow& flow() { return *m_flow; }
+    const KioskFlow& flow() const { return *m_flow; }
+    const StaffArea& staff() const { return m_staff; }
+    const KioskConfig& config() const { return m_config; }
+    // Problems met at start (e.g. a damaged settings file), in plain words.
+    const std::vector<std::string>& warnings() const { return m_warnings; }
+
+    // --- Input ---
+    // The pointer as the frame saw it; `corner_px` is the hidden entry's
+    // corner size (12 mm at the display's DPI). Returns true when the hidden
+    // entry just completed (the staff PIN pad opens).
+    bool pointer(bool down, float x, float y, float corner_px);
+    void handle(const StaffIntent& in);
+    // Timeouts of the flow and the staff area; refreshes staff figures.
+    // Returns true when what is shown changed.
+    bool tick();
+    std::optional<std::chrono::milliseconds> next_deadline() const;
+
+    // --- What to show ---
+    bool staff_visible() const { return m_staff.visible(); }
+    PinPadModel pin_pad() const { return m_staff.pin_pad(m_clock.mono()); }
+    const DashboardModel& dashboard() const { return m_dashboard; }
+    const HuddleModel& huddle() const { return m_huddle; }
+    const HealthModel& health() const { return m_health; }
+    SettingsModel settings() const;
+    // Unacknowledged low-score alerts (for the staff area's badge).
+    int open_alerts() const { return static_cast<int>(m_dashboard.alerts.size()); }
+    // "question", "thank_you", ... or "staff_pin", "staff_dashboard", ...
+    std::string screen_name() const;
+    // Diagnostics: one JSON object describing the screen and its key figures.
+    std::string trace_line() const;
+
+    bool exit_requested() const { return m_exit; }
+    // Closes the open response (the kiosk is shutting down).
+    void shutdown();
+
+  private:
+    KioskSession(KioskConfig cfg, DeviceIdentity identity, ResponseStore& store, const Clock& clock,
+                 SyncControl& sync, SessionOptions opts);
+    class AlertingWriter;
+
+    // --- StaffHost ---
+    void set_paused(bool paused) override;
+    bool sync_now() override;
+    Status acknowledge(std::int64_t event_id) override;
+    Status save_pin_hashes(const std::string& manager_hash, const std::string& staff_hash) override;
+    Status change_settings(const DeviceOverrides& patch) override;
+    void exit_kiosk() override { m_exit = true; }
+    void refresh() override { m_dirty = true; }
+
+    void rebuild_flow();
+    void seed_alerts();
+    void on_tap(const Response& r);
+    void rebuild_models();
+
+    KioskConfig m_base;   // as the config file says
+    KioskConfig m_config; // with the device overrides applied
+    DeviceOverrides m_overrides;
+    DeviceIdentity m_identity;
+    ResponseStore& m_store;
+    const Clock& m_clock;
+    SyncControl& m_sync;
+    SessionOptions m_opts;
+    std::vector<std::string> m_warnings;
+
+    std::unique_ptr<AlertingWriter> m_writer;
+    std::unique_ptr<KioskFlow> m_flow;
+    StaffAuth m_auth;
+    StaffArea m_staff;
+    CornerHold m_hold;
+    LowScoreAlerts m_alerts;
+    bool m_pointer_down = false;
+    float m_pointer_x = -1.0f;
+    float m_pointer_y = -1.0f;
+
+    DashboardModel m_dashboard;
+    HuddleModel m_huddle;
+    HealthModel m_health;
+    bool m_dirty = true;
+    std::chrono::steady_clock::time_point m_last_refresh{};
+    bool m_exit = false;
+};
+
+} // namespace touchpoint
