@@ -7,9 +7,14 @@
 #include "app/flow.h"
 #include "app/identity.h"
 #include "app/kiosk_config.h"
+#include "app/kiosk_session.h"
+#include "app/staff_auth.h"
+#include "app/staff_sync.h"
 #include "app/store.h"
 #include "platform/window.h"
+#include "ui/layout.h"
 #include "ui/screens.h"
+#include "ui/staff_screens.h"
 #include "ui/theme.h"
 
 #include <CLI/CLI.hpp>
@@ -17,6 +22,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <set>
@@ -31,22 +37,12 @@ std::string assets_dir() {
     return TOUCHPOINT_ASSETS_DIR;
 }
 
-// Display names of the languages, each in its own language.
-std::string language_name(const std::string& code) {
-    if (code == "en") return "English";
-    if (code == "mi") return "Māori";
-    if (code == "es") return "Español";
-    if (code == "fr") return "Français";
-    if (code == "zh") return "中文";
-    if (code == "de") return "Deutsch";
-    return code;
-}
-
 struct Options {
     std::string config;
     std::string data_dir;
     std::string windowed; // "WxH"
     std::string format = "csv";
+    std::string ui_trace; // diagnostics: append one JSON line per changed screen
 };
 
 bool parse_size(const std::string& text, int& w, int& h) {
@@ -88,8 +84,8 @@ int run_export(Options& opt) {
         std::cerr << "touchpoint-kiosk: " << store.error() << "\n";
         return 1;
     }
-    auto rows = export_responses(**store, opt.format == "jsonl" ? ExportFormat::jsonl : ExportFormat::csv,
-                                 std::cout);
+    auto rows = export_responses(
+        **store, opt.format == "jsonl" ? ExportFormat::jsonl : ExportFormat::csv, std::cout);
     std::cout.flush();
     if (!rows) {
         std::cerr << "touchpoint-kiosk: export failed: " << rows.error() << "\n";
@@ -103,19 +99,44 @@ int run_export(Options& opt) {
 
 std::vector<std::string> texts_to_show(const Survey& s) {
     std::vector<std::string> texts;
-    for (const auto& [lang, t] : s.question) texts.push_back(t + language_name(lang));
-    for (const auto& [lang, t] : s.thank_you) texts.push_back(t);
+    for (const auto& [lang, t] : s.question)
+        texts.push_back(t + language_display_name(lang));
+    for (const auto& [lang, t] : s.thank_you)
+        texts.push_back(t);
     for (const auto& [band, list] : s.reasons)
         for (const auto& r : list)
-            for (const auto& [lang, t] : r.label) texts.push_back(t);
-    for (const auto& a : ui::default_answers(s.scale)) texts.push_back(a.label);
+            for (const auto& [lang, t] : r.label)
+                texts.push_back(t);
+    for (const auto& a : ui::default_answers(s.scale))
+        texts.push_back(a.label);
     texts.push_back("Not in use right now. Closed. Please come back during opening hours.");
-    texts.push_back("What was the main reason? Done Skip High contrast Larger text Very likely Not likely "
-                    "Very difficult Very easy");
+    texts.push_back(
+        "What was the main reason? Done Skip High contrast Larger text Very likely Not likely "
+        "Very difficult Very easy");
     return texts;
 }
 
-ui::Intent draw_screen(const KioskFlow& flow, float dpi) {
+// Font sizes of the customer and the staff screens together.
+std::vector<float> font_sizes(std::pair<int, int> size, float dpi) {
+    const float w = static_cast<float>(size.first), h = static_cast<float>(size.second);
+    std::vector<float> sizes = ui::font_pixel_sizes(w, h, dpi);
+    for (float px : ui::staff_font_pixel_sizes(w, h, dpi))
+        sizes.push_back(px);
+    std::sort(sizes.begin(), sizes.end());
+    std::vector<float> out;
+    for (float px : sizes)
+        if (out.empty() || px - out.back() > 1.0f) out.push_back(px);
+    return out;
+}
+
+std::vector<std::string> all_texts(const Survey& s) {
+    std::vector<std::string> texts = texts_to_show(s);
+    for (auto& t : ui::staff_texts())
+        texts.push_back(std::move(t));
+    return texts;
+}
+
+ui::Intent draw_customer(const KioskFlow& flow, float dpi) {
     const Survey& survey = flow.settings().survey;
     const std::string& lang = flow.language();
     ui::Look look{flow.high_contrast(), flow.large_text(), dpi};
@@ -124,7 +145,8 @@ ui::Intent draw_screen(const KioskFlow& flow, float dpi) {
         ui::QuestionView v;
         v.question = pick(survey.question, lang);
         v.scale = survey.scale;
-        for (const auto& code : survey.languages()) v.languages.emplace_back(code, language_name(code));
+        for (const auto& code : survey.languages())
+            v.languages.emplace_back(code, language_display_name(code));
         v.language = lang;
         v.look = look;
         return ui::draw_question(v);
@@ -165,32 +187,97 @@ ui::Intent draw_screen(const KioskFlow& flow, float dpi) {
     return {};
 }
 
+StaffIntent draw_staff(const KioskSession& s, float dpi) {
+    ui::Look look{false, false, dpi};
+    ui::StaffChrome c;
+    c.role = s.staff().role();
+    c.screen = s.staff().screen();
+    c.title = s.config().touch_point->name + " · " + s.config().touch_point->store;
+    c.paused = s.flow().paused();
+    const SyncStatus sync = s.health().sync;
+    c.sync_available = sync.state != SyncPhase::not_configured;
+    c.sync_note = describe(sync.state);
+    c.open_alerts = s.open_alerts();
+    c.look = look;
+    switch (s.staff().screen()) {
+    case StaffScreen::closed:
+        return {};
+    case StaffScreen::pin:
+    case StaffScreen::set_pin:
+        return ui::draw_pin_pad(s.pin_pad(), look);
+    case StaffScreen::dashboard:
+        return ui::draw_dashboard(s.dashboard(), c);
+    case StaffScreen::huddle:
+        return ui::draw_huddle(s.huddle(), c);
+    case StaffScreen::health:
+        return ui::draw_health(s.health(), c);
+    case StaffScreen::settings:
+        return ui::draw_settings(s.settings(), c);
+    }
+    return {};
+}
+
+// Diagnostics (--ui-trace): one JSON line each time what is shown changes.
+class UiTrace {
+  public:
+    explicit UiTrace(const std::string& path) {
+        if (!path.empty()) m_out.open(path, std::ios::app);
+    }
+    void frame_drawn(const KioskSession& s) {
+        if (!m_out.is_open()) return;
+        std::string line = s.trace_line();
+        if (line == m_last) return;
+        m_out << line << "\n" << std::flush;
+        m_last = std::move(line);
+    }
+
+  private:
+    std::ofstream m_out;
+    std::string m_last;
+};
+
 void apply(KioskFlow& flow, const ui::Intent& in) {
     using K = ui::Intent::Kind;
     switch (in.kind) {
-    case K::none: break;
+    case K::none:
+        break;
     case K::rate: {
         Status st = flow.tap_rating(in.score);
         if (!st) std::cerr << "touchpoint-kiosk: could not record a rating: " << st.error() << "\n";
         break;
     }
-    case K::toggle_reason: flow.toggle_reason(in.id); break;
+    case K::toggle_reason:
+        flow.toggle_reason(in.id);
+        break;
     case K::reasons_done:
         if (flow.screen() == Screen::comment)
             flow.comment_done();
         else
             flow.reasons_done();
         break;
-    case K::skip: flow.skip(); break;
-    case K::dismiss_thank_you: flow.tap_thank_you(); break;
-    case K::choose_language: flow.choose_language(in.id); break;
-    case K::toggle_contrast: flow.toggle_high_contrast(); break;
-    case K::toggle_large_text: flow.toggle_large_text(); break;
-    case K::comment_done: flow.comment_done(); break;
+    case K::skip:
+        flow.skip();
+        break;
+    case K::dismiss_thank_you:
+        flow.tap_thank_you();
+        break;
+    case K::choose_language:
+        flow.choose_language(in.id);
+        break;
+    case K::toggle_contrast:
+        flow.toggle_high_contrast();
+        break;
+    case K::toggle_large_text:
+        flow.toggle_large_text();
+        break;
+    case K::comment_done:
+        flow.comment_done();
+        break;
     case K::type_text:
     case K::backspace:
     case K::toggle_shift:
-    case K::wake: break;
+    case K::wake:
+        break;
     }
 }
 
@@ -213,10 +300,12 @@ int run_kiosk(Options& opt) {
     }
     std::unique_ptr<ResponseStore> store = std::move(*store_result);
     if (auto closed = store->close_all_open(); closed && *closed > 0)
-        std::cerr << "touchpoint-kiosk: closed " << *closed << " responses left open by the last run\n";
+        std::cerr << "touchpoint-kiosk: closed " << *closed
+                  << " responses left open by the last run\n";
     SystemClock clock;
-    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            clock.wall().time_since_epoch()).count();
+    const auto now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock.wall().time_since_epoch())
+            .count();
     if (auto pruned = store->prune_synced(cfg->device.retention_days, now_ms); !pruned)
         std::cerr << "touchpoint-kiosk: pruning old responses failed: " << pruned.error() << "\n";
 
@@ -239,76 +328,114 @@ int run_kiosk(Options& opt) {
         return 1;
     }
     const float dpi = cfg->device.dpi > 0 ? static_cast<float>(cfg->device.dpi) : window->dpi();
-    auto [fw, fh] = window->size();
-    window->load_fonts(ui::font_pixel_sizes(static_cast<float>(fw), static_cast<float>(fh), dpi),
-                       texts_to_show(cfg->survey));
 
-    FlowSettings fs;
-    fs.survey = cfg->survey;
-    fs.touch_point = *cfg->touch_point;
-    fs.device_id = identity->device_id;
-    fs.default_language = cfg->device.default_language;
-    KioskFlow flow(fs, *store, clock);
+    SyncNotConfigured sync; // the sync client plugs in here (app/staff_sync.h)
+    SessionOptions so{opt.data_dir, assets_dir() + "/surveys", TOUCHPOINT_VERSION};
+    auto session_result = KioskSession::create(*cfg, *identity, *store, clock, sync, so);
+    if (!session_result) {
+        std::cerr << "touchpoint-kiosk: " << session_result.error() << "\n";
+        return 1;
+    }
+    KioskSession& session = **session_result;
+    for (const auto& w : session.warnings())
+        std::cerr << "touchpoint-kiosk: " << w << "\n";
+    UiTrace trace(opt.ui_trace);
 
+    std::pair<int, int> last_size = window->size();
+    window->load_fonts(font_sizes(last_size, dpi), all_texts(session.config().survey));
     bool contrast = false;
     ui::apply_theme(contrast);
     int frames_to_draw = 3;
-    std::pair<int, int> last_size = window->size();
-    while (!window->quit_requested()) {
+    while (!window->quit_requested() && !session.exit_requested()) {
         // Render only when something changed; otherwise sleep until an event
-        // or the flow's next deadline.
+        // or the next deadline (flow timeouts, the corner hold, staff timeout).
         int timeout_ms = 1000;
-        if (auto d = flow.next_deadline()) timeout_ms = static_cast<int>(std::min<long long>(d->count() + 1, 1000));
-        if (flow.screen() == Screen::thank_you) timeout_ms = std::min(timeout_ms, 100); // countdown bar
+        if (auto d = session.next_deadline())
+            timeout_ms = static_cast<int>(std::min<long long>(d->count() + 1, 1000));
+        if (session.flow().screen() == Screen::thank_you && !session.staff_visible())
+            timeout_ms = std::min(timeout_ms, 100); // countdown bar
         if (frames_to_draw > 0 || window->input_pending()) timeout_ms = 0;
         if (window->wait_events(timeout_ms)) {
-            flow.note_activity(); // any touch keeps a follow-up alive
+            session.flow().note_activity(); // any touch keeps a follow-up alive
             frames_to_draw = std::max(frames_to_draw, 3);
         }
         if (window->quit_requested()) break;
 
-        const Screen before = flow.screen();
-        flow.tick();
-        if (flow.screen() != before || flow.screen() == Screen::thank_you)
-            frames_to_draw = std::max(frames_to_draw, 2);
+        if (session.tick() || session.flow().screen() == Screen::thank_you ||
+            session.staff_visible())
+            frames_to_draw = std::max(frames_to_draw, session.staff_visible() ? 1 : 2);
         if (window->size() != last_size) {
             last_size = window->size();
-            window->load_fonts(ui::font_pixel_sizes(static_cast<float>(last_size.first),
-                                                    static_cast<float>(last_size.second), dpi),
-                               texts_to_show(cfg->survey));
+            window->load_fonts(font_sizes(last_size, dpi), all_texts(session.config().survey));
             frames_to_draw = std::max(frames_to_draw, 2);
         }
         if (frames_to_draw <= 0 && !window->input_pending()) continue;
 
-        if (flow.high_contrast() != contrast) {
-            contrast = flow.high_contrast();
+        const bool want_contrast = session.flow().high_contrast() && !session.staff_visible();
+        if (want_contrast != contrast) {
+            contrast = want_contrast;
             ui::apply_theme(contrast);
         }
         window->begin_frame();
-        ui::Intent intent = draw_screen(flow, dpi);
+        const ImGuiIO& io = ImGui::GetIO();
+        session.pointer(io.MouseDown[0], io.MousePos.x, io.MousePos.y, ui::min_target_px(dpi));
+        ui::Intent intent;
+        StaffIntent staff_intent;
+        if (session.staff_visible())
+            staff_intent = draw_staff(session, dpi);
+        else
+            intent = draw_customer(session.flow(), dpi);
         window->end_frame();
+        trace.frame_drawn(session);
         --frames_to_draw;
         if (intent.kind != ui::Intent::Kind::none) {
-            apply(flow, intent);
+            apply(session.flow(), intent);
+            frames_to_draw = std::max(frames_to_draw, 3);
+        }
+        if (staff_intent.kind != StaffIntent::Kind::none) {
+            const bool survey_changes = staff_intent.kind == StaffIntent::Kind::set_survey;
+            session.handle(staff_intent);
+            if (survey_changes)
+                window->load_fonts(font_sizes(last_size, dpi), all_texts(session.config().survey));
             frames_to_draw = std::max(frames_to_draw, 3);
         }
     }
 
-    flow.shutdown();
+    session.shutdown();
     store->mark_clean_shutdown();
+    return 0;
+}
+
+// `hash-pin`: reads a PIN on stdin, prints its Argon2id hash (for the
+// config's [device] manager_pin_hash / staff_pin_hash).
+int run_hash_pin() {
+    std::string pin;
+    std::getline(std::cin, pin);
+    while (!pin.empty() && (pin.back() == '\r' || pin.back() == ' '))
+        pin.pop_back();
+    auto hash = hash_pin(pin);
+    if (!hash) {
+        std::cerr << "touchpoint-kiosk: " << hash.error() << "\n";
+        return 2;
+    }
+    std::cout << *hash << "\n";
     return 0;
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"Touchpoint kiosk: customer-experience ratings at a touch point", "touchpoint-kiosk"};
+    CLI::App app{"Touchpoint kiosk: customer-experience ratings at a touch point",
+                 "touchpoint-kiosk"};
     app.set_version_flag("--version", std::string("touchpoint-kiosk ") + TOUCHPOINT_VERSION);
     Options opt;
-    app.add_option("--config", opt.config, "Kiosk config file (TOML); default: the sample standalone config")
+    app.add_option("--config", opt.config,
+                   "Kiosk config file (TOML); default: the sample standalone config")
         ->check(CLI::ExistingFile);
-    app.add_option("--data-dir", opt.data_dir, "Folder for the responses database and device identity");
-    app.add_option("--windowed", opt.windowed, "Run in a window of this size instead of full screen, e.g. 1280x800")
+    app.add_option("--data-dir", opt.data_dir,
+                   "Folder for the responses database and device identity");
+    app.add_option("--windowed", opt.windowed,
+                   "Run in a window of this size instead of full screen, e.g. 1280x800")
         ->check(CLI::Validator(
             [](std::string& s) {
                 int w = 0, h = 0;
@@ -318,8 +445,13 @@ int main(int argc, char** argv) {
 
     CLI::App* exp = app.add_subcommand("export", "Write the local responses to stdout");
     exp->add_option("--data-dir", opt.data_dir, "Folder of the responses database");
-    exp->add_option("--config", opt.config, "Kiosk config file (for its data_dir)")->check(CLI::ExistingFile);
+    exp->add_option("--config", opt.config, "Kiosk config file (for its data_dir)")
+        ->check(CLI::ExistingFile);
     exp->add_option("--format", opt.format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
+    app.add_option("--ui-trace", opt.ui_trace,
+                   "Diagnostics: append a JSON line describing the screen each time it changes");
+    CLI::App* hash = app.add_subcommand(
+        "hash-pin", "Read a PIN (4 to 8 digits) on stdin and print its Argon2id hash");
     app.require_subcommand(0, 1);
 
     try {
@@ -335,5 +467,6 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (exp->parsed()) return run_export(opt);
+    if (hash->parsed()) return run_hash_pin();
     return run_kiosk(opt);
 }
