@@ -208,16 +208,20 @@ contender_pids() {
   echo "${!in_tree[@]}"
 }
 
-# "<PSS kB> <processes>" over the contender's processes.
+# "<PSS kB> <anonymous PSS kB> <processes>" over the contender's processes.
+# The file-backed part of PSS shrinks when other processes on the machine map
+# the same libraries; the anonymous part does not.
 contender_pss() {
-  local total=0 count=0 p line
+  local total=0 anon=0 count=0 p key value rest
   for p in $(contender_pids "$run_pid" "$run_tag"); do
-    line=$(grep -m1 '^Pss:' "/proc/$p/smaps_rollup" 2>/dev/null) || continue
-    line=${line#Pss:}
-    total=$((total + ${line%kB}))
-    count=$((count + 1))
+    while read -r key value rest; do
+      case $key in
+        Pss:) total=$((total + value)); count=$((count + 1)) ;;
+        Pss_Anon:) anon=$((anon + value)) ;;
+      esac
+    done < <(cat "/proc/$p/smaps_rollup" 2>/dev/null || true)
   done
-  echo "$total $count"
+  echo "$total $anon $count"
 }
 
 stop_contender() {
@@ -234,7 +238,7 @@ stop_contender() {
   run_pid=""
 }
 
-# measure NAME TAG COMMAND... -> appends "first_frame_ms pss_kb processes"
+# measure NAME TAG COMMAND... -> appends "first_frame_ms pss_kb anon_kb processes"
 # to $work/NAME.txt and prints the run.
 measure() {
   local name=$1 tag=$2
@@ -262,11 +266,12 @@ measure() {
   fi
   ms=$(awk '$1 == "first_frame_ms" { print $2 }' "$out")
   sleep "$SETTLE"
-  read -r pss count < <(contender_pss)
+  read -r pss anon count < <(contender_pss)
   stop_contender
-  echo "$ms $pss $count" >>"$work/$name.txt"
-  printf '  run %d  %-9s first frame %6d ms   PSS %7.1f MB  (%d processes)\n' \
-    "$run" "$name" "$ms" "$(awk -v k="$pss" 'BEGIN { print k / 1024 }')" "$count"
+  echo "$ms $pss $anon $count" >>"$work/$name.txt"
+  printf '  run %d  %-9s first frame %6d ms   PSS %7.1f MB (anonymous %6.1f MB, %d processes)\n' \
+    "$run" "$name" "$ms" "$(awk -v k="$pss" 'BEGIN { print k / 1024 }')" \
+    "$(awk -v k="$anon" 'BEGIN { print k / 1024 }')" "$count"
 }
 
 # The kiosk's configuration: the checkout survey, open around the clock.
@@ -303,13 +308,17 @@ done
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 k_ms=$(cut -d' ' -f1 "$work/kiosk.txt" | median)
 k_kb=$(cut -d' ' -f2 "$work/kiosk.txt" | median)
+k_anon=$(cut -d' ' -f3 "$work/kiosk.txt" | median)
 c_ms=$(cut -d' ' -f1 "$work/chromium.txt" | median)
 c_kb=$(cut -d' ' -f2 "$work/chromium.txt" | median)
-awk -v km="$k_ms" -v kk="$k_kb" -v cm="$c_ms" -v ck="$c_kb" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
-  printf "  median    kiosk     first frame %6.0f ms   PSS %7.1f MB\n", km, kk / 1024
-  printf "  median    chromium  first frame %6.0f ms   PSS %7.1f MB\n", cm, ck / 1024
+c_anon=$(cut -d' ' -f3 "$work/chromium.txt" | median)
+awk -v km="$k_ms" -v kk="$k_kb" -v ka="$k_anon" -v cm="$c_ms" -v ck="$c_kb" -v ca="$c_anon" \
+  -v load="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
+  printf "  median    kiosk     first frame %6.0f ms   PSS %7.1f MB (anonymous %6.1f MB)\n", km, kk / 1024, ka / 1024
+  printf "  median    chromium  first frame %6.0f ms   PSS %7.1f MB (anonymous %6.1f MB)\n", cm, ck / 1024, ca / 1024
   rf = km / cm; rm = kk / ck
-  printf "  ratio kiosk/chromium: first frame %.3f (target <= 0.20), memory %.3f (target <= 0.25)\n", rf, rm
+  printf "  ratio kiosk/chromium: first frame %.3f (target <= 0.20), memory %.3f (target <= 0.25)", rf, rm
+  printf ", anonymous memory %.3f\n", ka / ca
   printf "  load average at the end %s\n", load
   printf "  %s\n", (rf <= 0.2 && rm <= 0.25) ? "target met" : "TARGET MISSED"
 }'
