@@ -68,19 +68,28 @@ done
 export DISPLAY=$display
 
 # --- The kiosk on its question screen ---
+# A manager PIN is set, so the kiosk opens on the question screen (without
+# one it first asks for it).
 cp "$survey" "$work/survey.toml"
-cat >"$work/kiosk.toml" <<'TOML'
+pin_hash=$(echo 2468 | "$KIOSK" hash-pin 2>/dev/null) || pin_hash=""
+pin_line=""
+[ -z "$pin_hash" ] || pin_line="manager_pin_hash = \"$pin_hash\""
+cat >"$work/kiosk.toml" <<TOML
 [device]
 dpi = 96
 default_language = "en"
+$pin_line
 [touch_point]
 key = "bench-checkout"
 name = "Bench checkout"
 time_zone = "Pacific/Auckland"
 survey = "survey.toml"
 TOML
+# Kiosks that write a UI trace say which screen they show.
+trace_args=()
+if "$KIOSK" --help 2>/dev/null | grep -q -- --ui-trace; then trace_args=(--ui-trace "$work/trace.jsonl"); fi
 "$KIOSK" --windowed "${W}x${H}" --config "$work/kiosk.toml" --data-dir "$work/data" \
-  >"$work/kiosk.log" 2>&1 &
+  "${trace_args[@]}" >"$work/kiosk.log" 2>&1 &
 kiosk_pid=$!
 
 # First frame: the screen shows more than a couple of colours.
@@ -93,6 +102,11 @@ for _ in $(seq 1 300); do
 done
 [ $shown -eq 1 ] || { echo "idle_cpu: the kiosk showed nothing within 30 s" >&2; exit 1; }
 sleep 2 # the frames drawn right after start
+if [ ${#trace_args[@]} -gt 0 ]; then
+  screen=$(tail -n 1 "$work/trace.jsonl" 2>/dev/null || true)
+  [[ "$screen" == *'"screen":"question"'* ]] ||
+    { echo "idle_cpu: the kiosk is not on the question screen: $screen" >&2; exit 1; }
+fi
 
 # utime + stime of a process, in clock ticks.
 cpu_ticks() {

@@ -275,17 +275,27 @@ measure() {
 }
 
 # The kiosk's configuration: the checkout survey, open around the clock.
+# A manager PIN is set, so the kiosk opens on the question screen (without
+# one it first asks for it).
 cp "$survey" "$work/survey.toml"
-cat >"$work/kiosk.toml" <<'TOML'
+pin_hash=$(echo 2468 | "$KIOSK" hash-pin 2>/dev/null) || pin_hash=""
+pin_line=""
+[ -z "$pin_hash" ] || pin_line="manager_pin_hash = \"$pin_hash\""
+cat >"$work/kiosk.toml" <<TOML
 [device]
 dpi = 96
 default_language = "en"
+$pin_line
 [touch_point]
 key = "bench-checkout"
 name = "Bench checkout"
 time_zone = "Pacific/Auckland"
 survey = "survey.toml"
 TOML
+
+# Kiosks that write a UI trace say which screen they opened on.
+has_trace=0
+if "$KIOSK" --help 2>/dev/null | grep -q -- --ui-trace; then has_trace=1; fi
 
 echo "kiosk vs Chromium, the same question screen at ${W}x${H} under Xvfb $DISPLAY"
 echo "  kiosk: $KIOSK"
@@ -294,7 +304,15 @@ echo "  $RUNS runs, memory after ${SETTLE} s; load average $(cut -d' ' -f1-3 /pr
 for run in $(seq 1 "$RUNS"); do
   k="$work/kiosk-$run"
   mkdir -p "$k"
-  measure kiosk "$k" "$KIOSK" --windowed "${W}x${H}" --config "$work/kiosk.toml" --data-dir "$k/data"
+  trace_args=()
+  [ $has_trace -eq 0 ] || trace_args=(--ui-trace "$k/trace.jsonl")
+  measure kiosk "$k" "$KIOSK" --windowed "${W}x${H}" --config "$work/kiosk.toml" --data-dir "$k/data" \
+    "${trace_args[@]}"
+  if [ ${#trace_args[@]} -gt 0 ]; then
+    screen=$(head -n 1 "$k/trace.jsonl" 2>/dev/null || true)
+    [[ "$screen" == *'"screen":"question"'* ]] ||
+      { echo "kiosk_vs_chromium: the kiosk did not open on the question screen: $screen" >&2; exit 1; }
+  fi
 
   c="$work/chromium-$run"
   mkdir -p "$c/config" "$c/cache"
