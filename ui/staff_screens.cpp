@@ -90,7 +90,7 @@ std::vector<Rect> flow_chips(const std::vector<std::string>& labels, float px, c
     float x = area.x;
     float y = area.y;
     for (const auto& l : labels) {
-        float w = std::min(area.w, std::max(height * 1.6f, text_width(l, px) + px * 1.6f));
+        float w = std::min(area.w, std::max(height * 1.6f, text_width(l, px) + px * 2.6f));
         if (x > area.x && x + w > area.right()) {
             x = area.x;
             y += height + gap;
@@ -154,10 +154,10 @@ std::string hour_span(int hour) {
 
 const char* k_weekdays[] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
 
-std::string short_day(const std::string& day) {
+std::string short_day(const std::string& day, const char* sep = "\n") {
     const int wd = weekday_of(day);
     const std::string dd = day.size() >= 10 ? day.substr(8, 2) : day;
-    return wd < 0 ? dd : std::string(k_weekdays[wd]) + " " + dd;
+    return wd < 0 ? dd : std::string(k_weekdays[wd]) + sep + dd;
 }
 
 std::string standard_text(Scale s, double target) {
@@ -221,7 +221,7 @@ void draw_bars(ImDrawList* dl, const Rect& area, const std::vector<double>& valu
     const std::size_t n = values.size();
     if (n == 0 || area.empty()) return;
     const float cap = m.text.caption;
-    const bool two_line_labels = label_every == 1 && n <= 5;
+    const bool two_line_labels = label_every == 1 && n <= 7;
     const float label_h = labels.empty() ? 0.0f : cap * (two_line_labels ? 2.3f : 1.25f);
     const float value_h = value_text.empty() ? 0.0f : cap * 1.25f;
     const Rect plot{area.x, area.y + value_h, area.w, area.h - label_h - value_h};
@@ -244,7 +244,17 @@ void draw_bars(ImDrawList* dl, const Rect& area, const std::vector<double>& valu
         if (i < value_text.size() && !value_text[i].empty())
             label(dl, value_text[i], cap, Rect{cx - slot * 0.5f, top - value_h, slot, value_h},
                   p.text, Align::centre);
-        if (i < labels.size() && (i % static_cast<std::size_t>(label_every) == 0 || i + 1 == n))
+        if (i < labels.size() && labels[i].find('\n') != std::string::npos) {
+            // Two fixed lines (e.g. weekday over day of month), each centred.
+            const std::size_t nl = labels[i].find('\n');
+            const float lh = label_h * 0.5f;
+            label(dl, labels[i].substr(0, nl), cap,
+                  Rect{cx - slot * 0.5f, plot.bottom() + 1.0f, slot, lh}, p.muted_text,
+                  Align::centre);
+            label(dl, labels[i].substr(nl + 1), cap,
+                  Rect{cx - slot * 0.5f, plot.bottom() + 1.0f + lh, slot, lh}, p.muted_text,
+                  Align::centre);
+        } else if (i < labels.size() && (n - 1 - i) % static_cast<std::size_t>(label_every) == 0)
             label(dl, labels[i], cap,
                   Rect{cx - slot * 0.5f - (label_every > 1 ? slot : 0.0f), plot.bottom() + 1.0f,
                        slot * (label_every > 1 ? 3.0f : 1.0f), label_h},
@@ -629,8 +639,12 @@ StaffIntent draw_dashboard(const DashboardModel& d, const StaffChrome& c) {
         }
         draw_bars(dl, inner, v, labels, texts, {}, 0, top, m, hc, std::nullopt, 3);
     }
-    draw_trend(dl, panel(dl, l.trend7, "Last 7 days (" + d.headline_name + ")", m, hc), d.trend7,
-               d.scale, d.standard, m, hc, true);
+    draw_trend(
+        dl,
+        panel(dl, l.trend7,
+              "Last 7 days, " + d.headline_name + " vs " + standard_text(d.scale, d.standard), m,
+              hc),
+        d.trend7, d.scale, d.standard, m, hc, true);
     draw_trend(dl, panel(dl, l.trend30, "Last 30 days", m, hc), d.trend30, d.scale, d.standard, m,
                hc, false);
 
@@ -704,8 +718,8 @@ StaffIntent draw_huddle(const HuddleModel& hm, const StaffChrome& c) {
     const float third = (ct.w - 2 * m.gap) / 3.0f;
     // Yesterday against the standard.
     {
-        const Rect inner =
-            panel(dl, Rect{ct.x, y, third, row_h}, "Yesterday, " + short_day(hm.yesterday), m, hc);
+        const Rect inner = panel(dl, Rect{ct.x, y, third, row_h},
+                                 "Yesterday, " + short_day(hm.yesterday, " "), m, hc);
         const float fh = m.text.figure * 1.2f;
         if (!hm.yesterday_open && hm.yesterday_metrics.count == 0) {
             label(dl, "Closed", m.text.figure, Rect{inner.x, inner.y, inner.w, fh}, p.muted_text);
