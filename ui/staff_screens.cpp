@@ -419,8 +419,8 @@ StaffIntent draw_pin_pad(const PinPadModel& model, const Look& look) {
         if (in.kind == K::none) in = i;
     };
     ImDrawList* dl = begin_screen("##staff_pin", hc);
-    label(dl, model.title, m.text.heading, l.title, p.text, Align::centre, 2);
-    label(dl, model.prompt, m.text.body, l.prompt, p.muted_text, Align::centre);
+    label(dl, model.title, m.text.heading * 1.3f, l.title, p.text, Align::centre, 2);
+    label(dl, model.prompt, m.text.body * 1.15f, l.prompt, p.muted_text, Align::centre);
     // Masked: one dot per digit typed, hollow places up to 4.
     const int places = std::max(4, model.entered);
     const float r = std::min(l.dots.h * 0.22f, l.dots.w / (static_cast<float>(places) * 3.0f));
@@ -433,9 +433,9 @@ StaffIntent draw_pin_pad(const PinPadModel& model, const Look& look) {
             dl->AddCircle(ImVec2(x, l.dots.cy()), r, p.outline, 0, 2.0f);
     }
     if (!model.message.empty())
-        label(dl, model.message, m.text.body, l.message,
+        label(dl, model.message, m.text.body * 1.2f, l.message,
               model.locked ? bad_colour(hc) : bad_colour(hc), Align::centre, 2);
-    const float kpx = m.text.heading;
+    const float kpx = std::max(m.text.heading, m.text.figure * 0.75f);
     for (int d = 0; d <= 9; ++d) {
         char id[16];
         std::snprintf(id, sizeof id, "##digit%d", d);
