@@ -180,7 +180,10 @@ HttpResponse HttpClient::perform(const std::string& path, const std::string* bod
               curl_easy_setopt(h, CURLOPT_WRITEDATA, &r.body) == CURLE_OK &&
               curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, read_header) == CURLE_OK &&
               curl_easy_setopt(h, CURLOPT_HEADERDATA, &r) == CURLE_OK &&
-              curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "") == CURLE_OK;
+              // gzip only: "" would also offer br, and a server may answer a
+              // 100-byte batch result with brotli at its highest quality,
+              // which costs it milliseconds per request.
+              curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip") == CURLE_OK;
     if (ok && o.abort_flag)
         ok = curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, check_abort) == CURLE_OK &&
              curl_easy_setopt(h, CURLOPT_XFERINFODATA, o.abort_flag) == CURLE_OK &&

@@ -47,7 +47,10 @@ void SyncClient::refresh_counts() {
 }
 
 std::string SyncClient::health_json(bool include_pending) {
-    StoreHealth h = m_store.health();
+    return health_json(m_store.health(), include_pending);
+}
+
+std::string SyncClient::health_json(const StoreHealth& h, bool include_pending) const {
     nlohmann::json j{
         {"disk_free_bytes", std::max<std::int64_t>(0, h.disk_free_bytes)},
         {"database_bytes", std::max<std::int64_t>(0, h.database_bytes)},
@@ -125,12 +128,15 @@ SyncStep SyncClient::send_batch(std::vector<Response> batch, steady_clock::time_
         j["closed"] = true;
         body["responses"].push_back(std::move(j));
     }
-    // Pending as the server will see it once this batch is in.
-    body["health"] = nlohmann::json::parse(health_json(false));
-    {
-        StoreHealth h = m_store.health();
-        body["health"]["pending"] = std::max<std::int64_t>(0, h.pending - static_cast<std::int64_t>(batch.size()));
-    }
+    // The store's health once, for the whole batch: counting the pending
+    // rows walks the whole queue, which costs milliseconds when a kiosk
+    // comes back with a long one. Pending as the server will see it once
+    // this batch is in.
+    const StoreHealth before = m_store.health();
+    const std::int64_t batch_n = static_cast<std::int64_t>(batch.size());
+    nlohmann::json health = nlohmann::json::parse(health_json(before, false));
+    health["pending"] = std::max<std::int64_t>(0, before.pending - batch_n);
+    body["health"] = std::move(health);
     HttpResponse r = m_http.post_json("/api/v1/batches", body.dump(), m_settings.token);
 
     if (r.status == 413 || (r.status == 400 && batch.size() > 1)) {
@@ -200,7 +206,10 @@ SyncStep SyncClient::send_batch(std::vector<Response> batch, steady_clock::time_
     m_status.last_sync_utc_ms = now_utc_ms();
     m_status.last_error.clear();
     m_status.next_attempt_in_ms = 0;
-    refresh_counts();
+    // Every response of the batch left the queue (synced or rejected). Ones
+    // closed since `before` are counted at the next step.
+    m_status.pending = std::max<std::int64_t>(0, before.pending - batch_n);
+    m_status.rejected = before.rejected + s.rejected;
     m_status.state = m_status.pending > 0 ? SyncPhase::syncing : SyncPhase::idle;
     return s;
 }

@@ -67,6 +67,7 @@ class SyncClient {
     SyncStep send_batch(std::vector<Response> batch, std::chrono::steady_clock::time_point now);
     SyncStep failed(const HttpResponse& r, const std::string& what, std::chrono::steady_clock::time_point now);
     std::string health_json(bool include_pending);
+    std::string health_json(const StoreHealth& h, bool include_pending) const;
     void refresh_counts();
 
     SyncSettings m_settings;
