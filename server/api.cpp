@@ -2,6 +2,7 @@
 
 #include "core/uuid.h"
 #include "core/wire.h"
+#include "server/api_internal.h"
 #include "server/secrets.h"
 
 #include <algorithm>
@@ -16,19 +17,6 @@ namespace {
 
 constexpr std::size_t k_max_device_name_chars = 100;
 constexpr std::size_t k_max_code_chars = 64;
-
-// Answers quote what a client sent (ids, scale names, parser messages), which
-// may hold broken UTF-8: replace it rather than fail to answer.
-std::string dump_safe(const json& body) {
-    return body.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-ApiResponse json_response(int status, const json& body) {
-    ApiResponse r;
-    r.status = status;
-    r.body = dump_safe(body);
-    return r;
-}
 
 std::string lower(std::string s) {
     for (char& c : s)
@@ -52,34 +40,11 @@ bool is_json_content_type(const std::string& value) {
     return media == "application/json";
 }
 
-std::optional<ApiResponse> require_json(const ApiRequest& req) {
-    if (is_json_content_type(req.content_type)) return std::nullopt;
-    return error_response(
-        {415, "unsupported_media_type",
-         "send the body as JSON with \"Content-Type: application/json\"" +
-             (req.content_type.empty() ? std::string(" (no Content-Type was sent)")
-                                       : " (got \"" + req.content_type.substr(0, 100) + "\")")});
-}
-
 // The bearer credential of an Authorization header, or "" when there is none.
 std::string bearer(const std::string& header) {
     std::string h = trim(header);
     if (h.size() < 7 || lower(h.substr(0, 7)) != "bearer ") return {};
     return trim(h.substr(7));
-}
-
-ApiResponse unauthorized(const std::string& code, const std::string& message) {
-    ApiResponse r = error_response({401, code, message});
-    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"touchpoint\"");
-    return r;
-}
-
-ApiResponse storage_failure(const std::string& what) {
-    ApiResponse r = error_response({503, "storage_unavailable",
-                                    "the server could not use its database (" + what +
-                                        "); nothing was stored, try again later"});
-    r.headers.emplace_back("Retry-After", "5");
-    return r;
 }
 
 // Does If-None-Match ("\"a\", W/\"b\"" or "*") name this ETag?
@@ -98,26 +63,6 @@ bool etag_matches(const std::string& if_none_match, const std::string& etag) {
     return false;
 }
 
-json optional_ms(const std::optional<std::int64_t>& v) {
-    return v ? json(*v) : json(nullptr);
-}
-
-json device_json(const DeviceRecord& d) {
-    json health = json(nullptr);
-    if (!d.health_json.empty()) {
-        health = json::parse(d.health_json, nullptr, false);
-        if (health.is_discarded()) health = nullptr;
-    }
-    return json{{"id", d.id},
-                {"name", d.name},
-                {"store", d.store_id},
-                {"touch_point", d.touch_point},
-                {"enrolled_utc_ms", d.enrolled_utc_ms},
-                {"revoked_utc_ms", optional_ms(d.revoked_utc_ms)},
-                {"last_seen_utc_ms", optional_ms(d.last_seen_utc_ms)},
-                {"health", health}};
-}
-
 std::int64_t system_now_ms() {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -132,6 +77,46 @@ std::int64_t steady_now_ms() {
 
 ApiResponse error_response(const ApiError& e) {
     return json_response(e.status, error_body(e));
+}
+
+// Answers quote what a client sent (ids, scale names, parser messages), which
+// may hold broken UTF-8: replace it rather than fail to answer.
+std::string dump_safe(const json& body) {
+    return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+ApiResponse json_response(int status, const json& body) {
+    ApiResponse r;
+    r.status = status;
+    r.body = dump_safe(body);
+    return r;
+}
+
+ApiResponse unauthorized(const std::string& code, const std::string& message) {
+    ApiResponse r = error_response({401, code, message});
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"touchpoint\"");
+    return r;
+}
+
+ApiResponse storage_failure(const std::string& what) {
+    ApiResponse r = error_response({503, "storage_unavailable",
+                                    "the server could not use its database (" + what +
+                                        "); nothing was stored, try again later"});
+    r.headers.emplace_back("Retry-After", "5");
+    return r;
+}
+
+std::optional<ApiResponse> require_json(const ApiRequest& req) {
+    if (is_json_content_type(req.content_type)) return std::nullopt;
+    return error_response(
+        {415, "unsupported_media_type",
+         "send the body as JSON with \"Content-Type: application/json\"" +
+             (req.content_type.empty() ? std::string(" (no Content-Type was sent)")
+                                       : " (got \"" + req.content_type.substr(0, 100) + "\")")});
+}
+
+json optional_ms(const std::optional<std::int64_t>& v) {
+    return v ? json(*v) : json(nullptr);
 }
 
 struct Api::DeviceAuth {
@@ -152,50 +137,115 @@ Api::Api(Storage& storage, ApiOptions options)
 }
 
 ApiResponse Api::handle(const ApiRequest& request) noexcept {
+    std::string route_name = "unmatched";
+    ApiResponse r;
     try {
-        return route(request);
+        r = route(request, route_name);
     } catch (const std::exception& e) {
-        return error_response(
+        r = error_response(
             {500, "internal_error", std::string("unexpected server error: ") + e.what()});
     } catch (...) {
-        return error_response({500, "internal_error", "unexpected server error"});
+        r = error_response({500, "internal_error", "unexpected server error"});
     }
+    try {
+        m_stats.count_request(route_name, request.method.size() <= 10 ? request.method : "other",
+                              r.status);
+    } catch (...) {
+        // Counting is best effort; the answer matters more.
+    }
+    return r;
 }
 
-ApiResponse Api::route(const ApiRequest& req) {
+namespace {
+
+// Does `path` match `pattern` ("/api/v1/responses/{id}")? Each {placeholder}
+// takes one non-empty segment, collected into `params`.
+bool match_path(const std::string& pattern, const std::string& path,
+                std::vector<std::string>& params) {
+    params.clear();
+    std::size_t p = 0, q = 0;
+    while (p < pattern.size() && q <= path.size()) {
+        if (pattern[p] == '{') {
+            std::size_t close = pattern.find('}', p);
+            std::size_t end = path.find('/', q);
+            if (end == std::string::npos) end = path.size();
+            if (end == q) return false;
+            params.push_back(path.substr(q, end - q));
+            p = close + 1;
+            q = end;
+            continue;
+        }
+        if (q >= path.size() || pattern[p] != path[q]) return false;
+        ++p;
+        ++q;
+    }
+    return p == pattern.size() && q == path.size();
+}
+
+} // namespace
+
+ApiResponse Api::route(const ApiRequest& req, std::string& route_name) {
+    using Handler = ApiResponse (*)(Api&, const ApiRequest&, const Params&);
     struct Route {
         const char* path;
         const char* method;
-        ApiResponse (Api::*handler)(const ApiRequest&);
+        Handler handler;
     };
     static const Route routes[] = {
-        {"/api/v1/enroll", "POST", &Api::enroll},  {"/api/v1/batches", "POST", &Api::batches},
-        {"/api/v1/config", "GET", &Api::config},   {"/api/v1/heartbeat", "POST", &Api::heartbeat},
-        {"/api/v1/devices", "GET", &Api::devices},
+        {"/api/v1/enroll", "POST",
+         [](Api& a, const ApiRequest& r, const Params&) { return a.enroll(r); }},
+        {"/api/v1/batches", "POST",
+         [](Api& a, const ApiRequest& r, const Params&) { return a.batches(r); }},
+        {"/api/v1/config", "GET",
+         [](Api& a, const ApiRequest& r, const Params&) { return a.config(r); }},
+        {"/api/v1/heartbeat", "POST",
+         [](Api& a, const ApiRequest& r, const Params&) { return a.heartbeat(r); }},
+        {"/api/v1/devices", "GET",
+         [](Api& a, const ApiRequest& r, const Params&) { return a.devices(r); }},
+        {"/api/v1/responses", "GET",
+         [](Api& a, const ApiRequest& r, const Params&) { return a.responses(r); }},
+        {"/api/v1/responses/{id}", "GET",
+         [](Api& a, const ApiRequest& r, const Params& p) { return a.response_by_id(r, p); }},
+        {"/api/v1/responses/{id}", "DELETE",
+         [](Api& a, const ApiRequest& r, const Params& p) { return a.erase_response(r, p); }},
+        {"/api/v1/export", "GET",
+         [](Api& a, const ApiRequest& r, const Params&) { return a.export_responses(r); }},
+        {"/api/v1/summary", "GET",
+         [](Api& a, const ApiRequest& r, const Params&) { return a.summary(r); }},
+        {"/api/v1/touch-points/{key}/survey", "PUT",
+         [](Api& a, const ApiRequest& r, const Params& p) {
+             return a.publish_survey(r, "", p.at(0));
+         }},
+        {"/api/v1/stores/{id}/survey", "PUT",
+         [](Api& a, const ApiRequest& r, const Params& p) {
+             return a.publish_survey(r, p.at(0), "");
+         }},
+        {"/healthz", "GET", [](Api& a, const ApiRequest&, const Params&) { return a.healthz(); }},
+        {"/metrics", "GET", [](Api& a, const ApiRequest&, const Params&) { return a.metrics(); }},
     };
-    if (req.path == "/healthz") {
-        if (req.method != "GET" && req.method != "HEAD") {
-            ApiResponse r = error_response({405, "method_not_allowed", "use GET /healthz"});
-            r.headers.emplace_back("Allow", "GET");
-            return r;
-        }
-        return healthz();
-    }
+    Params params;
+    std::string allowed;
     for (const Route& route : routes) {
-        if (req.path != route.path) continue;
+        if (!match_path(route.path, req.path, params)) continue;
+        route_name = route.path;
         if (req.method != route.method &&
             !(req.method == "HEAD" && std::string(route.method) == "GET")) {
-            ApiResponse r = error_response(
-                {405, "method_not_allowed", std::string("use ") + route.method + " " + route.path});
-            r.headers.emplace_back("Allow", route.method);
-            return r;
+            allowed += (allowed.empty() ? "" : ", ") + std::string(route.method);
+            continue;
         }
         if (req.body.size() > m_options.max_body_bytes)
             return error_response(
                 {413, "body_too_large",
                  "the body is larger than " + std::to_string(m_options.max_body_bytes) + " bytes"});
-        return (this->*route.handler)(req);
+        return route.handler(*this, req, params);
     }
+    if (!allowed.empty()) {
+        ApiResponse r =
+            error_response({405, "method_not_allowed", "use " + allowed + " " + route_name});
+        r.headers.emplace_back("Allow", allowed);
+        return r;
+    }
+    route_name = "unmatched";
     return error_response({404, "not_found",
                            "no such endpoint: " + req.method + " " + req.path.substr(0, 200) +
                                " (see docs/api.md for API v1)"});
@@ -260,6 +310,14 @@ Api::KeyAuth Api::authenticate_key(const ApiRequest& req) {
     }
     out.key = std::move(**found);
     return out;
+}
+
+std::optional<ApiResponse> Api::head_office_key(const ApiRequest& req, ApiKeyRecord& key) {
+    KeyAuth auth = authenticate_key(req);
+    if (!auth.key) return auth.refusal;
+    key = *auth.key;
+    if (auto limited = rate_limit("key:" + key.id)) return *limited;
+    return std::nullopt;
 }
 
 std::optional<ApiResponse> Api::rate_limit(const std::string& key) {
@@ -346,6 +404,7 @@ ApiResponse Api::enroll(const ApiRequest& req) {
 }
 
 ApiResponse Api::batches(const ApiRequest& req) {
+    const std::int64_t started = steady_now_ms();
     DeviceAuth auth = authenticate_device(req);
     if (!auth.device) return auth.refusal;
     const DeviceRecord& device = *auth.device;
@@ -384,6 +443,7 @@ ApiResponse Api::batches(const ApiRequest& req) {
     }
     auto outcome = m_storage.ingest_batch(device, incoming, health, now);
     if (!outcome) return storage_failure(outcome.error());
+    m_stats.observe_ingest_seconds(static_cast<double>(steady_now_ms() - started) / 1000.0);
 
     std::int64_t accepted = 0, duplicates = 0;
     json clock_suspect = json::array();
@@ -404,6 +464,7 @@ ApiResponse Api::batches(const ApiRequest& req) {
             break;
         }
     }
+    m_stats.count_ingested(accepted);
     std::sort(rejected.begin(), rejected.end(), [](const json& a, const json& b) {
         return a["index"].get<std::size_t>() < b["index"].get<std::size_t>();
     });
@@ -471,27 +532,6 @@ ApiResponse Api::heartbeat(const ApiRequest& req) {
     if (Status st = m_storage.record_heartbeat(device.id, h.dump(), now); !st)
         return storage_failure(st.error());
     return json_response(200, json{{"status", "ok"}, {"server_utc_ms", now}});
-}
-
-ApiResponse Api::devices(const ApiRequest& req) {
-    KeyAuth auth = authenticate_key(req);
-    if (!auth.key) return auth.refusal;
-    const ApiKeyRecord& key = *auth.key;
-    if (auto limited = rate_limit("key:" + key.id)) return *limited;
-    std::string store;
-    if (auto it = req.query.find("store"); it != req.query.end()) store = it->second;
-    if (key.role == ApiKeyRole::store) {
-        if (!store.empty() && store != key.store_id)
-            return error_response(
-                {403, "forbidden", "this API key may only see store \"" + key.store_id + "\""});
-        store = key.store_id;
-    }
-    auto list = m_storage.list_devices(store);
-    if (!list) return storage_failure(list.error());
-    json devices = json::array();
-    for (const DeviceRecord& d : *list)
-        devices.push_back(device_json(d));
-    return json_response(200, json{{"devices", devices}, {"server_utc_ms", m_options.now_ms()}});
 }
 
 } // namespace touchpoint::server

@@ -6,6 +6,7 @@
 // Thread-safety: handle() may be called from many threads at once.
 #include "server/batch.h"
 #include "server/rate_limiter.h"
+#include "server/server_stats.h"
 #include "server/storage.h"
 
 #include <cstdint>
@@ -28,10 +29,17 @@ struct ApiRequest {
     std::string body;
 };
 
+// A body produced piece by piece (exports): each call appends the next piece
+// to `out` and sets `done` after the last one. A failed Status cuts the
+// stream short (the HTTP transfer then ends without its final chunk).
+using BodyStream = std::function<Status(std::string& out, bool& done)>;
+
 struct ApiResponse {
     int status = 200;
     std::string body; // JSON, or empty (304)
+    std::string content_type = "application/json";
     std::vector<std::pair<std::string, std::string>> headers;
+    BodyStream stream; // when set, the body is streamed (chunked) instead of `body`
 };
 
 struct ApiOptions {
@@ -40,6 +48,9 @@ struct ApiOptions {
     double rate_per_s = 10; // per device (or per client address before enrolment)
     double burst = 20;
     std::int64_t clock_suspect_ms = 10 * 60 * 1000; // device time this far ahead is suspect
+    // Kiosks send a heartbeat this often; silent after 3 intervals of open time.
+    std::int64_t heartbeat_interval_ms = 3 * 60 * 1000;
+    std::size_t export_page_rows = 2000; // rows read from storage per export step
     // Clocks, injectable for tests: wall time (ms since the epoch, UTC) and a
     // monotonic time for rate limiting. Defaults: the system clocks.
     std::function<std::int64_t()> now_ms;
@@ -56,28 +67,54 @@ class Api {
     ApiResponse handle(const ApiRequest& request) noexcept;
 
     const ApiOptions& options() const { return m_options; }
+    ServerStats& stats() { return m_stats; }
 
   private:
-    ApiResponse route(const ApiRequest& request);
+    using Params = std::vector<std::string>; // the {placeholders} of a route, in order
+    ApiResponse route(const ApiRequest& request, std::string& route_name);
     ApiResponse healthz();
+    ApiResponse metrics();
     ApiResponse enroll(const ApiRequest& request);
     ApiResponse batches(const ApiRequest& request);
     ApiResponse config(const ApiRequest& request);
     ApiResponse heartbeat(const ApiRequest& request);
+    // --- Head office (api_head_office.cpp) ---
     ApiResponse devices(const ApiRequest& request);
+    ApiResponse responses(const ApiRequest& request);
+    ApiResponse response_by_id(const ApiRequest& request, const Params& params);
+    ApiResponse erase_response(const ApiRequest& request, const Params& params);
+    ApiResponse export_responses(const ApiRequest& request);
+    ApiResponse summary(const ApiRequest& request);
+    ApiResponse publish_survey(const ApiRequest& request, const std::string& store_id,
+                               const std::string& touch_point);
 
     struct DeviceAuth;
     struct KeyAuth;
     DeviceAuth authenticate_device(const ApiRequest& request);
     KeyAuth authenticate_key(const ApiRequest& request);
     std::optional<ApiResponse> rate_limit(const std::string& key);
+    // Authenticates an API key and applies its rate; the refusal otherwise.
+    std::optional<ApiResponse> head_office_key(const ApiRequest& request, ApiKeyRecord& key);
+    // Reads store / touch_point / from / to / include_misuse, scoped to what
+    // the key may see; the refusal when they are wrong or not allowed.
+    std::optional<ApiResponse> read_filter(const ApiRequest& request, const ApiKeyRecord& key,
+                                           ResponseFilter& filter);
+    // How many devices are silent now (for /metrics).
+    Result<std::int64_t> silent_device_count();
 
     Storage& m_storage;
     ApiOptions m_options;
     RateLimiter m_limiter;
+    ServerStats m_stats;
 };
 
 // The JSON error answer for an ApiError.
 ApiResponse error_response(const ApiError& e);
+// A JSON answer (text that is not UTF-8 is replaced, never refused).
+ApiResponse json_response(int status, const nlohmann::json& body);
+// 503 storage_unavailable with Retry-After.
+ApiResponse storage_failure(const std::string& what);
+// 401 with WWW-Authenticate.
+ApiResponse unauthorized(const std::string& code, const std::string& message);
 
 } // namespace touchpoint::server

@@ -6,6 +6,7 @@
 #include "core/wire.h"
 #include "server/api.h"
 #include "server/http_server.h"
+#include "server/retention.h"
 #include "server/secrets.h"
 #include "server/storage.h"
 
@@ -15,6 +16,7 @@
 #include <csignal>
 #include <ctime>
 #include <fstream>
+#include <memory>
 #include <ostream>
 #include <pthread.h>
 #include <sstream>
@@ -68,6 +70,8 @@ struct ServeOptions {
     double burst = 20;
     int threads = 8;
     bool access_log = false;
+    int retention_days = 0; // 0: keep responses forever
+    double heartbeat_interval_s = 180;
 };
 
 int serve(const ServeOptions& o, std::ostream& out, std::ostream& err) {
@@ -93,6 +97,7 @@ int serve(const ServeOptions& o, std::ostream& out, std::ostream& err) {
     api_options.max_body_bytes = o.max_body_bytes;
     api_options.rate_per_s = o.rate;
     api_options.burst = o.burst;
+    api_options.heartbeat_interval_ms = static_cast<std::int64_t>(o.heartbeat_interval_s * 1000.0);
     Api api(**storage, api_options);
     HttpServer server(api, http);
 
@@ -112,6 +117,20 @@ int serve(const ServeOptions& o, std::ostream& out, std::ostream& err) {
         << (server.tls() ? "https://" : "http://") << http.host << ":" << server.port()
         << " (storage " << o.db << ")" << std::endl;
 
+    // Retention: at start, then hourly, on its own thread.
+    std::unique_ptr<Retention> retention;
+    if (o.retention_days > 0) {
+        retention = std::make_unique<Retention>(**storage, o.retention_days);
+        const int days = o.retention_days;
+        retention->start(std::chrono::hours(1), [&err, days](const Result<std::int64_t>& r) {
+            if (!r)
+                err << "touchpoint-server: retention: " << r.error() << std::endl;
+            else if (*r > 0)
+                err << "touchpoint-server: retention: deleted " << *r << " responses older than "
+                    << days << " days" << std::endl;
+        });
+    }
+
     std::thread waiter([&server, signals] {
         int sig = 0;
         sigwait(&signals, &sig);
@@ -121,6 +140,7 @@ int serve(const ServeOptions& o, std::ostream& out, std::ostream& err) {
     // Wake the waiter if the server ended on its own.
     pthread_kill(waiter.native_handle(), SIGTERM);
     waiter.join();
+    if (retention) retention->stop();
     if (!st) {
         err << "touchpoint-server: " << st.error() << "\n";
         return 1;
@@ -135,6 +155,7 @@ struct AdminOptions {
     std::string db;
     std::string id, name, time_zone, store, key, survey, settings, touch_point, role = "store";
     double ttl_hours = 72;
+    int older_than_days = 0;
 };
 
 Result<std::string> read_file(const std::string& path) {
@@ -366,6 +387,14 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
         ->capture_default_str()
         ->check(CLI::Range(1, 256));
     app.add_flag("--access-log", so.access_log, "Log one line per request to stderr");
+    app.add_option("--retention-days", so.retention_days,
+                   "Delete responses older than this many days, at start and hourly (0: keep)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 100000));
+    app.add_option("--heartbeat-interval-s", so.heartbeat_interval_s,
+                   "Kiosks' heartbeat interval; silent after three of it during opening hours")
+        ->capture_default_str()
+        ->check(CLI::Range(1.0, 86400.0));
 
     AdminOptions ao;
     CLI::App* admin =
@@ -422,6 +451,11 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     list_devices->add_option("--store", ao.store, "Only this store");
     CLI::App* list_keys =
         admin->add_subcommand("list-api-keys", "List API keys (not the keys themselves)");
+    CLI::App* prune = admin->add_subcommand(
+        "prune", "Delete responses older than a number of days (by the time of the tap)");
+    prune->add_option("--older-than-days", ao.older_than_days, "Age in days")
+        ->required()
+        ->check(CLI::Range(1, 100000));
 
     try {
         app.parse(argc, argv);
@@ -467,6 +501,16 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     }
     if (list_devices->parsed()) return admin_list_devices(s, ao, out, err);
     if (list_keys->parsed()) return admin_list_api_keys(s, out, err);
+    if (prune->parsed()) {
+        Retention retention(s, ao.older_than_days);
+        auto n = retention.run_once();
+        if (!n) {
+            err << "prune: " << n.error() << "\n";
+            return 1;
+        }
+        out << "deleted " << *n << " responses older than " << ao.older_than_days << " days\n";
+        return 0;
+    }
     err << "touchpoint-server admin: no command given (see --help)\n";
     return 2;
 }

@@ -100,7 +100,22 @@ Status HttpServer::bind() {
         res.status = r.status;
         for (const auto& [k, v] : r.headers)
             res.set_header(k, v);
-        if (!r.body.empty()) res.set_content(r.body, "application/json");
+        if (r.stream) {
+            // Chunked: each step of the stream is written as it is made, so an
+            // export of any size holds one page in memory.
+            BodyStream stream = std::move(r.stream);
+            res.set_chunked_content_provider(
+                r.content_type, [stream](std::size_t, httplib::DataSink& sink) {
+                    std::string piece;
+                    bool done = false;
+                    if (!stream(piece, done)) return false;
+                    if (!piece.empty() && !sink.write(piece.data(), piece.size())) return false;
+                    if (done) sink.done();
+                    return true;
+                });
+        } else if (!r.body.empty()) {
+            res.set_content(r.body, r.content_type);
+        }
         if (log)
             std::cerr << req.remote_addr << " " << req.method << " " << req.path << " " << r.status
                       << "\n";

@@ -215,7 +215,157 @@ CREATE INDEX responses_store_day ON responses (store_id, local_day);
 CREATE INDEX responses_touch_point_day ON responses (touch_point, local_day);
 CREATE INDEX responses_received ON responses (received_utc_ms);
 )sql",
+    // Head-office reading: an insertion sequence for stable paging, a roll-up
+    // for summaries, tombstones of erased responses, an index for retention.
+    R"sql(
+ALTER TABLE responses ADD COLUMN seq BIGINT;
+UPDATE responses SET seq = rowid;
+CREATE UNIQUE INDEX responses_seq ON responses (seq);
+CREATE INDEX responses_store_seq ON responses (store_id, seq);
+CREATE INDEX responses_touch_point_seq ON responses (touch_point, seq);
+CREATE INDEX responses_utc ON responses (utc_ms);
+DROP INDEX responses_store_day;
+DROP INDEX responses_touch_point_day;
+DROP INDEX responses_received;
+CREATE TABLE counters (
+    name TEXT PRIMARY KEY,
+    value BIGINT NOT NULL
+);
+INSERT INTO counters (name, value) SELECT 'response_seq', coalesce(max(seq), 0) FROM responses;
+CREATE TABLE response_rollup (
+    store_id TEXT NOT NULL,
+    touch_point TEXT NOT NULL,
+    local_day TEXT NOT NULL,
+    local_hour INTEGER NOT NULL,
+    scale TEXT NOT NULL,
+    score INTEGER NOT NULL,
+    misuse INTEGER NOT NULL,
+    n BIGINT NOT NULL,
+    PRIMARY KEY (store_id, touch_point, local_day, local_hour, scale, score, misuse)
+);
+INSERT INTO response_rollup (store_id, touch_point, local_day, local_hour, scale, score, misuse, n)
+    SELECT store_id, touch_point, local_day, local_hour, scale, score, misuse, count(*)
+    FROM responses GROUP BY store_id, touch_point, local_day, local_hour, scale, score, misuse;
+CREATE TABLE erased_responses (
+    id TEXT PRIMARY KEY,
+    store_id TEXT NOT NULL,
+    erased_utc_ms BIGINT NOT NULL
+);
+)sql",
 };
+
+constexpr const char* k_response_columns =
+    "id, device_id, store_id, touch_point, survey_id, survey_version, question_id, scale, score, "
+    "reasons_json, comment, language, utc_ms, local_time, local_day, local_hour, sequence, misuse, "
+    "device_clock_suspect, server_clock_suspect, received_utc_ms, seq";
+
+// Reads a JSON array of plain strings without a JSON library when it has no
+// escapes (the usual case, and the hot path of an export); else with one.
+void read_reasons(const std::string& text, std::vector<std::string>& out) {
+    if (text.size() <= 2) return;
+    if (text.find('\\') == std::string::npos && text.front() == '[' && text.back() == ']') {
+        std::size_t i = 1;
+        while (i < text.size()) {
+            std::size_t open = text.find('"', i);
+            if (open == std::string::npos) return;
+            std::size_t close = text.find('"', open + 1);
+            if (close == std::string::npos) return;
+            out.emplace_back(text, open + 1, close - open - 1);
+            i = close + 1;
+        }
+        return;
+    }
+    auto reasons = nlohmann::json::parse(text, nullptr, false);
+    if (reasons.is_array())
+        for (const auto& v : reasons)
+            if (v.is_string()) out.push_back(v.get<std::string>());
+}
+
+StoredResponse read_response(const Stmt& s) {
+    StoredResponse out;
+    Response& r = out.response;
+    r.id = s.text(0);
+    r.device_id = s.text(1);
+    out.store_id = s.text(2);
+    r.touch_point = s.text(3);
+    r.survey_id = s.text(4);
+    r.survey_version = static_cast<int>(s.int64(5));
+    r.question_id = s.text(6);
+    r.scale = scale_from_string(s.text(7)).value_or(Scale::smiley5);
+    r.score = static_cast<int>(s.int64(8));
+    read_reasons(s.text(9), r.reasons);
+    r.comment = s.text(10);
+    r.language = s.text(11);
+    r.utc_ms = s.int64(12);
+    r.local_time = s.text(13);
+    r.local_day = s.text(14);
+    r.local_hour = static_cast<int>(s.int64(15));
+    r.sequence = s.int64(16);
+    r.misuse = s.int64(17) != 0;
+    out.device_clock_suspect = s.int64(18) != 0;
+    out.server_clock_suspect = s.int64(19) != 0;
+    r.clock_suspect = out.device_clock_suspect || out.server_clock_suspect;
+    r.closed = true;
+    r.sync_state = SyncState::synced;
+    out.received_utc_ms = s.int64(20);
+    out.seq = s.int64(21);
+    return out;
+}
+
+TouchPointRecord read_touch_point(const Stmt& s) {
+    return TouchPointRecord{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5)};
+}
+
+constexpr const char* k_touch_point_columns =
+    "key, store_id, name, settings_json, survey_json, updated_utc_ms";
+
+// The WHERE clause of a filter over `responses` or `response_rollup`, with
+// its parameters in order (all text but the seq bounds).
+struct Where {
+    std::string sql;
+    std::vector<std::string> text;
+    std::vector<std::int64_t> ints; // bound after the text parameters
+};
+
+Where where_of(const ResponseFilter& f, bool with_seq, bool with_misuse) {
+    Where w;
+    auto add = [&w](const std::string& clause) {
+        w.sql += w.sql.empty() ? " WHERE " : " AND ";
+        w.sql += clause;
+    };
+    if (!f.store_id.empty()) {
+        add("store_id = ?");
+        w.text.push_back(f.store_id);
+    }
+    if (!f.touch_point.empty()) {
+        add("touch_point = ?");
+        w.text.push_back(f.touch_point);
+    }
+    if (!f.from_day.empty()) {
+        add("local_day >= ?");
+        w.text.push_back(f.from_day);
+    }
+    if (!f.to_day.empty()) {
+        add("local_day <= ?");
+        w.text.push_back(f.to_day);
+    }
+    if (with_misuse && !f.include_misuse) add("misuse = 0");
+    if (with_seq) {
+        add("seq > ?");
+        w.ints.push_back(f.after_seq);
+        add("seq <= ?");
+        w.ints.push_back(f.up_to_seq);
+    }
+    return w;
+}
+
+void bind_where(Stmt& s, const Where& w) {
+    int i = 1;
+    for (const auto& t : w.text)
+        s.bind(i++, t);
+    for (auto v : w.ints)
+        s.bind(i++, v);
+}
 
 } // namespace
 
@@ -253,9 +403,13 @@ Status SqliteStorage::migrate() {
     std::lock_guard<std::mutex> lock(m_mutex);
     Transaction tx(m_db);
     if (!tx.begun()) return fail("cannot start the schema migration", tx.begun().error());
-    Stmt v(m_db, "PRAGMA user_version");
-    if (v.step() != SQLITE_ROW) return fail("cannot read the schema version", v.error());
-    const int have = static_cast<int>(v.int64(0));
+    int have = 0;
+    {
+        // Finalised before migrating: an open statement would lock the schema.
+        Stmt v(m_db, "PRAGMA user_version");
+        if (v.step() != SQLITE_ROW) return fail("cannot read the schema version", v.error());
+        have = static_cast<int>(v.int64(0));
+    }
     const int want = static_cast<int>(sizeof k_migrations / sizeof k_migrations[0]);
     if (have > want)
         return Status::failure("the database has schema version " + std::to_string(have) +
@@ -507,15 +661,29 @@ Result<BatchOutcome> SqliteStorage::ingest_batch(const DeviceRecord& device,
     BatchOutcome out;
     out.items.reserve(responses.size());
     Stmt find(m_db, "SELECT content_hash FROM responses WHERE id = ?");
+    Stmt erased(m_db, "SELECT 1 FROM erased_responses WHERE id = ?");
     Stmt ins(
         m_db,
         "INSERT INTO responses (id, device_id, store_id, touch_point, survey_id, survey_version, "
         "question_id, scale, score, reasons_json, comment, language, utc_ms, local_time, "
         "local_day, local_hour, sequence, misuse, device_clock_suspect, server_clock_suspect, "
-        "received_utc_ms, content_hash) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    if (!find.prepared() || !ins.prepared())
-        return Error{"cannot prepare the batch: " + ins.error()};
+        "received_utc_ms, content_hash, seq) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    Stmt roll(m_db, "INSERT INTO response_rollup (store_id, touch_point, local_day, local_hour, "
+                    "scale, score, misuse, n) VALUES (?, ?, ?, ?, ?, ?, ?, 1) "
+                    "ON CONFLICT (store_id, touch_point, local_day, local_hour, scale, score, "
+                    "misuse) DO UPDATE SET n = response_rollup.n + 1");
+    Stmt seq_read(m_db, "SELECT value FROM counters WHERE name = 'response_seq'");
+    if (!find.prepared() || !erased.prepared() || !ins.prepared() || !roll.prepared() ||
+        !seq_read.prepared())
+        return Error{"cannot prepare the batch: " + std::string(sqlite3_errmsg(m_db))};
+    // The sequence is read and advanced inside this write transaction, so it
+    // grows in commit order: a reader's cursor never misses a later commit.
+    if (seq_read.step() != SQLITE_ROW)
+        return Error{"cannot read the insertion sequence: " + seq_read.error()};
+    std::int64_t seq = seq_read.int64(0);
+    const std::int64_t first_seq = seq;
+    seq_read.reset();
     for (const IncomingResponse& in : responses) {
         const Response& r = in.response;
         find.reset();
@@ -529,6 +697,16 @@ Result<BatchOutcome> SqliteStorage::ingest_batch(const DeviceRecord& device,
         }
         if (rc != SQLITE_DONE)
             return Error{"cannot look up response " + r.id + ": " + find.error()};
+        // An erased response stays erased: its resend is answered as a duplicate.
+        erased.reset();
+        erased.bind(1, r.id);
+        rc = erased.step();
+        if (rc == SQLITE_ROW) {
+            out.items.push_back(IngestStatus::duplicate);
+            continue;
+        }
+        if (rc != SQLITE_DONE)
+            return Error{"cannot look up response " + r.id + ": " + erased.error()};
 
         ins.reset();
         ins.bind(1, r.id).bind(2, device.id).bind(3, device.store_id).bind(4, device.touch_point);
@@ -538,9 +716,22 @@ Result<BatchOutcome> SqliteStorage::ingest_batch(const DeviceRecord& device,
         ins.bind(13, r.utc_ms).bind(14, r.local_time).bind(15, r.local_day).bind(16, r.local_hour);
         ins.bind(17, r.sequence).bind(18, r.misuse).bind(19, r.clock_suspect);
         ins.bind(20, in.server_clock_suspect).bind(21, now_ms).bind(22, in.content_hash);
+        ins.bind(23, ++seq);
         if (ins.step() != SQLITE_DONE)
             return Error{"cannot store response " + r.id + ": " + ins.error()};
+        roll.reset();
+        roll.bind(1, device.store_id).bind(2, device.touch_point).bind(3, r.local_day);
+        roll.bind(4, r.local_hour).bind(5, std::string(to_string(r.scale))).bind(6, r.score);
+        roll.bind(7, r.misuse);
+        if (roll.step() != SQLITE_DONE)
+            return Error{"cannot count response " + r.id + ": " + roll.error()};
         out.items.push_back(IngestStatus::accepted);
+    }
+    if (seq != first_seq) {
+        Stmt seq_write(m_db, "UPDATE counters SET value = ? WHERE name = 'response_seq'");
+        seq_write.bind(1, seq);
+        if (seq_write.step() != SQLITE_DONE)
+            return Error{"cannot advance the insertion sequence: " + seq_write.error()};
     }
 
     Stmt seen(m_db,
@@ -568,45 +759,13 @@ Status SqliteStorage::record_heartbeat(const std::string& device_id, const std::
 
 Result<std::optional<StoredResponse>> SqliteStorage::response(const std::string& id) {
     std::lock_guard<std::mutex> lock(m_mutex);
-    Stmt s(m_db,
-           "SELECT id, device_id, store_id, touch_point, survey_id, survey_version, question_id, "
-           "scale, score, reasons_json, comment, language, utc_ms, local_time, local_day, "
-           "local_hour, sequence, misuse, device_clock_suspect, server_clock_suspect, "
-           "received_utc_ms FROM responses WHERE id = ?");
+    std::string sql = std::string("SELECT ") + k_response_columns + " FROM responses WHERE id = ?";
+    Stmt s(m_db, sql.c_str());
     s.bind(1, id);
     int rc = s.step();
     if (rc == SQLITE_DONE) return std::optional<StoredResponse>{};
     if (rc != SQLITE_ROW) return Error{"cannot read the response: " + s.error()};
-    StoredResponse out;
-    Response& r = out.response;
-    r.id = s.text(0);
-    r.device_id = s.text(1);
-    out.store_id = s.text(2);
-    r.touch_point = s.text(3);
-    r.survey_id = s.text(4);
-    r.survey_version = static_cast<int>(s.int64(5));
-    r.question_id = s.text(6);
-    r.scale = scale_from_string(s.text(7)).value_or(Scale::smiley5);
-    r.score = static_cast<int>(s.int64(8));
-    auto reasons = nlohmann::json::parse(s.text(9), nullptr, false);
-    if (reasons.is_array())
-        for (const auto& v : reasons)
-            if (v.is_string()) r.reasons.push_back(v.get<std::string>());
-    r.comment = s.text(10);
-    r.language = s.text(11);
-    r.utc_ms = s.int64(12);
-    r.local_time = s.text(13);
-    r.local_day = s.text(14);
-    r.local_hour = static_cast<int>(s.int64(15));
-    r.sequence = s.int64(16);
-    r.misuse = s.int64(17) != 0;
-    out.device_clock_suspect = s.int64(18) != 0;
-    out.server_clock_suspect = s.int64(19) != 0;
-    r.clock_suspect = out.device_clock_suspect || out.server_clock_suspect;
-    r.closed = true;
-    r.sync_state = SyncState::synced;
-    out.received_utc_ms = s.int64(20);
-    return std::optional<StoredResponse>{std::move(out)};
+    return std::optional<StoredResponse>{read_response(s)};
 }
 
 Result<std::int64_t> SqliteStorage::response_count() {
@@ -614,6 +773,209 @@ Result<std::int64_t> SqliteStorage::response_count() {
     Stmt s(m_db, "SELECT count(*) FROM responses");
     if (s.step() != SQLITE_ROW) return Error{"cannot count the responses: " + s.error()};
     return s.int64(0);
+}
+
+Result<std::int64_t> SqliteStorage::last_seq() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Stmt s(m_db, "SELECT value FROM counters WHERE name = 'response_seq'");
+    if (s.step() != SQLITE_ROW) return Error{"cannot read the insertion sequence: " + s.error()};
+    return s.int64(0);
+}
+
+Result<std::vector<StoredResponse>> SqliteStorage::list_responses(const ResponseFilter& filter,
+                                                                  std::size_t limit) {
+    const Where w = where_of(filter, true, true);
+    const std::string sql = std::string("SELECT ") + k_response_columns + " FROM responses" +
+                            w.sql + " ORDER BY seq LIMIT " + std::to_string(limit);
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Stmt s(m_db, sql.c_str());
+    bind_where(s, w);
+    std::vector<StoredResponse> out;
+    out.reserve(limit);
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW)
+        out.push_back(read_response(s));
+    if (rc != SQLITE_DONE) return Error{"cannot list the responses: " + s.error()};
+    return out;
+}
+
+Result<std::vector<RollupCount>> SqliteStorage::rollup(const ResponseFilter& filter,
+                                                       const SummaryGrouping& g) {
+    std::string cols;
+    if (g.store) cols += "store_id, ";
+    if (g.touch_point) cols += "touch_point, ";
+    if (g.day) cols += "local_day, ";
+    if (g.hour) cols += "local_hour, ";
+    cols += "scale, score, misuse";
+    const Where w = where_of(filter, false, false);
+    const std::string sql =
+        "SELECT " + cols + ", sum(n) FROM response_rollup" + w.sql + " GROUP BY " + cols;
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Stmt s(m_db, sql.c_str());
+    bind_where(s, w);
+    std::vector<RollupCount> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+        RollupCount c;
+        int i = 0;
+        if (g.store) c.store_id = s.text(i++);
+        if (g.touch_point) c.touch_point = s.text(i++);
+        if (g.day) c.local_day = s.text(i++);
+        if (g.hour) c.local_hour = static_cast<int>(s.int64(i++));
+        auto scale = scale_from_string(s.text(i++));
+        c.score = static_cast<int>(s.int64(i++));
+        c.misuse = s.int64(i++) != 0;
+        c.count = s.int64(i);
+        if (!scale) continue;
+        c.scale = *scale;
+        out.push_back(std::move(c));
+    }
+    if (rc != SQLITE_DONE) return Error{"cannot read the roll-up: " + s.error()};
+    return out;
+}
+
+Result<std::vector<TouchPointRecord>>
+SqliteStorage::list_touch_points(const std::string& store_id) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    std::string sql = std::string("SELECT ") + k_touch_point_columns + " FROM touch_points" +
+                      (store_id.empty() ? "" : " WHERE store_id = ?") + " ORDER BY key";
+    Stmt s(m_db, sql.c_str());
+    if (!store_id.empty()) s.bind(1, store_id);
+    std::vector<TouchPointRecord> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW)
+        out.push_back(read_touch_point(s));
+    if (rc != SQLITE_DONE) return Error{"cannot list the touch points: " + s.error()};
+    return out;
+}
+
+Result<std::vector<TouchPointRecord>>
+SqliteStorage::edit_touch_points(const std::string& store_id, const std::string& key,
+                                 const std::function<Status(TouchPointRecord&)>& edit) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Transaction tx(m_db);
+    if (!tx.begun()) return Error{"cannot start the change: " + tx.begun().error()};
+    std::string sql = std::string("SELECT ") + k_touch_point_columns +
+                      " FROM touch_points WHERE (? = '' OR store_id = ?) AND (? = '' OR key = ?) "
+                      "ORDER BY key";
+    Stmt s(m_db, sql.c_str());
+    s.bind(1, store_id).bind(2, store_id).bind(3, key).bind(4, key);
+    std::vector<TouchPointRecord> found;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW)
+        found.push_back(read_touch_point(s));
+    if (rc != SQLITE_DONE) return Error{"cannot read the touch points: " + s.error()};
+    Stmt upd(m_db, "UPDATE touch_points SET name = ?, settings_json = ?, survey_json = ?, "
+                   "updated_utc_ms = ? WHERE key = ?");
+    for (TouchPointRecord& t : found) {
+        if (Status st = edit(t); !st) return Error{st.error()};
+        upd.reset();
+        upd.bind(1, t.name).bind(2, t.settings_json).bind_text_or_null(3, t.survey_json);
+        upd.bind(4, t.updated_utc_ms).bind(5, t.key);
+        if (upd.step() != SQLITE_DONE)
+            return Error{"cannot update touch point " + t.key + ": " + upd.error()};
+    }
+    if (auto st = tx.commit(); !st) return Error{"cannot commit the change: " + st.error()};
+    return found;
+}
+
+// --- Erasing ---
+
+namespace {
+
+// Takes `n` responses of one roll-up cell (the 7 key columns of `cell` from
+// `first_col` on) out of the roll-up, dropping the cell when it reaches zero.
+Status uncount(sqlite3* db, const Stmt& cell, int first_col, std::int64_t n) {
+    const char* key = " WHERE store_id = ? AND touch_point = ? AND local_day = ? AND "
+                      "local_hour = ? AND scale = ? AND score = ? AND misuse = ?";
+    std::string dec_sql = std::string("UPDATE response_rollup SET n = n - ?") + key;
+    std::string drop_sql = std::string("DELETE FROM response_rollup") + key + " AND n <= 0";
+    Stmt dec(db, dec_sql.c_str());
+    Stmt drop(db, drop_sql.c_str());
+    dec.bind(1, n);
+    for (int i = 0; i < 7; ++i) {
+        if (i == 3 || i >= 5) {
+            dec.bind(i + 2, cell.int64(first_col + i));
+            drop.bind(i + 1, cell.int64(first_col + i));
+        } else {
+            dec.bind(i + 2, cell.text(first_col + i));
+            drop.bind(i + 1, cell.text(first_col + i));
+        }
+    }
+    if (dec.step() != SQLITE_DONE) return fail("cannot update the roll-up", dec.error());
+    if (drop.step() != SQLITE_DONE) return fail("cannot update the roll-up", drop.error());
+    return Status::success();
+}
+
+} // namespace
+
+Result<EraseStatus> SqliteStorage::erase_response(const std::string& id, std::int64_t now_ms) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Transaction tx(m_db);
+    if (!tx.begun()) return Error{"cannot start the erasure: " + tx.begun().error()};
+    Stmt find(m_db, "SELECT store_id, touch_point, local_day, local_hour, scale, score, misuse "
+                    "FROM responses WHERE id = ?");
+    find.bind(1, id);
+    int rc = find.step();
+    if (rc == SQLITE_DONE) {
+        Stmt gone(m_db, "SELECT 1 FROM erased_responses WHERE id = ?");
+        gone.bind(1, id);
+        rc = gone.step();
+        if (rc == SQLITE_ROW) return EraseStatus::already_erased;
+        if (rc != SQLITE_DONE) return Error{"cannot look up the response: " + gone.error()};
+        return EraseStatus::not_found;
+    }
+    if (rc != SQLITE_ROW) return Error{"cannot look up the response: " + find.error()};
+    if (Status st = uncount(m_db, find, 0, 1); !st) return Error{st.error()};
+    Stmt del(m_db, "DELETE FROM responses WHERE id = ?");
+    del.bind(1, id);
+    if (del.step() != SQLITE_DONE) return Error{"cannot erase the response: " + del.error()};
+    Stmt tomb(m_db, "INSERT INTO erased_responses (id, store_id, erased_utc_ms) VALUES (?, ?, ?)");
+    tomb.bind(1, id).bind(2, find.text(0)).bind(3, now_ms);
+    if (tomb.step() != SQLITE_DONE) return Error{"cannot keep the tombstone: " + tomb.error()};
+    if (auto st = tx.commit(); !st) return Error{"cannot commit the erasure: " + st.error()};
+    return EraseStatus::erased;
+}
+
+Result<std::int64_t> SqliteStorage::prune_responses(std::int64_t cutoff_utc_ms) {
+    // Short transactions of a few thousand rows each, so batches keep flowing
+    // while a large backlog is pruned.
+    constexpr std::int64_t k_chunk = 5000;
+    std::int64_t total = 0;
+    for (;;) {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        Transaction tx(m_db);
+        if (!tx.begun()) return Error{"cannot start pruning: " + tx.begun().error()};
+        Stmt edge(m_db, "SELECT utc_ms FROM responses WHERE utc_ms < ? ORDER BY utc_ms "
+                        "LIMIT 1 OFFSET ?");
+        edge.bind(1, cutoff_utc_ms).bind(2, k_chunk - 1);
+        int rc = edge.step();
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return Error{"cannot find responses to prune: " + edge.error()};
+        // This chunk: up to and including the chunk's last time, or the rest.
+        const bool last = rc == SQLITE_DONE;
+        const char* cond = last ? "utc_ms < ?" : "utc_ms <= ?";
+        const std::int64_t bound = last ? cutoff_utc_ms : edge.int64(0);
+
+        std::string sql = std::string("SELECT store_id, touch_point, local_day, local_hour, "
+                                      "scale, score, misuse, count(*) FROM responses WHERE ") +
+                          cond +
+                          " GROUP BY store_id, touch_point, local_day, local_hour, scale, "
+                          "score, misuse";
+        Stmt cells(m_db, sql.c_str());
+        cells.bind(1, bound);
+        while ((rc = cells.step()) == SQLITE_ROW)
+            if (Status st = uncount(m_db, cells, 0, cells.int64(7)); !st) return Error{st.error()};
+        if (rc != SQLITE_DONE) return Error{"cannot count responses to prune: " + cells.error()};
+        std::string del_sql = std::string("DELETE FROM responses WHERE ") + cond;
+        Stmt del(m_db, del_sql.c_str());
+        del.bind(1, bound);
+        if (del.step() != SQLITE_DONE) return Error{"cannot prune responses: " + del.error()};
+        total += sqlite3_changes(m_db);
+        if (auto st = tx.commit(); !st) return Error{"cannot commit pruning: " + st.error()};
+        if (last) break;
+    }
+    return total;
 }
 
 } // namespace touchpoint::server

@@ -36,6 +36,10 @@ class SqliteStorage final : public Storage {
     Status revoke_device(const std::string& id, std::int64_t now_ms) override;
     Status revoke_api_key(const std::string& id, std::int64_t now_ms) override;
     Result<std::vector<DeviceRecord>> list_devices(const std::string& store_id) override;
+    Result<std::vector<TouchPointRecord>> list_touch_points(const std::string& store_id) override;
+    Result<std::vector<TouchPointRecord>>
+    edit_touch_points(const std::string& store_id, const std::string& key,
+                      const std::function<Status(TouchPointRecord&)>& edit) override;
     Result<std::vector<ApiKeyRecord>> list_api_keys() override;
 
     Result<EnrollOutcome> enroll(const std::string& code_hash, const NewDevice& device,
@@ -52,6 +56,14 @@ class SqliteStorage final : public Storage {
 
     Result<std::optional<StoredResponse>> response(const std::string& id) override;
     Result<std::int64_t> response_count() override;
+    Result<std::int64_t> last_seq() override;
+    Result<std::vector<StoredResponse>> list_responses(const ResponseFilter& filter,
+                                                       std::size_t limit) override;
+    Result<std::vector<RollupCount>> rollup(const ResponseFilter& filter,
+                                            const SummaryGrouping& grouping) override;
+
+    Result<EraseStatus> erase_response(const std::string& id, std::int64_t now_ms) override;
+    Result<std::int64_t> prune_responses(std::int64_t cutoff_utc_ms) override;
 
   private:
     explicit SqliteStorage(sqlite3* db);

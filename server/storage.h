@@ -8,6 +8,8 @@
 #include "core/result.h"
 
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -88,7 +90,45 @@ struct StoredResponse {
     bool device_clock_suspect = false;
     bool server_clock_suspect = false;
     std::int64_t received_utc_ms = 0;
+    // The server's insertion sequence: strictly increasing in commit order, so
+    // a row committed after a reader's snapshot always has a higher seq.
+    std::int64_t seq = 0;
 };
+
+// Which responses a head-office query looks at. Empty strings match anything.
+struct ResponseFilter {
+    std::string store_id;
+    std::string touch_point;
+    std::string from_day; // "YYYY-MM-DD" local day, inclusive
+    std::string to_day;   // "YYYY-MM-DD" local day, inclusive
+    bool include_misuse = false;
+    std::int64_t after_seq = 0; // only rows with seq > after_seq
+    std::int64_t up_to_seq = std::numeric_limits<std::int64_t>::max(); // seq <= up_to_seq
+};
+
+// What a summary is grouped by (any combination; none: one group of all).
+struct SummaryGrouping {
+    bool store = false;
+    bool touch_point = false;
+    bool day = false;
+    bool hour = false;
+};
+
+// One line of the roll-up, summed over what the grouping leaves out. The
+// fields not grouped by are empty / -1.
+struct RollupCount {
+    std::string store_id;
+    std::string touch_point;
+    std::string local_day;
+    int local_hour = -1;
+    touchpoint::Scale scale = touchpoint::Scale::smiley5;
+    int score = 0;
+    bool misuse = false;
+    std::int64_t count = 0;
+};
+
+// What erasing a response found.
+enum class EraseStatus { erased, already_erased, not_found };
 
 class Storage {
   public:
@@ -113,6 +153,16 @@ class Storage {
     virtual Status revoke_api_key(const std::string& id, std::int64_t now_ms) = 0;
     // All devices, or one store's when store_id is not empty.
     virtual Result<std::vector<DeviceRecord>> list_devices(const std::string& store_id) = 0;
+    // All touch points, or one store's when store_id is not empty, by key.
+    virtual Result<std::vector<TouchPointRecord>>
+    list_touch_points(const std::string& store_id) = 0;
+    // Reads, edits and writes back touch points in one transaction: the one
+    // named `key`, or every touch point of `store_id` when key is empty.
+    // Returns the records as written (empty when none matched). `edit` may
+    // refuse by returning a failed Status, and then nothing is written.
+    virtual Result<std::vector<TouchPointRecord>>
+    edit_touch_points(const std::string& store_id, const std::string& key,
+                      const std::function<Status(TouchPointRecord&)>& edit) = 0;
     virtual Result<std::vector<ApiKeyRecord>> list_api_keys() = 0;
 
     // --- Devices ---
@@ -126,8 +176,10 @@ class Storage {
 
     // Stores a batch in one transaction: new responses are inserted, a response
     // whose id exists with the same content hash is a duplicate, with another
-    // content a conflict. Also records last seen and, when health_json is not
-    // empty, the device's health.
+    // content a conflict, and an erased id (see erase_response) a duplicate that
+    // is not stored again. Also records last seen and, when health_json is not
+    // empty, the device's health. Each inserted response gets the next insertion
+    // sequence and is counted in the roll-up in the same transaction.
     virtual Result<BatchOutcome> ingest_batch(const DeviceRecord& device,
                                               const std::vector<IncomingResponse>& responses,
                                               const std::string& health_json,
@@ -139,6 +191,25 @@ class Storage {
     // --- Reading back ---
     virtual Result<std::optional<StoredResponse>> response(const std::string& id) = 0;
     virtual Result<std::int64_t> response_count() = 0;
+    // The highest insertion sequence so far (0 when nothing was ever stored).
+    virtual Result<std::int64_t> last_seq() = 0;
+    // Up to `limit` responses matching the filter, by seq ascending. Meant for
+    // paging: pass the last row's seq as the next filter's after_seq.
+    virtual Result<std::vector<StoredResponse>> list_responses(const ResponseFilter& filter,
+                                                               std::size_t limit) = 0;
+    // The roll-up counts matching the filter (after_seq / up_to_seq and
+    // include_misuse are not applied: misuse is a column of the result),
+    // summed per grouping, scale, score and misuse flag.
+    virtual Result<std::vector<RollupCount>> rollup(const ResponseFilter& filter,
+                                                    const SummaryGrouping& grouping) = 0;
+
+    // --- Erasing ---
+    // Deletes one response, takes it out of the roll-up and keeps a tombstone of
+    // its id, so a kiosk resending it does not bring it back.
+    virtual Result<EraseStatus> erase_response(const std::string& id, std::int64_t now_ms) = 0;
+    // Deletes every response whose utc_ms is before `cutoff_utc_ms` (and its
+    // roll-up counts), in short transactions. Returns how many were deleted.
+    virtual Result<std::int64_t> prune_responses(std::int64_t cutoff_utc_ms) = 0;
 };
 
 // Opens the storage named by a URL: "sqlite:PATH" (created when missing, with

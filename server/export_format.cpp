@@ -1,0 +1,176 @@
+#include "server/export_format.h"
+
+#include <charconv>
+
+namespace touchpoint::server {
+
+namespace {
+
+void append_int(std::string& out, std::int64_t v) {
+    char buf[24];
+    auto res = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, res.ptr);
+}
+
+void append_bool(std::string& out, bool v) {
+    out += v ? "true" : "false";
+}
+
+void append_csv_text(std::string& out, const std::string& s) {
+    const bool formula = !s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
+                                        s[0] == '\t' || s[0] == '\r');
+    const bool quote = formula || s.find_first_of(",\"\r\n") != std::string::npos;
+    if (!quote) {
+        out += s;
+        return;
+    }
+    out += '"';
+    if (formula) out += '\'';
+    for (char c : s) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    out += '"';
+}
+
+} // namespace
+
+void append_json_string(std::string& out, const std::string& s) {
+    static const char hex[] = "0123456789abcdef";
+    out += '"';
+    for (unsigned char c : s) {
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            if (c < 0x20) {
+                out += "\\u00";
+                out += hex[c >> 4];
+                out += hex[c & 15];
+            } else {
+                out += static_cast<char>(c);
+            }
+        }
+    }
+    out += '"';
+}
+
+const std::string& csv_header() {
+    static const std::string header =
+        "id,store,touch_point,device_id,survey_id,survey_version,question_id,scale,score,"
+        "reasons,comment,language,utc_ms,local_time,local_day,local_hour,sequence,misuse,"
+        "clock_suspect,received_utc_ms\r\n";
+    return header;
+}
+
+void append_csv_row(std::string& out, const StoredResponse& s) {
+    const Response& r = s.response;
+    append_csv_text(out, r.id);
+    out += ',';
+    append_csv_text(out, s.store_id);
+    out += ',';
+    append_csv_text(out, r.touch_point);
+    out += ',';
+    append_csv_text(out, r.device_id);
+    out += ',';
+    append_csv_text(out, r.survey_id);
+    out += ',';
+    append_int(out, r.survey_version);
+    out += ',';
+    append_csv_text(out, r.question_id);
+    out += ',';
+    out += to_string(r.scale);
+    out += ',';
+    append_int(out, r.score);
+    out += ',';
+    std::string reasons;
+    for (std::size_t i = 0; i < r.reasons.size(); ++i) {
+        if (i) reasons += ';';
+        reasons += r.reasons[i];
+    }
+    append_csv_text(out, reasons);
+    out += ',';
+    append_csv_text(out, r.comment);
+    out += ',';
+    append_csv_text(out, r.language);
+    out += ',';
+    append_int(out, r.utc_ms);
+    out += ',';
+    append_csv_text(out, r.local_time);
+    out += ',';
+    append_csv_text(out, r.local_day);
+    out += ',';
+    append_int(out, r.local_hour);
+    out += ',';
+    append_int(out, r.sequence);
+    out += ',';
+    append_bool(out, r.misuse);
+    out += ',';
+    append_bool(out, r.clock_suspect);
+    out += ',';
+    append_int(out, s.received_utc_ms);
+    out += "\r\n";
+}
+
+void append_json_object(std::string& out, const StoredResponse& s) {
+    const Response& r = s.response;
+    out += "{\"id\":";
+    append_json_string(out, r.id);
+    out += ",\"store\":";
+    append_json_string(out, s.store_id);
+    out += ",\"touch_point\":";
+    append_json_string(out, r.touch_point);
+    out += ",\"device_id\":";
+    append_json_string(out, r.device_id);
+    out += ",\"survey_id\":";
+    append_json_string(out, r.survey_id);
+    out += ",\"survey_version\":";
+    append_int(out, r.survey_version);
+    out += ",\"question_id\":";
+    append_json_string(out, r.question_id);
+    out += ",\"scale\":\"";
+    out += to_string(r.scale);
+    out += "\",\"score\":";
+    append_int(out, r.score);
+    out += ",\"reasons\":[";
+    for (std::size_t i = 0; i < r.reasons.size(); ++i) {
+        if (i) out += ',';
+        append_json_string(out, r.reasons[i]);
+    }
+    out += "],\"comment\":";
+    append_json_string(out, r.comment);
+    out += ",\"language\":";
+    append_json_string(out, r.language);
+    out += ",\"utc_ms\":";
+    append_int(out, r.utc_ms);
+    out += ",\"local_time\":";
+    append_json_string(out, r.local_time);
+    out += ",\"local_day\":";
+    append_json_string(out, r.local_day);
+    out += ",\"local_hour\":";
+    append_int(out, r.local_hour);
+    out += ",\"sequence\":";
+    append_int(out, r.sequence);
+    out += ",\"misuse\":";
+    append_bool(out, r.misuse);
+    out += ",\"clock_suspect\":";
+    append_bool(out, r.clock_suspect);
+    out += ",\"received_utc_ms\":";
+    append_int(out, s.received_utc_ms);
+    out += '}';
+}
+
+} // namespace touchpoint::server
