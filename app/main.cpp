@@ -7,7 +7,7 @@
 #include "app/flow.h"
 #include "app/identity.h"
 #include "app/kiosk_config.h"
-#include "app/kiosk_session.h"
+#include "app/kiosk_runtime.h"
 #include "app/staff_auth.h"
 #include "app/staff_sync.h"
 #include "app/store.h"
@@ -187,7 +187,7 @@ ui::Intent draw_customer(const KioskFlow& flow, float dpi) {
     return {};
 }
 
-StaffIntent draw_staff(const KioskSession& s, float dpi) {
+StaffIntent draw_staff(const KioskRuntime& s, float dpi) {
     ui::Look look{false, false, dpi};
     ui::StaffChrome c;
     c.role = s.staff().role();
@@ -223,7 +223,7 @@ class UiTrace {
     explicit UiTrace(const std::string& path) {
         if (!path.empty()) m_out.open(path, std::ios::app);
     }
-    void frame_drawn(const KioskSession& s) {
+    void frame_drawn(const KioskRuntime& s) {
         if (!m_out.is_open()) return;
         std::string line = s.trace_line();
         if (line == m_last) return;
@@ -330,78 +330,77 @@ int run_kiosk(Options& opt) {
     const float dpi = cfg->device.dpi > 0 ? static_cast<float>(cfg->device.dpi) : window->dpi();
 
     SyncNotConfigured sync; // the sync client plugs in here (app/staff_sync.h)
-    SessionOptions so{opt.data_dir, assets_dir() + "/surveys", TOUCHPOINT_VERSION};
-    auto session_result = KioskSession::create(*cfg, *identity, *store, clock, sync, so);
-    if (!session_result) {
-        std::cerr << "touchpoint-kiosk: " << session_result.error() << "\n";
+    RuntimeOptions so{opt.data_dir, assets_dir() + "/surveys", TOUCHPOINT_VERSION};
+    auto runtime_result = KioskRuntime::create(*cfg, *identity, *store, clock, sync, so);
+    if (!runtime_result) {
+        std::cerr << "touchpoint-kiosk: " << runtime_result.error() << "\n";
         return 1;
     }
-    KioskSession& session = **session_result;
-    for (const auto& w : session.warnings())
+    KioskRuntime& kiosk = **runtime_result;
+    for (const auto& w : kiosk.warnings())
         std::cerr << "touchpoint-kiosk: " << w << "\n";
     UiTrace trace(opt.ui_trace);
 
     std::pair<int, int> last_size = window->size();
-    window->load_fonts(font_sizes(last_size, dpi), all_texts(session.config().survey));
+    window->load_fonts(font_sizes(last_size, dpi), all_texts(kiosk.config().survey));
     bool contrast = false;
     ui::apply_theme(contrast);
     int frames_to_draw = 3;
-    while (!window->quit_requested() && !session.exit_requested()) {
+    while (!window->quit_requested() && !kiosk.exit_requested()) {
         // Render only when something changed; otherwise sleep until an event
         // or the next deadline (flow timeouts, the corner hold, staff timeout).
         int timeout_ms = 1000;
-        if (auto d = session.next_deadline())
+        if (auto d = kiosk.next_deadline())
             timeout_ms = static_cast<int>(std::min<long long>(d->count() + 1, 1000));
-        if (session.flow().screen() == Screen::thank_you && !session.staff_visible())
+        if (kiosk.flow().screen() == Screen::thank_you && !kiosk.staff_visible())
             timeout_ms = std::min(timeout_ms, 100); // countdown bar
         if (frames_to_draw > 0 || window->input_pending()) timeout_ms = 0;
         if (window->wait_events(timeout_ms)) {
-            session.flow().note_activity(); // any touch keeps a follow-up alive
+            kiosk.flow().note_activity(); // any touch keeps a follow-up alive
             frames_to_draw = std::max(frames_to_draw, 3);
         }
         if (window->quit_requested()) break;
 
-        if (session.tick() || session.flow().screen() == Screen::thank_you ||
-            session.staff_visible())
-            frames_to_draw = std::max(frames_to_draw, session.staff_visible() ? 1 : 2);
+        if (kiosk.tick() || kiosk.flow().screen() == Screen::thank_you || kiosk.staff_visible())
+            frames_to_draw = std::max(frames_to_draw, kiosk.staff_visible() ? 1 : 2);
         if (window->size() != last_size) {
             last_size = window->size();
-            window->load_fonts(font_sizes(last_size, dpi), all_texts(session.config().survey));
+            window->load_fonts(font_sizes(last_size, dpi), all_texts(kiosk.config().survey));
             frames_to_draw = std::max(frames_to_draw, 2);
         }
         if (frames_to_draw <= 0 && !window->input_pending()) continue;
 
-        const bool want_contrast = session.flow().high_contrast() && !session.staff_visible();
+        const bool want_contrast = kiosk.flow().high_contrast() && !kiosk.staff_visible();
         if (want_contrast != contrast) {
             contrast = want_contrast;
             ui::apply_theme(contrast);
         }
         window->begin_frame();
         const ImGuiIO& io = ImGui::GetIO();
-        session.pointer(io.MouseDown[0], io.MousePos.x, io.MousePos.y, ui::min_target_px(dpi));
+        kiosk.pointer(io.MouseDown[0], io.MousePos.x, io.MousePos.y, ui::min_target_px(dpi));
         ui::Intent intent;
         StaffIntent staff_intent;
-        if (session.staff_visible())
-            staff_intent = draw_staff(session, dpi);
+        if (kiosk.staff_visible())
+            staff_intent = draw_staff(kiosk, dpi);
         else
-            intent = draw_customer(session.flow(), dpi);
+            intent = draw_customer(kiosk.flow(), dpi);
         window->end_frame();
-        trace.frame_drawn(session);
+        trace.frame_drawn(kiosk);
         --frames_to_draw;
         if (intent.kind != ui::Intent::Kind::none) {
-            apply(session.flow(), intent);
+            apply(kiosk.flow(), intent);
             frames_to_draw = std::max(frames_to_draw, 3);
         }
         if (staff_intent.kind != StaffIntent::Kind::none) {
             const bool survey_changes = staff_intent.kind == StaffIntent::Kind::set_survey;
-            session.handle(staff_intent);
+            kiosk.handle(staff_intent);
             if (survey_changes)
-                window->load_fonts(font_sizes(last_size, dpi), all_texts(session.config().survey));
+                window->load_fonts(font_sizes(last_size, dpi), all_texts(kiosk.config().survey));
             frames_to_draw = std::max(frames_to_draw, 3);
         }
     }
 
-    session.shutdown();
+    kiosk.shutdown();
     store->mark_clean_shutdown();
     return 0;
 }

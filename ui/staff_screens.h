@@ -2,7 +2,7 @@
 // The staff screens as functions of state (SPEC "The kiosk (staff side)"):
 // PIN pad, dashboard, daily huddle, sync and device health, manager
 // settings. Each takes read-only view models built in app/ (app/dashboard.h,
-// app/staff_area.h, app/kiosk_session.h) and returns what staff asked for as
+// app/staff_area.h, app/kiosk_runtime.h) and returns what staff asked for as
 // a StaffIntent. No database, no network, no state kept between calls.
 //
 // Each draw_* call draws one full-screen window; call between
@@ -10,7 +10,7 @@
 // functions say where the touch targets are (tests and end-to-end probes tap
 // them); the draw_* functions use the same layouts.
 #include "app/dashboard.h"
-#include "app/kiosk_session.h"
+#include "app/kiosk_runtime.h"
 #include "app/staff_area.h"
 #include "ui/layout.h"
 #include "ui/screens.h"

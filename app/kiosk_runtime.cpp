@@ -1,4 +1,4 @@
-#include "app/kiosk_session.h"
+#include "app/kiosk_runtime.h"
 
 #include <nlohmann/json.hpp>
 
@@ -33,15 +33,15 @@ FlowSettings flow_settings(const KioskConfig& cfg, const DeviceIdentity& id) {
 
 } // namespace
 
-// Passes every write to the store and tells the session about each new tap,
+// Passes every write to the store and tells the kiosk about each new tap,
 // so the alert rules see exactly what was stored (with its misuse flag).
-class KioskSession::AlertingWriter final : public ResponseWriter {
+class KioskRuntime::AlertingWriter final : public ResponseWriter {
   public:
-    AlertingWriter(ResponseStore& store, KioskSession& session)
-        : m_store(store), m_session(session) {}
+    AlertingWriter(ResponseStore& store, KioskRuntime& runtime)
+        : m_store(store), m_runtime(runtime) {}
     Status insert_open(Response& r) override {
         Status st = m_store.insert_open(r);
-        if (st) m_session.on_tap(r);
+        if (st) m_runtime.on_tap(r);
         return st;
     }
     Status amend(const std::string& id, const std::vector<std::string>& reasons,
@@ -52,20 +52,20 @@ class KioskSession::AlertingWriter final : public ResponseWriter {
 
   private:
     ResponseStore& m_store;
-    KioskSession& m_session;
+    KioskRuntime& m_runtime;
 };
 
-Result<std::unique_ptr<KioskSession>> KioskSession::create(KioskConfig cfg, DeviceIdentity identity,
+Result<std::unique_ptr<KioskRuntime>> KioskRuntime::create(KioskConfig cfg, DeviceIdentity identity,
                                                            ResponseStore& store, const Clock& clock,
-                                                           SyncControl& sync, SessionOptions opts) {
+                                                           SyncControl& sync, RuntimeOptions opts) {
     if (!cfg.touch_point) return Error{"The kiosk has no touch point settings."};
-    std::unique_ptr<KioskSession> s(
-        new KioskSession(std::move(cfg), std::move(identity), store, clock, sync, std::move(opts)));
+    std::unique_ptr<KioskRuntime> s(
+        new KioskRuntime(std::move(cfg), std::move(identity), store, clock, sync, std::move(opts)));
     return s;
 }
 
-KioskSession::KioskSession(KioskConfig cfg, DeviceIdentity identity, ResponseStore& store,
-                           const Clock& clock, SyncControl& sync, SessionOptions opts)
+KioskRuntime::KioskRuntime(KioskConfig cfg, DeviceIdentity identity, ResponseStore& store,
+                           const Clock& clock, SyncControl& sync, RuntimeOptions opts)
     : m_base(cfg), m_config(std::move(cfg)), m_identity(std::move(identity)), m_store(store),
       m_clock(clock), m_sync(sync), m_opts(std::move(opts)),
       m_auth(!m_identity.manager_pin_hash.empty() ? m_identity.manager_pin_hash
@@ -91,16 +91,16 @@ KioskSession::KioskSession(KioskConfig cfg, DeviceIdentity identity, ResponseSto
     m_staff.start(m_clock.mono());
 }
 
-KioskSession::~KioskSession() = default;
+KioskRuntime::~KioskRuntime() = default;
 
-void KioskSession::rebuild_flow() {
+void KioskRuntime::rebuild_flow() {
     const bool paused = m_flow && m_flow->paused();
     if (m_flow) m_flow->shutdown();
     m_flow = std::make_unique<KioskFlow>(flow_settings(m_config, m_identity), *m_writer, m_clock);
     if (paused) m_flow->pause();
 }
 
-void KioskSession::seed_alerts() {
+void KioskRuntime::seed_alerts() {
     m_alerts = LowScoreAlerts(m_config.survey.scale, m_config.touch_point->service_standard);
     const std::int64_t now = utc_ms_of(m_clock.wall());
     std::int64_t last_alert = 0;
@@ -114,7 +114,7 @@ void KioskSession::seed_alerts() {
     m_alerts.seed(taps, last_alert);
 }
 
-void KioskSession::on_tap(const Response& r) {
+void KioskRuntime::on_tap(const Response& r) {
     if (r.scale != m_config.survey.scale) return;
     for (const auto& a : m_alerts.on_tap({r.utc_ms, r.score, r.misuse}))
         m_store.record_event(k_low_score_alert_kind, a.message, a.utc_ms);
@@ -123,7 +123,7 @@ void KioskSession::on_tap(const Response& r) {
 
 // --- Input and time ---
 
-bool KioskSession::pointer(bool down, float x, float y, float corner_px) {
+bool KioskRuntime::pointer(bool down, float x, float y, float corner_px) {
     m_pointer_down = down;
     m_pointer_x = x;
     m_pointer_y = y;
@@ -136,11 +136,11 @@ bool KioskSession::pointer(bool down, float x, float y, float corner_px) {
     return true;
 }
 
-void KioskSession::handle(const StaffIntent& in) {
+void KioskRuntime::handle(const StaffIntent& in) {
     m_staff.handle(in, m_clock.mono());
 }
 
-bool KioskSession::tick() {
+bool KioskRuntime::tick() {
     const auto now = m_clock.mono();
     const std::string before = screen_name();
     // The hold completes with the finger still: check it without an event.
@@ -153,7 +153,7 @@ bool KioskSession::tick() {
     return screen_name() != before;
 }
 
-std::optional<milliseconds> KioskSession::next_deadline() const {
+std::optional<milliseconds> KioskRuntime::next_deadline() const {
     const auto now = m_clock.mono();
     std::optional<milliseconds> d = m_flow->next_deadline();
     auto take = [&](std::optional<milliseconds> x) {
@@ -166,7 +166,7 @@ std::optional<milliseconds> KioskSession::next_deadline() const {
     return d;
 }
 
-void KioskSession::rebuild_models() {
+void KioskRuntime::rebuild_models() {
     m_dirty = false;
     m_last_refresh = m_clock.mono();
     const auto now = m_clock.wall();
@@ -179,26 +179,26 @@ void KioskSession::rebuild_models() {
     m_health = build_health(m_store, m_sync, m_opts.app_version, tp.time_zone);
 }
 
-void KioskSession::shutdown() {
+void KioskRuntime::shutdown() {
     m_flow->shutdown();
 }
 
 // --- StaffHost ---
 
-void KioskSession::set_paused(bool paused) {
+void KioskRuntime::set_paused(bool paused) {
     if (paused && !m_flow->paused()) m_flow->pause();
     if (!paused && m_flow->paused()) m_flow->resume();
 }
 
-bool KioskSession::sync_now() {
+bool KioskRuntime::sync_now() {
     return m_sync.request_sync();
 }
 
-Status KioskSession::acknowledge(std::int64_t event_id) {
+Status KioskRuntime::acknowledge(std::int64_t event_id) {
     return m_store.acknowledge_event(event_id);
 }
 
-Status KioskSession::save_pin_hashes(const std::string& manager_hash,
+Status KioskRuntime::save_pin_hashes(const std::string& manager_hash,
                                      const std::string& staff_hash) {
     DeviceIdentity next = m_identity;
     next.manager_pin_hash = manager_hash;
@@ -208,7 +208,7 @@ Status KioskSession::save_pin_hashes(const std::string& manager_hash,
     return Status::success();
 }
 
-Status KioskSession::change_settings(const DeviceOverrides& patch) {
+Status KioskRuntime::change_settings(const DeviceOverrides& patch) {
     const bool standalone = is_standalone(m_base);
     if (!standalone && (patch.survey_path || patch.service_standard))
         return Status::failure("The server sets the survey and the standard for this kiosk.");
@@ -236,7 +236,7 @@ Status KioskSession::change_settings(const DeviceOverrides& patch) {
 
 // --- What to show ---
 
-SettingsModel KioskSession::settings() const {
+SettingsModel KioskRuntime::settings() const {
     SettingsModel m;
     m.standalone = is_standalone(m_base);
     for (const auto& code : m_config.survey.languages())
@@ -266,12 +266,12 @@ SettingsModel KioskSession::settings() const {
     return m;
 }
 
-std::string KioskSession::screen_name() const {
+std::string KioskRuntime::screen_name() const {
     if (m_staff.visible()) return "staff_" + std::string(to_string(m_staff.screen()));
     return std::string(to_string(m_flow->screen()));
 }
 
-std::string KioskSession::trace_line() const {
+std::string KioskRuntime::trace_line() const {
     nlohmann::json j;
     j["screen"] = screen_name();
     j["paused"] = m_flow->paused();

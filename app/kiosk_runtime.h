@@ -1,5 +1,5 @@
 #pragma once
-// KioskSession: the running kiosk's state behind the window — the customer
+// KioskRuntime: the running kiosk's state behind the window — the customer
 // flow, the staff area with its hidden entry, low-score alerts, device
 // settings changed on the kiosk — wired to the store, the clock and the sync
 // seam. main() feeds it the pointer and intents and draws what it shows; the
@@ -27,7 +27,7 @@
 
 namespace touchpoint {
 
-struct SessionOptions {
+struct RuntimeOptions {
     std::string data_dir;
     std::string surveys_dir; // the surveys a manager may choose from (*.toml)
     std::string app_version;
@@ -51,17 +51,17 @@ struct SettingsModel {
     std::string notice;
 };
 
-class KioskSession final : private StaffHost {
+class KioskRuntime final : private StaffHost {
   public:
     // Seconds between refreshes of an open staff screen's figures.
     static constexpr std::chrono::seconds k_refresh{30};
 
     // `cfg` as loaded from the config file; the overrides in the data dir
-    // are laid over it here. Store, clock and sync must outlive the session.
-    static Result<std::unique_ptr<KioskSession>> create(KioskConfig cfg, DeviceIdentity identity,
+    // are laid over it here. Store, clock and sync must outlive the kiosk.
+    static Result<std::unique_ptr<KioskRuntime>> create(KioskConfig cfg, DeviceIdentity identity,
                                                         ResponseStore& store, const Clock& clock,
-                                                        SyncControl& sync, SessionOptions opts);
-    ~KioskSession() override;
+                                                        SyncControl& sync, RuntimeOptions opts);
+    ~KioskRuntime() override;
 
     KioskFlow& flow() { return *m_flow; }
     const KioskFlow& flow() const { return *m_flow; }
@@ -100,8 +100,8 @@ class KioskSession final : private StaffHost {
     void shutdown();
 
   private:
-    KioskSession(KioskConfig cfg, DeviceIdentity identity, ResponseStore& store, const Clock& clock,
-                 SyncControl& sync, SessionOptions opts);
+    KioskRuntime(KioskConfig cfg, DeviceIdentity identity, ResponseStore& store, const Clock& clock,
+                 SyncControl& sync, RuntimeOptions opts);
     class AlertingWriter;
 
     // --- StaffHost ---
@@ -125,7 +125,7 @@ class KioskSession final : private StaffHost {
     ResponseStore& m_store;
     const Clock& m_clock;
     SyncControl& m_sync;
-    SessionOptions m_opts;
+    RuntimeOptions m_opts;
     std::vector<std::string> m_warnings;
 
     std::unique_ptr<AlertingWriter> m_writer;
