@@ -236,6 +236,7 @@ struct DeviceResult {
     std::vector<double> batch_ms;
     std::int64_t accepted = 0;
     int retries = 0;
+    std::string first_retry; // why the first retry was needed
     std::string error;
 };
 
@@ -291,7 +292,7 @@ void run_device(const Device& dev, const sync::HttpOptions& options, StartGate& 
                 out.error = "batch failed: " + sync::describe_http_error(r);
                 return;
             }
-            ++out.retries;
+            if (out.retries++ == 0) out.first_retry = sync::describe_http_error(r);
             std::this_thread::sleep_for(std::chrono::milliseconds(50 * (attempt + 1)));
         }
     }
@@ -429,11 +430,13 @@ int main(int argc, char** argv) {
         std::vector<double> batch_ms;
         std::int64_t accepted = 0;
         int retries = 0;
+        std::string first_retry;
         for (const DeviceResult& r : results) {
             if (!r.error.empty()) die(r.error);
             batch_ms.insert(batch_ms.end(), r.batch_ms.begin(), r.batch_ms.end());
             accepted += r.accepted;
             retries += r.retries;
+            if (first_retry.empty()) first_retry = r.first_retry;
         }
         const long long on_server = server.response_count();
         if (accepted != rows || on_server != rows)
@@ -458,6 +461,7 @@ int main(int argc, char** argv) {
                     "%.2f s; wall %.2f s on %u cores\n",
                     server_cpu, server_cpu * 1e6 / static_cast<double>(rows), self_cpu, ingest_s,
                     std::thread::hardware_concurrency());
+        if (retries > 0) std::printf("  retried: %s\n", first_retry.c_str());
         const double ratio = ingest_rate / bare_rate;
         std::printf("  ratio ingest/bare  %.0f %%   (target >= %.0f %%)\n", ratio * 100,
                     k_target_ratio * 100);
