@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 #include <stdexcept>
@@ -80,6 +81,60 @@ nlohmann::json batch_of(const std::vector<nlohmann::json>& responses) {
                             {"database_bytes", 65536},
                             {"app_version", "0.1.0"},
                             {"last_error", ""}}}};
+}
+
+nlohmann::json rated(const std::string& id, const std::string& scale, int score,
+                     const std::string& day, int hour, bool misuse, const std::string& comment,
+                     std::int64_t utc_ms) {
+    char local[40];
+    std::snprintf(local, sizeof local, "%sT%02d:30:00+13:00", day.c_str(), hour);
+    return nlohmann::json{
+        {"id", id},
+        {"survey_id", "any"},
+        {"survey_version", 1},
+        {"question_id", "any-question"},
+        {"scale", scale},
+        {"score", score},
+        {"reasons", nlohmann::json::array()},
+        {"comment", comment},
+        {"language", "en"},
+        {"utc_ms", utc_ms ? utc_ms : now_ms() - 60000},
+        {"local_time", local},
+        {"sequence", 1},
+        {"misuse", misuse},
+    };
+}
+
+httplib::Result put_json(httplib::Client& c, const std::string& path, const std::string& key,
+                         const std::string& body) {
+    httplib::Headers h;
+    if (!key.empty()) h.emplace("Authorization", "Bearer " + key);
+    return c.Put(path.c_str(), h, body, "application/json");
+}
+
+httplib::Result delete_auth(httplib::Client& c, const std::string& path, const std::string& key) {
+    httplib::Headers h;
+    if (!key.empty()) h.emplace("Authorization", "Bearer " + key);
+    return c.Delete(path.c_str(), h);
+}
+
+std::vector<nlohmann::json> page_all(httplib::Client& c, const std::string& path,
+                                     const std::string& key, int limit) {
+    std::vector<nlohmann::json> out;
+    std::string cursor;
+    const char sep = path.find('?') == std::string::npos ? '?' : '&';
+    for (int guard = 0; guard < 100000; ++guard) {
+        std::string url = path + sep + "limit=" + std::to_string(limit);
+        if (!cursor.empty()) url += "&cursor=" + cursor;
+        auto r = get_auth(c, url, key);
+        if (!r || r->status != 200) throw std::runtime_error("paging failed: " + url);
+        auto j = nlohmann::json::parse(r->body);
+        for (auto& row : j["responses"])
+            out.push_back(row);
+        cursor = j["next_cursor"].get<std::string>();
+        if (!j["has_more"].get<bool>()) break;
+    }
+    return out;
 }
 
 httplib::Result post_json(httplib::Client& c, const std::string& path, const std::string& token,

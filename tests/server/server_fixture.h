@@ -100,6 +100,18 @@ httplib::Result post_json(httplib::Client& c, const std::string& path, const std
 httplib::Result get_auth(httplib::Client& c, const std::string& path, const std::string& token,
                          httplib::Headers extra = {});
 nlohmann::json batch_of(const std::vector<nlohmann::json>& responses);
+// A response of any scale, on a given local day and hour (UTC+13, a tap from
+// a minute ago unless utc_ms is given).
+nlohmann::json rated(const std::string& id, const std::string& scale, int score,
+                     const std::string& day = "2026-03-02", int hour = 9, bool misuse = false,
+                     const std::string& comment = "", std::int64_t utc_ms = 0);
+httplib::Result put_json(httplib::Client& c, const std::string& path, const std::string& key,
+                         const std::string& body);
+httplib::Result delete_auth(httplib::Client& c, const std::string& path, const std::string& key);
+// Every page of GET path (a query string included) with the key, following
+// next_cursor until has_more is false; the responses in order.
+std::vector<nlohmann::json> page_all(httplib::Client& c, const std::string& path,
+                                     const std::string& key, int limit);
 // The body as JSON (null when it is not JSON).
 nlohmann::json body_json(const httplib::Result& r);
 // The "error.code" of a JSON error answer, or "" when the body is not one.
