@@ -32,6 +32,16 @@ Result<DeviceSettings> read_device(const toml::table& t, const tomlr::Context& c
     if (!err.empty()) return fail();
     if (auto v = tomlr::get_string(t, "server_url", c, err)) d.server_url = *v;
     if (!err.empty()) return fail();
+    if (auto v = tomlr::get_string(t, "ca_file", c, err)) d.ca_file = *v;
+    if (!err.empty()) return fail();
+    if (auto v = tomlr::get_string(t, "server_pin", c, err)) d.server_pin = *v;
+    if (!err.empty()) return fail();
+    if (!d.server_pin.empty() && d.server_pin.rfind("sha256//", 0) != 0)
+        return Error{c.where("server_pin") + ": must look like \"sha256//<base64 of the key's SHA-256>\""};
+    if (auto v = tomlr::get_number(t, "config_poll_s", c, err, 1, 86400)) d.config_poll_s = *v;
+    if (!err.empty()) return fail();
+    if (auto v = tomlr::get_number(t, "heartbeat_s", c, err, 5, 86400)) d.heartbeat_s = *v;
+    if (!err.empty()) return fail();
     if (auto v = tomlr::get_int(t, "width", c, err, 0, 16384)) d.width = static_cast<int>(*v);
     if (!err.empty()) return fail();
     if (auto v = tomlr::get_int(t, "height", c, err, 0, 16384)) d.height = static_cast<int>(*v);
@@ -50,7 +60,7 @@ Result<DeviceSettings> read_device(const toml::table& t, const tomlr::Context& c
     if (!err.empty()) return fail();
     if (auto v = tomlr::get_string(t, "staff_pin_hash", c, err)) d.staff_pin_hash = *v;
     if (!err.empty()) return fail();
-    if (auto st = check_unknown_keys(t, {"data_dir", "server_url", "width", "height", "fullscreen", "dpi",
+    if (auto st = check_unknown_keys(t, {"data_dir", "server_url", "ca_file", "server_pin", "config_poll_s", "heartbeat_s", "width", "height", "fullscreen", "dpi",
                                           "dim_timeout_s", "default_language", "retention_days",
                                           "manager_pin_hash", "staff_pin_hash"}, c);
         !st)
@@ -60,7 +70,12 @@ Result<DeviceSettings> read_device(const toml::table& t, const tomlr::Context& c
 
 } // namespace
 
-Result<KioskConfig> parse_kiosk_config(const std::string& text, const std::string& origin) {
+std::string missing_touch_point_message(const std::string& origin) {
+    return origin + ": [touch_point] is missing: a kiosk that is not enrolled with a server needs its "
+                    "touch point settings and survey here";
+}
+
+Result<KioskConfig> parse_kiosk_config(const std::string& text, const std::string& origin, bool enrolled) {
     toml::table doc;
     try {
         doc = toml::parse(text, origin);
@@ -85,9 +100,7 @@ Result<KioskConfig> parse_kiosk_config(const std::string& text, const std::strin
 
     const toml::node* tn = doc.get("touch_point");
     if (!tn) {
-        if (cfg.device.server_url.empty())
-            return Error{origin + ": [touch_point] is missing: a kiosk that is not enrolled with a "
-                                  "server needs its touch point settings and survey here"};
+        if (cfg.device.server_url.empty() && !enrolled) return Error{missing_touch_point_message(origin)};
         return cfg;
     }
     const toml::table* tt = tn->as_table();
@@ -127,12 +140,12 @@ Result<KioskConfig> parse_kiosk_config(const std::string& text, const std::strin
     return cfg;
 }
 
-Result<KioskConfig> load_kiosk_config(const std::string& path) {
+Result<KioskConfig> load_kiosk_config(const std::string& path, bool enrolled) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return Error{path + ": cannot open the config file"};
     std::ostringstream os;
     os << in.rdbuf();
-    return parse_kiosk_config(os.str(), path);
+    return parse_kiosk_config(os.str(), path, enrolled);
 }
 
 std::string default_data_dir() {

@@ -3,7 +3,7 @@
 // standalone kiosk, the touch point settings and the survey path
 // (SPEC "Settings: who owns what").
 //
-//   [device]       data_dir, server_url, width, height, fullscreen, dpi,
+//   [device]       data_dir, server_url, ca_file, server_pin, width, height, fullscreen, dpi,
 //                  dim_timeout_s, default_language, retention_days,
 //                  manager_pin_hash, staff_pin_hash
 //   [touch_point]  key, name, store, time_zone, opening_hours, response_interval_s,
@@ -20,7 +20,11 @@ namespace touchpoint {
 
 struct DeviceSettings {
     std::string data_dir;   // "" = the default (see default_data_dir())
-    std::string server_url; // "" = standalone
+    std::string server_url; // "" = standalone (set by enrolment)
+    std::string ca_file;    // CA bundle for the server's certificate; "" = the system's
+    std::string server_pin; // optional public-key pin, "sha256//<base64>"
+    double config_poll_s = 60;  // how often an enrolled kiosk asks for new configuration
+    double heartbeat_s = 180;   // heartbeat interval when nothing is pending
     int width = 0;          // window size when not full screen; 0 = auto
     int height = 0;
     bool fullscreen = true;
@@ -42,8 +46,12 @@ struct KioskConfig {
 
 // Parses and validates a config; loads the survey it names. Every error names
 // the file, the key and what is wrong.
-Result<KioskConfig> parse_kiosk_config(const std::string& text, const std::string& origin);
-Result<KioskConfig> load_kiosk_config(const std::string& path);
+// With `enrolled`, a missing [touch_point] is fine (the server provides it).
+Result<KioskConfig> parse_kiosk_config(const std::string& text, const std::string& origin,
+                                       bool enrolled = false);
+Result<KioskConfig> load_kiosk_config(const std::string& path, bool enrolled = false);
+// The message for a kiosk that is neither enrolled nor configured standalone.
+std::string missing_touch_point_message(const std::string& origin);
 
 // $TOUCHPOINT_DATA_DIR, else $XDG_DATA_HOME/touchpoint, else ~/.local/share/touchpoint.
 std::string default_data_dir();

@@ -198,6 +198,34 @@ Status KioskRuntime::acknowledge(std::int64_t event_id) {
     return m_store.acknowledge_event(event_id);
 }
 
+bool KioskRuntime::at_idle_moment() const {
+    if (m_staff.visible() || m_flow->current()) return false;
+    const Screen sc = m_flow->screen();
+    return sc == Screen::question || sc == Screen::sleep || sc == Screen::paused;
+}
+
+Status KioskRuntime::apply_server_config(const TouchPointSettings& touch_point,
+                                         const std::optional<Survey>& survey) {
+    KioskConfig base = m_base;
+    base.touch_point = touch_point;
+    if (survey) base.survey = *survey;
+    KioskConfig next = base;
+    if (Status st = apply_device_overrides(m_overrides, next); !st) next = base;
+    if (!next.survey.question.count(next.device.default_language)) {
+        // The new survey does not speak the kiosk's default language.
+        const auto langs = next.survey.languages();
+        if (langs.empty()) return Status::failure("The server's survey has no question text.");
+        next.device.default_language =
+            next.survey.question.count("en") ? std::string("en") : langs.front();
+    }
+    m_base = std::move(base);
+    m_config = std::move(next);
+    rebuild_flow();
+    seed_alerts();
+    m_dirty = true;
+    return Status::success();
+}
+
 Status KioskRuntime::save_pin_hashes(const std::string& manager_hash,
                                      const std::string& staff_hash) {
     DeviceIdentity next = m_identity;
@@ -275,6 +303,9 @@ std::string KioskRuntime::trace_line() const {
     nlohmann::json j;
     j["screen"] = screen_name();
     j["paused"] = m_flow->paused();
+    j["survey"] = m_config.survey.id;
+    j["survey_version"] = m_config.survey.version;
+    j["scale"] = std::string(to_string(m_config.survey.scale));
     auto opt = [](const std::optional<double>& v) {
         return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
     };

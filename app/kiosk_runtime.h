@@ -95,6 +95,13 @@ class KioskRuntime final : private StaffHost {
     // Diagnostics: one JSON object describing the screen and its key figures.
     std::string trace_line() const;
 
+    // --- Configuration from the server (an enrolled kiosk) ---
+    // True at an idle moment: nobody mid-response and the staff area closed.
+    bool at_idle_moment() const;
+    // Applies pulled touch point settings and survey (keeps the current
+    // survey when none is published). Call at an idle moment.
+    Status apply_server_config(const TouchPointSettings& touch_point, const std::optional<Survey>& survey);
+
     bool exit_requested() const { return m_exit; }
     // Closes the open response (the kiosk is shutting down).
     void shutdown();

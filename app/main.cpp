@@ -3,6 +3,7 @@
 // swap), clean up in reverse — each phase a call into platform::, ui:: or the
 // app library.
 #include "app/clock.h"
+#include "app/display_dimmer.h"
 #include "app/export.h"
 #include "app/flow.h"
 #include "app/identity.h"
@@ -11,13 +12,21 @@
 #include "app/staff_auth.h"
 #include "app/staff_sync.h"
 #include "app/store.h"
+#include "app/translations.h"
 #include "platform/window.h"
+#include "sync/enroll.h"
+#include "sync/kiosk_sync.h"
+#include "sync/remote_config.h"
+#include "sync/sync_worker.h"
+#include "ui/customer_screen.h"
+#include "ui/keyboard.h"
 #include "ui/layout.h"
 #include "ui/screens.h"
 #include "ui/staff_screens.h"
 #include "ui/theme.h"
 
 #include <CLI/CLI.hpp>
+#include <curl/curl.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -43,6 +52,12 @@ struct Options {
     std::string windowed; // "WxH"
     std::string format = "csv";
     std::string ui_trace; // diagnostics: append one JSON line per changed screen
+    // enroll
+    std::string server;
+    std::string code;
+    std::string device_name = "kiosk";
+    std::string ca_file;
+    std::string pin;
 };
 
 bool parse_size(const std::string& text, int& w, int& h) {
@@ -54,9 +69,9 @@ bool parse_size(const std::string& text, int& w, int& h) {
 
 // Loads the config (the sample standalone one when none is given) and
 // resolves the data dir: --data-dir, then the config's, then the default.
-Result<KioskConfig> load_config(Options& opt) {
+Result<KioskConfig> load_config(Options& opt, bool enrolled = false) {
     std::string path = opt.config.empty() ? assets_dir() + "/kiosk.toml" : opt.config;
-    auto cfg = load_kiosk_config(path);
+    auto cfg = load_kiosk_config(path, enrolled);
     if (!cfg) return cfg;
     if (opt.data_dir.empty()) opt.data_dir = cfg->device.data_dir;
     if (opt.data_dir.empty()) opt.data_dir = default_data_dir();
@@ -97,25 +112,6 @@ int run_export(Options& opt) {
 
 // --- The kiosk ---
 
-std::vector<std::string> texts_to_show(const Survey& s) {
-    std::vector<std::string> texts;
-    for (const auto& [lang, t] : s.question)
-        texts.push_back(t + language_display_name(lang));
-    for (const auto& [lang, t] : s.thank_you)
-        texts.push_back(t);
-    for (const auto& [band, list] : s.reasons)
-        for (const auto& r : list)
-            for (const auto& [lang, t] : r.label)
-                texts.push_back(t);
-    for (const auto& a : ui::default_answers(s.scale))
-        texts.push_back(a.label);
-    texts.push_back("Not in use right now. Closed. Please come back during opening hours.");
-    texts.push_back(
-        "What was the main reason? Done Skip High contrast Larger text Very likely Not likely "
-        "Very difficult Very easy");
-    return texts;
-}
-
 // Font sizes of the customer and the staff screens together.
 std::vector<float> font_sizes(std::pair<int, int> size, float dpi) {
     const float w = static_cast<float>(size.first), h = static_cast<float>(size.second);
@@ -129,62 +125,11 @@ std::vector<float> font_sizes(std::pair<int, int> size, float dpi) {
     return out;
 }
 
-std::vector<std::string> all_texts(const Survey& s) {
-    std::vector<std::string> texts = texts_to_show(s);
+std::vector<std::string> all_texts(const Survey& s, const Catalogue& cat) {
+    std::vector<std::string> texts = ui::customer_texts(s, cat);
     for (auto& t : ui::staff_texts())
         texts.push_back(std::move(t));
     return texts;
-}
-
-ui::Intent draw_customer(const KioskFlow& flow, float dpi) {
-    const Survey& survey = flow.settings().survey;
-    const std::string& lang = flow.language();
-    ui::Look look{flow.high_contrast(), flow.large_text(), dpi};
-    switch (flow.screen()) {
-    case Screen::question: {
-        ui::QuestionView v;
-        v.question = pick(survey.question, lang);
-        v.scale = survey.scale;
-        for (const auto& code : survey.languages())
-            v.languages.emplace_back(code, language_display_name(code));
-        v.language = lang;
-        v.look = look;
-        return ui::draw_question(v);
-    }
-    case Screen::reasons: {
-        ui::ReasonsView v;
-        v.prompt = "What was the main reason?";
-        if (flow.current()) {
-            for (const auto& r : survey.reasons_for(flow.current()->score))
-                v.reasons.emplace_back(r.id, pick(r.label, lang));
-            v.chosen = flow.current()->reasons;
-        }
-        v.look = look;
-        return ui::draw_reasons(v);
-    }
-    case Screen::comment: {
-        // The on-screen keyboard comes with the complete kiosk; until then the
-        // comment step offers to finish.
-        ui::ReasonsView v;
-        v.prompt = "Thank you — tap Done to finish.";
-        v.look = look;
-        return ui::draw_reasons(v);
-    }
-    case Screen::thank_you: {
-        ui::ThankYouView v;
-        v.text = pick(survey.thank_you, lang);
-        v.remaining = flow.thank_you_remaining();
-        v.look = look;
-        return ui::draw_thank_you(v);
-    }
-    case Screen::sleep:
-        ui::draw_message({"Closed", "Please come back during opening hours.", look});
-        return {};
-    case Screen::paused:
-        ui::draw_message({"Not in use right now", "", look});
-        return {};
-    }
-    return {};
 }
 
 StaffIntent draw_staff(const KioskRuntime& s, float dpi) {
@@ -236,7 +181,8 @@ class UiTrace {
     std::string m_last;
 };
 
-void apply(KioskFlow& flow, const ui::Intent& in) {
+// Applies a customer intent to the flow and the UI-only state.
+void apply(KioskFlow& flow, const ui::Intent& in, ui::CustomerState& ui_state, DisplayDimmer& dimmer) {
     using K = ui::Intent::Kind;
     switch (in.kind) {
     case K::none:
@@ -244,16 +190,14 @@ void apply(KioskFlow& flow, const ui::Intent& in) {
     case K::rate: {
         Status st = flow.tap_rating(in.score);
         if (!st) std::cerr << "touchpoint-kiosk: could not record a rating: " << st.error() << "\n";
+        ui_state.shift = false;
         break;
     }
     case K::toggle_reason:
         flow.toggle_reason(in.id);
         break;
     case K::reasons_done:
-        if (flow.screen() == Screen::comment)
-            flow.comment_done();
-        else
-            flow.reasons_done();
+        flow.reasons_done();
         break;
     case K::skip:
         flow.skip();
@@ -275,14 +219,45 @@ void apply(KioskFlow& flow, const ui::Intent& in) {
         break;
     case K::type_text:
     case K::backspace:
+        if (flow.current())
+            flow.set_comment(ui::apply_key(flow.current()->comment, in,
+                                           flow.settings().survey.comment_max_length));
+        ui_state.shift = ui::shift_after(ui_state.shift, in);
+        break;
     case K::toggle_shift:
+        ui_state.shift = ui::shift_after(ui_state.shift, in);
+        break;
     case K::wake:
+        dimmer.consume_wake_touch();
         break;
     }
 }
 
+// An enrolled kiosk runs the touch point settings and survey its server gave
+// it (cached at enrolment and after each pull), and starts the sync thread.
+std::unique_ptr<sync::SyncWorker> start_sync(const KioskConfig& cfg, const DeviceIdentity& identity,
+                                             const std::string& data_dir) {
+    if (identity.device_token.empty() || identity.server_url.empty()) return nullptr;
+    sync::SyncSettings ss;
+    ss.http.base_url = identity.server_url;
+    ss.http.ca_file = cfg.device.ca_file;
+    ss.http.pinned_key = cfg.device.server_pin;
+    ss.token = identity.device_token;
+    ss.data_dir = data_dir;
+    ss.config_interval = std::chrono::milliseconds(static_cast<long long>(cfg.device.config_poll_s * 1000));
+    ss.heartbeat_interval = std::chrono::milliseconds(static_cast<long long>(cfg.device.heartbeat_s * 1000));
+    auto worker = sync::SyncWorker::start(ss, data_dir + "/responses.db");
+    if (!worker) {
+        std::cerr << "touchpoint-kiosk: " << worker.error() << "\n";
+        return nullptr;
+    }
+    return std::move(*worker);
+}
+
 int run_kiosk(Options& opt) {
-    auto cfg = load_config(opt);
+    // The config may leave out [touch_point] when the kiosk is enrolled (the
+    // server provides it); that is known once the identity in the data dir is read.
+    auto cfg = load_config(opt, true);
     if (!cfg) {
         std::cerr << "touchpoint-kiosk: " << cfg.error() << "\n"
                   << "touchpoint-kiosk: refusing to start with a bad configuration\n";
@@ -293,6 +268,42 @@ int run_kiosk(Options& opt) {
         std::cerr << "touchpoint-kiosk: " << identity.error() << "\n";
         return 1;
     }
+    const bool enrolled = !identity->device_token.empty() && !identity->server_url.empty();
+    if (!enrolled && !cfg->touch_point) {
+        std::cerr << "touchpoint-kiosk: " << missing_touch_point_message(cfg->origin) << "\n"
+                  << "touchpoint-kiosk: refusing to start with a bad configuration\n";
+        return 2;
+    }
+    // An enrolled kiosk runs what its server gave it (cached at enrolment).
+    std::optional<sync::RemoteConfig> remote;
+    if (enrolled) {
+        auto r = sync::load_remote_config(opt.data_dir);
+        if (!r && !cfg->touch_point) {
+            std::cerr << "touchpoint-kiosk: " << r.error() << "\n";
+            return 1;
+        }
+        if (r) remote = std::move(*r);
+    }
+    if (remote) {
+        cfg->touch_point = remote->touch_point;
+        if (remote->survey) cfg->survey = *remote->survey;
+        cfg->device.server_url = identity->server_url;
+        if (!cfg->survey.question.count(cfg->device.default_language) && !cfg->survey.question.empty())
+            cfg->device.default_language =
+                cfg->survey.question.count("en") ? std::string("en") : cfg->survey.languages().front();
+    }
+    if (cfg->survey.question.empty()) {
+        std::cerr << "touchpoint-kiosk: no survey has been published for this touch point yet\n";
+        return 1;
+    }
+    auto catalogue = load_catalogue(assets_dir() + "/i18n", cfg->survey.languages());
+    if (!catalogue) {
+        std::cerr << "touchpoint-kiosk: " << catalogue.error() << "\n"
+                  << "touchpoint-kiosk: refusing to start with a bad translation file\n";
+        return 2;
+    }
+    for (const auto& lang : catalogue->missing())
+        std::cerr << "touchpoint-kiosk: no translation file for \"" << lang << "\"; English is shown\n";
     auto store_result = ResponseStore::open(opt.data_dir + "/responses.db");
     if (!store_result) {
         std::cerr << "touchpoint-kiosk: " << store_result.error() << "\n";
@@ -308,6 +319,13 @@ int run_kiosk(Options& opt) {
             .count();
     if (auto pruned = store->prune_synced(cfg->device.retention_days, now_ms); !pruned)
         std::cerr << "touchpoint-kiosk: pruning old responses failed: " << pruned.error() << "\n";
+
+    // The sync thread (enrolled kiosks only) has its own store connection.
+    std::unique_ptr<sync::SyncWorker> worker = start_sync(*cfg, *identity, opt.data_dir);
+    SyncNotConfigured no_sync;
+    std::unique_ptr<sync::WorkerSyncControl> worker_sync;
+    if (worker) worker_sync = std::make_unique<sync::WorkerSyncControl>(*worker);
+    SyncControl& sync_control = worker_sync ? static_cast<SyncControl&>(*worker_sync) : no_sync;
 
     platform::WindowOptions wo;
     int w = 0, h = 0;
@@ -329,79 +347,160 @@ int run_kiosk(Options& opt) {
     }
     const float dpi = cfg->device.dpi > 0 ? static_cast<float>(cfg->device.dpi) : window->dpi();
 
-    SyncNotConfigured sync; // the sync client plugs in here (app/staff_sync.h)
     RuntimeOptions so{opt.data_dir, assets_dir() + "/surveys", TOUCHPOINT_VERSION};
-    auto runtime_result = KioskRuntime::create(*cfg, *identity, *store, clock, sync, so);
+    auto runtime_result = KioskRuntime::create(*cfg, *identity, *store, clock, sync_control, so);
     if (!runtime_result) {
         std::cerr << "touchpoint-kiosk: " << runtime_result.error() << "\n";
         return 1;
     }
-    KioskRuntime& kiosk = **runtime_result;
-    for (const auto& w : kiosk.warnings())
+    KioskRuntime& runtime = **runtime_result;
+    for (const auto& w : runtime.warnings())
         std::cerr << "touchpoint-kiosk: " << w << "\n";
     UiTrace trace(opt.ui_trace);
 
     std::pair<int, int> last_size = window->size();
-    window->load_fonts(font_sizes(last_size, dpi), all_texts(kiosk.config().survey));
+    auto reload_fonts = [&] {
+        window->load_fonts(font_sizes(last_size, dpi), all_texts(runtime.config().survey, *catalogue));
+    };
+    reload_fonts();
     bool contrast = false;
     ui::apply_theme(contrast);
+    ui::CustomerState ui_state;
+    DisplayDimmer dimmer(std::chrono::milliseconds(static_cast<long long>(cfg->device.dim_timeout_s * 1000)),
+                         clock.mono());
+    std::optional<sync::RemoteConfig> pending_config;
+    Screen last_screen = runtime.flow().screen();
     int frames_to_draw = 3;
-    while (!window->quit_requested() && !kiosk.exit_requested()) {
+    while (!window->quit_requested() && !runtime.exit_requested()) {
         // Render only when something changed; otherwise sleep until an event
-        // or the next deadline (flow timeouts, the corner hold, staff timeout).
+        // or the next deadline (flow timeouts, the corner hold, staff timeout, dimming).
+        const auto mono = clock.mono();
         int timeout_ms = 1000;
-        if (auto d = kiosk.next_deadline())
+        if (auto d = runtime.next_deadline())
             timeout_ms = static_cast<int>(std::min<long long>(d->count() + 1, 1000));
-        if (kiosk.flow().screen() == Screen::thank_you && !kiosk.staff_visible())
+        if (auto d = dimmer.until_dim(mono))
+            timeout_ms = std::min(timeout_ms, static_cast<int>(d->count() + 1));
+        if (runtime.flow().screen() == Screen::thank_you && !runtime.staff_visible())
             timeout_ms = std::min(timeout_ms, 100); // countdown bar
         if (frames_to_draw > 0 || window->input_pending()) timeout_ms = 0;
         if (window->wait_events(timeout_ms)) {
-            kiosk.flow().note_activity(); // any touch keeps a follow-up alive
+            runtime.flow().note_activity(); // any touch keeps a follow-up alive
+            if (window->input_pending()) dimmer.note_activity(clock.mono());
             frames_to_draw = std::max(frames_to_draw, 3);
         }
         if (window->quit_requested()) break;
 
-        if (kiosk.tick() || kiosk.flow().screen() == Screen::thank_you || kiosk.staff_visible())
-            frames_to_draw = std::max(frames_to_draw, kiosk.staff_visible() ? 1 : 2);
+        if (runtime.tick() || runtime.flow().screen() == Screen::thank_you ||
+            runtime.staff_visible())
+            frames_to_draw = std::max(frames_to_draw, runtime.staff_visible() ? 1 : 2);
+
+        // A response was closed: let the sync thread send it soon.
+        const Screen screen = runtime.flow().screen();
+        if (screen != last_screen) {
+            if (worker && (screen == Screen::thank_you || screen == Screen::question))
+                worker->notify_new_response();
+            if (screen == Screen::comment) ui_state.shift = false;
+            last_screen = screen;
+        }
+        // A new configuration from the server waits for an idle moment.
+        if (worker)
+            if (auto fresh = worker->take_new_config()) pending_config = std::move(fresh);
+        if (pending_config && runtime.at_idle_moment()) {
+            if (Status st = runtime.apply_server_config(pending_config->touch_point, pending_config->survey); !st)
+                std::cerr << "touchpoint-kiosk: the server's configuration was not applied: " << st.error() << "\n";
+            pending_config.reset();
+            reload_fonts();
+            frames_to_draw = std::max(frames_to_draw, 2);
+        }
+
+        // Dim the idle question and sleep screens.
+        dimmer.set_enabled(!runtime.staff_visible() &&
+                               (screen == Screen::question || screen == Screen::sleep),
+                           clock.mono());
+        const bool dim = dimmer.dimmed(clock.mono());
+        if (dim != ui_state.dimmed || dimmer.wake_touch_pending() != ui_state.wake_touch) {
+            if (dim != window->dimmed()) window->set_dimmed(dim);
+            ui_state.dimmed = dim;
+            ui_state.wake_touch = dimmer.wake_touch_pending();
+            frames_to_draw = std::max(frames_to_draw, 2);
+        }
+
         if (window->size() != last_size) {
             last_size = window->size();
-            window->load_fonts(font_sizes(last_size, dpi), all_texts(kiosk.config().survey));
+            reload_fonts();
             frames_to_draw = std::max(frames_to_draw, 2);
         }
         if (frames_to_draw <= 0 && !window->input_pending()) continue;
 
-        const bool want_contrast = kiosk.flow().high_contrast() && !kiosk.staff_visible();
+        const bool want_contrast = runtime.flow().high_contrast() && !runtime.staff_visible();
         if (want_contrast != contrast) {
             contrast = want_contrast;
             ui::apply_theme(contrast);
         }
         window->begin_frame();
         const ImGuiIO& io = ImGui::GetIO();
-        kiosk.pointer(io.MouseDown[0], io.MousePos.x, io.MousePos.y, ui::min_target_px(dpi));
+        runtime.pointer(io.MouseDown[0], io.MousePos.x, io.MousePos.y, ui::min_target_px(dpi));
         ui::Intent intent;
         StaffIntent staff_intent;
-        if (kiosk.staff_visible())
-            staff_intent = draw_staff(kiosk, dpi);
+        if (runtime.staff_visible())
+            staff_intent = draw_staff(runtime, dpi);
         else
-            intent = draw_customer(kiosk.flow(), dpi);
+            intent = ui::draw_customer(runtime.flow(), *catalogue, ui_state, dpi);
         window->end_frame();
-        trace.frame_drawn(kiosk);
+        trace.frame_drawn(runtime);
         --frames_to_draw;
         if (intent.kind != ui::Intent::Kind::none) {
-            apply(kiosk.flow(), intent);
+            apply(runtime.flow(), intent, ui_state, dimmer);
             frames_to_draw = std::max(frames_to_draw, 3);
         }
         if (staff_intent.kind != StaffIntent::Kind::none) {
             const bool survey_changes = staff_intent.kind == StaffIntent::Kind::set_survey;
-            kiosk.handle(staff_intent);
-            if (survey_changes)
-                window->load_fonts(font_sizes(last_size, dpi), all_texts(kiosk.config().survey));
+            runtime.handle(staff_intent);
+            if (survey_changes) reload_fonts();
             frames_to_draw = std::max(frames_to_draw, 3);
         }
     }
 
-    kiosk.shutdown();
+    runtime.shutdown();
+    worker.reset(); // stops the sync thread (an upload in progress is abandoned)
     store->mark_clean_shutdown();
+    return 0;
+}
+
+// `enroll`: turns a one-time code into a device token, caches the server's
+// configuration, and records the enrolment in the device identity.
+int run_enroll(Options& opt) {
+    if (opt.data_dir.empty() && !opt.config.empty()) {
+        if (auto cfg = load_config(opt); !cfg) {
+            std::cerr << "touchpoint-kiosk: " << cfg.error() << "\n";
+            return 2;
+        }
+    }
+    if (opt.data_dir.empty()) opt.data_dir = default_data_dir();
+    auto identity = DeviceIdentity::load_or_create(opt.data_dir);
+    if (!identity) {
+        std::cerr << "touchpoint-kiosk: " << identity.error() << "\n";
+        return 1;
+    }
+    sync::HttpOptions http;
+    http.base_url = opt.server;
+    http.ca_file = opt.ca_file;
+    http.pinned_key = opt.pin;
+    auto e = sync::enroll(http, opt.code, opt.device_name, opt.data_dir);
+    if (!e) {
+        std::cerr << "touchpoint-kiosk: " << e.error() << "\n";
+        return 1;
+    }
+    DeviceIdentity next = *identity;
+    next.device_token = e->token;
+    next.server_url = opt.server;
+    if (!e->device_id.empty()) next.device_id = e->device_id;
+    if (Status st = next.save(opt.data_dir); !st) {
+        std::cerr << "touchpoint-kiosk: enrolled, but the identity could not be saved: " << st.error() << "\n";
+        return 1;
+    }
+    std::cout << "enrolled: device " << next.device_id << " at store " << e->store << ", touch point "
+              << e->touch_point << " (" << opt.server << ")\n";
     return 0;
 }
 
@@ -449,6 +548,14 @@ int main(int argc, char** argv) {
     exp->add_option("--format", opt.format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
     app.add_option("--ui-trace", opt.ui_trace,
                    "Diagnostics: append a JSON line describing the screen each time it changes");
+    CLI::App* enr = app.add_subcommand("enroll", "Enrol this kiosk with a server using a one-time code");
+    enr->add_option("--server", opt.server, "Server URL, e.g. https://hq.example.com:8443")->required();
+    enr->add_option("--code", opt.code, "One-time enrolment code from head office")->required();
+    enr->add_option("--data-dir", opt.data_dir, "Folder for the device identity and data");
+    enr->add_option("--config", opt.config, "Kiosk config file (for its data_dir)")->check(CLI::ExistingFile);
+    enr->add_option("--name", opt.device_name, "Device name shown to head office");
+    enr->add_option("--ca-file", opt.ca_file, "CA bundle for the server's certificate")->check(CLI::ExistingFile);
+    enr->add_option("--pin", opt.pin, "Public-key pin, sha256//<base64>");
     CLI::App* hash = app.add_subcommand(
         "hash-pin", "Read a PIN (4 to 8 digits) on stdin and print its Argon2id hash");
     app.require_subcommand(0, 1);
@@ -465,7 +572,16 @@ int main(int argc, char** argv) {
         std::cerr << "touchpoint-kiosk: " << e.what() << "\n\n" << app.help();
         return 2;
     }
+    // Once, before any thread starts (the sync thread uses libcurl).
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        std::cerr << "touchpoint-kiosk: the HTTP library could not start\n";
+        return 1;
+    }
+    struct CurlCleanup {
+        ~CurlCleanup() { curl_global_cleanup(); }
+    } curl_cleanup;
     if (exp->parsed()) return run_export(opt);
+    if (enr->parsed()) return run_enroll(opt);
     if (hash->parsed()) return run_hash_pin();
     return run_kiosk(opt);
 }

@@ -48,6 +48,35 @@ build() {
   cmake --build "$BUILD_DIR" -j "$JOBS"
 }
 
+# The demo: a local touchpoint-server on its embedded SQLite default, a store
+# and touch point made once, and a kiosk enrolled against it.
+run_demo() {
+  local demo="$BUILD_DIR/demo" port=${TOUCHPOINT_DEMO_PORT:-8787}
+  local server="$BUILD_DIR/server/touchpoint-server" kiosk="$BUILD_DIR/touchpoint-kiosk"
+  local db="sqlite:$demo/server.db" url="http://127.0.0.1:$port"
+  mkdir -p "$demo"
+  if [ ! -f "$demo/server.db" ]; then
+    "$server" admin --db "$db" create-store --id demo --name "Demo Store" --time-zone Pacific/Auckland >/dev/null
+    "$server" admin --db "$db" create-touch-point --store demo --key demo-checkout-1 --name "Checkout 1" \
+      --survey assets/surveys/checkout.toml >/dev/null
+  fi
+  "$server" --db "$db" --listen "127.0.0.1:$port" > "$demo/server.log" 2>&1 &
+  local server_pid=$!
+  trap 'kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null' EXIT
+  for _ in $(seq 1 50); do
+    grep -q "listening" "$demo/server.log" 2>/dev/null && break
+    kill -0 "$server_pid" 2>/dev/null || { cat "$demo/server.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "touchpoint-server: $url (log: $demo/server.log)"
+  if [ ! -f "$demo/kiosk/server_config.json" ]; then
+    local code
+    code=$("$server" admin --db "$db" create-enrollment-code --touch-point demo-checkout-1 2>/dev/null)
+    "$kiosk" enroll --server "$url" --code "$code" --data-dir "$demo/kiosk"
+  fi
+  "$kiosk" --data-dir "$demo/kiosk" --windowed 1280x800 "$@"
+}
+
 cmd=${1:-run}
 shift || true
 case "$cmd" in
@@ -63,7 +92,7 @@ case "$cmd" in
       echo "On a headless machine try: xvfb-run -a -s '-screen 0 1280x800x24' $0 run" >&2
       exit 1
     fi
-    exec "$BUILD_DIR/touchpoint-kiosk" --windowed 1280x800 "$@"
+    run_demo "$@"
     ;;
   test)
     install_missing

@@ -1,0 +1,107 @@
+#include "customer_screen.h"
+
+#include "ui/keyboard.h"
+
+namespace touchpoint::ui {
+
+namespace {
+
+QuestionView question_view(const KioskFlow& flow, const Catalogue& cat, const Look& look) {
+    const Survey& s = flow.settings().survey;
+    const std::string& lang = flow.language();
+    QuestionView v;
+    v.question = pick(s.question, lang);
+    v.scale = s.scale;
+    const ScaleInfo& info = scale_info(s.scale);
+    for (int score = info.min; score <= info.max; ++score) {
+        const std::string key = answer_key(s.scale, score);
+        v.answers.push_back({score, key.empty() ? std::to_string(score) : cat.text(lang, key)});
+    }
+    if (!end_label_key(s.scale, false).empty()) {
+        v.low_label = cat.text(lang, end_label_key(s.scale, false));
+        v.high_label = cat.text(lang, end_label_key(s.scale, true));
+    }
+    for (const auto& code : s.languages()) v.languages.emplace_back(code, cat.display_name(code));
+    v.language = lang;
+    v.high_contrast_label = cat.text(lang, text_keys::high_contrast);
+    v.large_text_label = cat.text(lang, text_keys::larger_text);
+    v.wake_hint = cat.text(lang, text_keys::dimmed_hint);
+    v.look = look;
+    return v;
+}
+
+} // namespace
+
+Intent draw_customer(const KioskFlow& flow, const Catalogue& cat, const CustomerState& state,
+                     float dpi) {
+    const Survey& survey = flow.settings().survey;
+    const std::string& lang = flow.language();
+    Look look;
+    look.high_contrast = flow.high_contrast();
+    look.large_text = flow.large_text();
+    look.dpi = dpi;
+    look.dimmed = state.dimmed;
+    look.wake_touch = state.wake_touch;
+    switch (flow.screen()) {
+    case Screen::question: return draw_question(question_view(flow, cat, look));
+    case Screen::reasons: {
+        ReasonsView v;
+        v.prompt = cat.text(lang, text_keys::reasons_prompt);
+        if (flow.current()) {
+            for (const auto& r : survey.reasons_for(flow.current()->score))
+                v.reasons.emplace_back(r.id, pick(r.label, lang));
+            v.chosen = flow.current()->reasons;
+        }
+        v.done_label = cat.text(lang, text_keys::reasons_done);
+        v.skip_label = cat.text(lang, text_keys::reasons_skip);
+        v.look = look;
+        return draw_reasons(v);
+    }
+    case Screen::comment: {
+        CommentView v;
+        v.prompt = cat.text(lang, text_keys::comment_prompt);
+        v.text = flow.current() ? flow.current()->comment : std::string();
+        v.max_chars = survey.comment_max_length;
+        v.shift = state.shift;
+        v.language = lang;
+        v.limit_label = cat.text(lang, text_keys::comment_limit);
+        v.full_label = cat.text(lang, text_keys::comment_full);
+        v.done_label = cat.text(lang, text_keys::key_done);
+        v.skip_label = cat.text(lang, text_keys::comment_skip);
+        v.space_label = cat.text(lang, text_keys::key_space);
+        v.shift_label = cat.text(lang, text_keys::key_shift);
+        v.backspace_label = cat.text(lang, text_keys::key_backspace);
+        v.look = look;
+        return draw_comment(v);
+    }
+    case Screen::thank_you: {
+        ThankYouView v;
+        v.text = pick(survey.thank_you, lang);
+        v.remaining = flow.thank_you_remaining();
+        v.look = look;
+        return draw_thank_you(v);
+    }
+    case Screen::sleep:
+        return draw_message({cat.text(lang, text_keys::sleep_title), cat.text(lang, text_keys::sleep_text), look,
+                             cat.text(lang, text_keys::dimmed_hint)});
+    case Screen::paused:
+        return draw_message({cat.text(lang, text_keys::paused_title), cat.text(lang, text_keys::paused_text),
+                             look, cat.text(lang, text_keys::dimmed_hint)});
+    }
+    return {};
+}
+
+std::vector<std::string> customer_texts(const Survey& s, const Catalogue& cat) {
+    std::vector<std::string> texts = cat.all_texts();
+    for (const auto& [lang, t] : s.question) texts.push_back(t);
+    for (const auto& [lang, t] : s.thank_you) texts.push_back(t);
+    for (const auto& [band, list] : s.reasons)
+        for (const auto& r : list)
+            for (const auto& [lang, t] : r.label) texts.push_back(t);
+    for (const auto& lang : s.languages())
+        for (const auto& row : keyboard_rows(lang))
+            for (const auto& k : row) texts.push_back(k.text + k.shifted);
+    return texts;
+}
+
+} // namespace touchpoint::ui
