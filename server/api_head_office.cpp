@@ -11,6 +11,7 @@
 #include "server/secrets.h"
 
 #include <cctype>
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <set>
@@ -144,9 +145,18 @@ json device_json(const DeviceRecord& d, bool silent) {
 
 // --- Summaries ---
 
-json round2(double v) {
-    return json(static_cast<double>(static_cast<std::int64_t>(v * 100.0 + (v < 0 ? -0.5 : 0.5))) /
-                100.0);
+// A metric rounded to 2 decimals, as JSON text.
+void append_number(std::string& out, double v) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.2f", v);
+    out += buf;
+}
+
+void append_optional(std::string& out, const std::optional<double>& v) {
+    if (v)
+        append_number(out, *v);
+    else
+        out += "null";
 }
 
 // A headline combined over the scales that share it (CSAT: smiley4 and
@@ -159,28 +169,40 @@ struct Combined {
         weighted += value * static_cast<double>(m.count);
         count += m.count;
     }
-    json to_json(bool small_sample_mark) const {
-        if (count == 0) return nullptr;
-        json j{{"value", round2(weighted / static_cast<double>(count))}, {"count", count}};
-        if (small_sample_mark) j["small_sample"] = count < 30;
-        return j;
+    void append(std::string& out, bool small_sample_mark) const {
+        if (count == 0) {
+            out += "null";
+            return;
+        }
+        out += "{\"value\":";
+        append_number(out, weighted / static_cast<double>(count));
+        out += ",\"count\":" + std::to_string(count);
+        if (small_sample_mark)
+            out += count < 30 ? ",\"small_sample\":true" : ",\"small_sample\":false";
+        out += '}';
     }
 };
 
-json group_json(const std::map<Scale, ScoreCounts>& scales, bool include_misuse) {
+// One group of a summary as JSON text. Written by hand: a summary by touch
+// point and day has tens of thousands of groups.
+void append_group(std::string& out, const std::map<Scale, ScoreCounts>& scales, bool include_misuse,
+                  const std::string& keys) {
     Combined csat, nps, ces, thumbs, index;
     std::int64_t count = 0, misuse = 0;
-    json by_scale = json::object();
+    std::string by_scale;
     for (const auto& [scale, counts] : scales) {
         const Metrics m = compute_metrics(counts, include_misuse);
         count += m.count;
         misuse += m.misuse;
-        json s{{"count", m.count},
-               {"misuse", m.misuse},
-               {"headline", m.headline ? round2(*m.headline) : json(nullptr)},
-               {"satisfaction_index",
-                m.satisfaction_index ? round2(*m.satisfaction_index) : json(nullptr)}};
-        by_scale[std::string(to_string(scale))] = s;
+        if (!by_scale.empty()) by_scale += ',';
+        by_scale += '"';
+        by_scale += to_string(scale);
+        by_scale += "\":{\"count\":" + std::to_string(m.count) +
+                    ",\"misuse\":" + std::to_string(m.misuse) + ",\"headline\":";
+        append_optional(by_scale, m.headline);
+        by_scale += ",\"satisfaction_index\":";
+        append_optional(by_scale, m.satisfaction_index);
+        by_scale += '}';
         if (!m.headline) continue;
         switch (headline_kind(scale)) {
         case HeadlineKind::csat:
@@ -198,16 +220,23 @@ json group_json(const std::map<Scale, ScoreCounts>& scales, bool include_misuse)
         }
         if (m.satisfaction_index) index.add(m, *m.satisfaction_index);
     }
-    return json{
-        {"count", count},
-        {"misuse", misuse},
-        {"csat", csat.to_json(false)},
-        {"nps", nps.to_json(true)},
-        {"ces", ces.to_json(false)},
-        {"thumbs_up", thumbs.to_json(false)},
-        {"satisfaction_index",
-         index.count ? round2(index.weighted / static_cast<double>(index.count)) : json(nullptr)},
-        {"scales", by_scale}};
+    out += '{';
+    out += keys;
+    out += "\"count\":" + std::to_string(count) + ",\"misuse\":" + std::to_string(misuse);
+    out += ",\"csat\":";
+    csat.append(out, false);
+    out += ",\"nps\":";
+    nps.append(out, true);
+    out += ",\"ces\":";
+    ces.append(out, false);
+    out += ",\"thumbs_up\":";
+    thumbs.append(out, false);
+    out += ",\"satisfaction_index\":";
+    if (index.count)
+        append_number(out, index.weighted / static_cast<double>(index.count));
+    else
+        out += "null";
+    out += ",\"scales\":{" + by_scale + "}}";
 }
 
 } // namespace
@@ -429,27 +458,49 @@ ApiResponse Api::summary(const ApiRequest& req) {
     auto counts = m_storage.rollup(f, g);
     if (!counts) return storage_failure(counts.error());
 
-    using Key = std::tuple<std::string, std::string, std::string, int>;
-    std::map<Key, std::map<Scale, ScoreCounts>> groups;
+    // The counts come sorted by group, so each group is gathered and written
+    // in one pass.
+    std::string body = "{\"group_by\":" + group_by.dump() +
+                       ",\"include_misuse\":" + (f.include_misuse ? "true" : "false") +
+                       ",\"groups\":[";
+    std::map<Scale, ScoreCounts> scales;
+    const RollupCount* current = nullptr;
+    std::string keys;
+    bool first = true;
+    auto flush = [&] {
+        if (!current) return;
+        keys.clear();
+        auto key_text = [&keys](const char* name, const std::string& v) {
+            keys += '"';
+            keys += name;
+            keys += "\":";
+            append_json_string(keys, v);
+            keys += ',';
+        };
+        if (g.store) key_text("store", current->store_id);
+        if (g.touch_point) key_text("touch_point", current->touch_point);
+        if (g.day) key_text("day", current->local_day);
+        if (g.hour) keys += "\"hour\":" + std::to_string(current->local_hour) + ",";
+        if (!first) body += ',';
+        first = false;
+        append_group(body, scales, f.include_misuse, keys);
+        scales.clear();
+    };
     for (const RollupCount& c : *counts) {
-        auto& by_scale = groups[Key{c.store_id, c.touch_point, c.local_day, c.local_hour}];
-        ScoreCounts& sc = by_scale[c.scale];
+        if (current && (c.local_hour != current->local_hour || c.local_day != current->local_day ||
+                        c.touch_point != current->touch_point || c.store_id != current->store_id))
+            flush();
+        current = &c;
+        ScoreCounts& sc = scales[c.scale];
         sc.scale = c.scale;
         sc.add(c.score, c.misuse, c.count);
     }
-    json out = json::array();
-    for (const auto& [k, scales] : groups) {
-        json j = group_json(scales, f.include_misuse);
-        if (g.store) j["store"] = std::get<0>(k);
-        if (g.touch_point) j["touch_point"] = std::get<1>(k);
-        if (g.day) j["day"] = std::get<2>(k);
-        if (g.hour) j["hour"] = std::get<3>(k);
-        out.push_back(std::move(j));
-    }
-    return json_response(200, json{{"group_by", group_by},
-                                   {"include_misuse", f.include_misuse},
-                                   {"groups", out},
-                                   {"server_utc_ms", m_options.now_ms()}});
+    flush();
+    body += "],\"server_utc_ms\":" + std::to_string(m_options.now_ms()) + "}";
+    ApiResponse r;
+    r.status = 200;
+    r.body = std::move(body);
+    return r;
 }
 
 ApiResponse Api::publish_survey(const ApiRequest& req, const std::string& store_id,

@@ -199,7 +199,8 @@ class Storage {
                                                                std::size_t limit) = 0;
     // The roll-up counts matching the filter (after_seq / up_to_seq and
     // include_misuse are not applied: misuse is a column of the result),
-    // summed per grouping, scale, score and misuse flag.
+    // summed per grouping, scale, score and misuse flag, sorted by (store,
+    // touch point, day, hour, scale, score, misuse).
     virtual Result<std::vector<RollupCount>> rollup(const ResponseFilter& filter,
                                                     const SummaryGrouping& grouping) = 0;
 

@@ -60,6 +60,7 @@ TEST_CASE("retention: admin prune deletes what is older than N days", "[server][
     CHECK(t.srv.count("responses") == 5);
     CHECK(t.srv.count("responses", "local_day = '2026-01-10'") == 0);
     CHECK(t.srv.count("response_rollup", "local_day = '2026-01-10'") == 0);
+    CHECK(t.srv.count("response_rollup_daily", "local_day = '2026-01-10'") == 0);
     CHECK(t.summary_count() == 5);
     // Nothing more to do the second time.
     CliRun again = t.srv.admin({"prune", "--older-than-days", "30"});
@@ -91,6 +92,7 @@ TEST_CASE("retention: the scheduled job runs at start and then on its interval",
     CHECK(deleted == 12);
     CHECK(t.srv.count("responses") == 0);
     CHECK(t.srv.count("response_rollup") == 0);
+    CHECK(t.srv.count("response_rollup_daily") == 0);
     CHECK(t.summary_count() == 0);
 }
 
@@ -131,4 +133,7 @@ TEST_CASE("retention: pruning many rows in chunks keeps the roll-up exact", "[se
     CHECK(srv.count("stores",
                     "(SELECT sum(n) FROM response_rollup) = (SELECT count(*) FROM responses) "
                     "AND id = 'akl'") == 1);
+    CHECK(srv.count("stores", "(SELECT sum(n) FROM response_rollup_daily) = (SELECT count(*) FROM "
+                              "responses) AND id = 'akl'") == 1);
+    CHECK(srv.count("response_rollup_daily", "local_day = '2026-01-02' AND n > 0") > 0);
 }

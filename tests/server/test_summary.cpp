@@ -184,7 +184,13 @@ TEST_CASE("summary: the roll-up matches the responses after erasure and pruning"
         "score, misuse, count(*) AS n FROM responses GROUP BY 1, 2, 3, 4, 5, 6, 7) r "
         "FULL OUTER JOIN response_rollup u USING (store_id, touch_point, local_day, local_hour, "
         "scale, score, misuse) WHERE r.n IS NOT u.n)";
+    const std::string daily_consistent =
+        "NOT EXISTS (SELECT 1 FROM (SELECT store_id, touch_point, local_day, scale, score, "
+        "misuse, count(*) AS n FROM responses GROUP BY 1, 2, 3, 4, 5, 6) r "
+        "FULL OUTER JOIN response_rollup_daily u USING (store_id, touch_point, local_day, "
+        "scale, score, misuse) WHERE r.n IS NOT u.n)";
     CHECK(f.srv.count("stores", consistent + " AND id = 'akl'") == 1);
+    CHECK(f.srv.count("stores", daily_consistent + " AND id = 'akl'") == 1);
     auto c = f.srv.client();
     auto rows = page_all(c, "/api/v1/responses?include_misuse=true", f.head, 100);
     REQUIRE(rows.size() == 19);
@@ -196,6 +202,9 @@ TEST_CASE("summary: the roll-up matches the responses after erasure and pruning"
         CHECK(d->status == 200);
     }
     CHECK(f.srv.count("stores", consistent + " AND id = 'akl'") == 1);
+    CHECK(f.srv.count("stores", daily_consistent + " AND id = 'akl'") == 1);
     CHECK(f.groups("?include_misuse=1")[0]["count"] == 16);
+    CHECK(f.groups("?include_misuse=1&group_by=hour").size() == 3);
     CHECK(f.srv.count("response_rollup", "n <= 0") == 0);
+    CHECK(f.srv.count("response_rollup_daily", "n <= 0") == 0);
 }
