@@ -91,7 +91,12 @@ struct StoredResponse {
     bool server_clock_suspect = false;
     std::int64_t received_utc_ms = 0;
     // The server's insertion sequence: strictly increasing in commit order, so
-    // a row committed after a reader's snapshot always has a higher seq.
+    // a row committed after a reader's snapshot always has a higher seq (the
+    // cursor of GET /api/v1/responses relies on it). SQLite serialises writers,
+    // so a counter read and advanced inside the batch's transaction does it; a
+    // backend with concurrent writers must serialise ingest on that counter
+    // (e.g. SELECT ... FOR UPDATE on its row) rather than use a plain SEQUENCE,
+    // whose values can commit out of order.
     std::int64_t seq = 0;
 };
 
