@@ -112,12 +112,14 @@ int run_export(Options& opt) {
 
 // --- The kiosk ---
 
-// Font sizes of the customer and the staff screens together.
-std::vector<float> font_sizes(std::pair<int, int> size, float dpi) {
+// Font sizes of the customer screens, plus the staff screens' while the staff
+// area is open (loaded only then: a smaller atlas keeps the kiosk small).
+std::vector<float> font_sizes(std::pair<int, int> size, float dpi, bool staff) {
     const float w = static_cast<float>(size.first), h = static_cast<float>(size.second);
     std::vector<float> sizes = ui::font_pixel_sizes(w, h, dpi);
-    for (float px : ui::staff_font_pixel_sizes(w, h, dpi))
-        sizes.push_back(px);
+    if (staff)
+        for (float px : ui::staff_font_pixel_sizes(w, h, dpi))
+            sizes.push_back(px);
     std::sort(sizes.begin(), sizes.end());
     std::vector<float> out;
     for (float px : sizes)
@@ -125,10 +127,11 @@ std::vector<float> font_sizes(std::pair<int, int> size, float dpi) {
     return out;
 }
 
-std::vector<std::string> all_texts(const Survey& s, const Catalogue& cat) {
+std::vector<std::string> all_texts(const Survey& s, const Catalogue& cat, bool staff) {
     std::vector<std::string> texts = ui::customer_texts(s, cat);
-    for (auto& t : ui::staff_texts())
-        texts.push_back(std::move(t));
+    if (staff)
+        for (auto& t : ui::staff_texts())
+            texts.push_back(std::move(t));
     return texts;
 }
 
@@ -359,8 +362,10 @@ int run_kiosk(Options& opt) {
     UiTrace trace(opt.ui_trace);
 
     std::pair<int, int> last_size = window->size();
+    bool staff_fonts = runtime.staff_visible();
     auto reload_fonts = [&] {
-        window->load_fonts(font_sizes(last_size, dpi), all_texts(runtime.config().survey, *catalogue));
+        window->load_fonts(font_sizes(last_size, dpi, staff_fonts),
+                           all_texts(runtime.config().survey, *catalogue, staff_fonts));
     };
     reload_fonts();
     bool contrast = false;
@@ -425,8 +430,9 @@ int run_kiosk(Options& opt) {
             frames_to_draw = std::max(frames_to_draw, 2);
         }
 
-        if (window->size() != last_size) {
+        if (window->size() != last_size || runtime.staff_visible() != staff_fonts) {
             last_size = window->size();
+            staff_fonts = runtime.staff_visible();
             reload_fonts();
             frames_to_draw = std::max(frames_to_draw, 2);
         }

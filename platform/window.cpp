@@ -7,6 +7,7 @@
 #include <cfloat>
 #include <cstdint>
 #include <cstring>
+#include <malloc.h>
 #include <fstream>
 #include <iterator>
 
@@ -349,41 +350,40 @@ bool Window::load_fonts(const std::vector<float>& pixel_sizes, const std::vector
 
     const bool cjk = needs_cjk(utf8_texts);
     bool any_file_font = false;
-    for (float px : pixel_sizes) {
-        if (px <= 0.0f)
-            continue;
-        bool loaded = false;
-        for (const char* path : k_latin_fonts) {
-            int size = 0;
-            void* data = read_font(path, size);
-            if (!data)
-                continue;
-            ImFontConfig cfg;
-            cfg.FontDataOwnedByAtlas = true;
-            cfg.OversampleH = 2;
-            cfg.OversampleV = 1;
-            cfg.PixelSnapH = true;
-            if (atlas.AddFontFromMemoryTTF(data, size, px, &cfg, m_glyph_ranges.data())) {
-                loaded = true;
-                break;
-            }
-            ImGui::MemFree(data);
+    // Each font file is read once and shared by every size; the atlas only
+    // borrows the bytes (FontDataOwnedByAtlas = false) until it is built.
+    struct FontFile {
+        void* data = nullptr;
+        int size = 0;
+        ~FontFile() {
+            if (data) ImGui::MemFree(data);
         }
-        if (!loaded)
+    };
+    FontFile latin;
+    for (const char* path : k_latin_fonts)
+        if ((latin.data = read_font(path, latin.size)))
+            break;
+    FontFile cjk_file;
+    if (cjk) cjk_file.data = read_font(k_cjk_font, cjk_file.size);
+    for (float px : pixel_sizes) {
+        if (px <= 0.0f || !latin.data)
+            continue;
+        ImFontConfig cfg;
+        cfg.FontDataOwnedByAtlas = false;
+        cfg.OversampleH = 2;
+        cfg.OversampleV = 1;
+        cfg.PixelSnapH = true;
+        if (!atlas.AddFontFromMemoryTTF(latin.data, latin.size, px, &cfg, m_glyph_ranges.data()))
             continue;
         any_file_font = true;
-        if (cjk) {
-            int size = 0;
-            if (void* data = read_font(k_cjk_font, size)) {
-                ImFontConfig cfg;
-                cfg.MergeMode = true;
-                cfg.FontDataOwnedByAtlas = true;
-                cfg.OversampleH = 1;
-                cfg.OversampleV = 1;
-                cfg.FontNo = 0;
-                if (!atlas.AddFontFromMemoryTTF(data, size, px, &cfg, m_glyph_ranges.data()))
-                    ImGui::MemFree(data);
-            }
+        if (cjk_file.data) {
+            ImFontConfig merge;
+            merge.MergeMode = true;
+            merge.FontDataOwnedByAtlas = false;
+            merge.OversampleH = 1;
+            merge.OversampleV = 1;
+            merge.FontNo = 0;
+            atlas.AddFontFromMemoryTTF(cjk_file.data, cjk_file.size, px, &merge, m_glyph_ranges.data());
         }
     }
 
@@ -396,7 +396,14 @@ bool Window::load_fonts(const std::vector<float>& pixel_sizes, const std::vector
     if (m_gl_backend_ready) {
         ImGui_ImplOpenGL3_DestroyFontsTexture();
         ImGui_ImplOpenGL3_CreateFontsTexture();
+        // The texture is on the GPU side now: drop the CPU copies of the
+        // pixels and of the font files (the glyph tables stay).
+        atlas.ClearTexData();
+        atlas.ClearInputData();
     }
+    // Building the atlas allocates (and frees) tens of megabytes; hand the
+    // freed pages back so an idle kiosk stays small.
+    malloc_trim(0);
     return built;
 }
 
