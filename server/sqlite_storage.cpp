@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include <array>
 #include <map>
 #include <tuple>
 #include <utility>
@@ -836,15 +837,22 @@ Result<std::vector<RollupCount>> SqliteStorage::rollup(const ResponseFilter& fil
     const std::string sql = std::string("SELECT store_id, touch_point, local_day, ") +
                             (g.hour ? "local_hour" : "-1") + ", scale, score, misuse, n FROM " +
                             (g.hour ? "response_rollup" : "response_rollup_daily") + w.sql;
-    using Key = std::tuple<std::string, std::string, std::string, int, int, int, bool>;
-    std::map<Key, std::int64_t> sums;
+    // Per group, a flat array of cells (scale x score x misuse). The rows come
+    // in key order, so a group's rows are mostly consecutive and the map is
+    // looked up about once per group, not once per row.
+    constexpr int k_scales = static_cast<int>(Scale::thumbs) + 1;
+    constexpr int k_scores = 11;
+    using GroupKey = std::tuple<std::string, std::string, std::string, int>;
+    using Cells = std::array<std::int64_t, k_scales * k_scores * 2>;
+    std::map<GroupKey, Cells> groups;
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         Stmt s(m_db, sql.c_str());
         bind_where(s, w);
-        // Column text is read only for what is grouped by; scales are few.
         std::string scale_text;
         int scale_index = -1;
+        GroupKey key{std::string(), std::string(), std::string(), -1};
+        Cells* cells = nullptr;
         int rc;
         while ((rc = s.step()) == SQLITE_ROW) {
             const std::string scale = s.text(4);
@@ -853,31 +861,37 @@ Result<std::vector<RollupCount>> SqliteStorage::rollup(const ResponseFilter& fil
                 scale_index = parsed ? static_cast<int>(*parsed) : -1;
                 scale_text = scale;
             }
-            if (scale_index < 0) continue;
-            Key k{g.store ? s.text(0) : std::string(),
-                  g.touch_point ? s.text(1) : std::string(),
-                  g.day ? s.text(2) : std::string(),
-                  g.hour ? static_cast<int>(s.int64(3)) : -1,
-                  scale_index,
-                  static_cast<int>(s.int64(5)),
-                  s.int64(6) != 0};
-            sums[std::move(k)] += s.int64(7);
+            const std::int64_t score = s.int64(5);
+            if (scale_index < 0 || score < 0 || score >= k_scores) continue;
+            GroupKey k{g.store ? s.text(0) : std::string(),
+                       g.touch_point ? s.text(1) : std::string(), g.day ? s.text(2) : std::string(),
+                       g.hour ? static_cast<int>(s.int64(3)) : -1};
+            if (!cells || k != key) {
+                key = std::move(k);
+                auto [it, inserted] = groups.try_emplace(key);
+                if (inserted) it->second.fill(0);
+                cells = &it->second;
+            }
+            (*cells)[static_cast<std::size_t>((scale_index * k_scores + score) * 2 +
+                                              (s.int64(6) != 0 ? 1 : 0))] += s.int64(7);
         }
         if (rc != SQLITE_DONE) return Error{"cannot read the roll-up: " + s.error()};
     }
     std::vector<RollupCount> out;
-    out.reserve(sums.size());
-    for (auto& [k, n] : sums) {
-        RollupCount c;
-        c.store_id = std::get<0>(k);
-        c.touch_point = std::get<1>(k);
-        c.local_day = std::get<2>(k);
-        c.local_hour = std::get<3>(k);
-        c.scale = static_cast<Scale>(std::get<4>(k));
-        c.score = std::get<5>(k);
-        c.misuse = std::get<6>(k);
-        c.count = n;
-        out.push_back(std::move(c));
+    for (const auto& [k, cells] : groups) {
+        for (std::size_t i = 0; i < cells.size(); ++i) {
+            if (cells[i] == 0) continue;
+            RollupCount c;
+            c.store_id = std::get<0>(k);
+            c.touch_point = std::get<1>(k);
+            c.local_day = std::get<2>(k);
+            c.local_hour = std::get<3>(k);
+            c.scale = static_cast<Scale>(i / (k_scores * 2));
+            c.score = static_cast<int>((i / 2) % k_scores);
+            c.misuse = i % 2 == 1;
+            c.count = cells[i];
+            out.push_back(std::move(c));
+        }
     }
     return out;
 }
