@@ -1,4 +1,5 @@
 #include "platform/window.h"
+#include "platform/sdl_pointer.h"
 
 #include <SDL.h>
 #include <SDL_opengl.h>
@@ -61,49 +62,6 @@ bool needs_cjk(const std::vector<std::string>& texts) {
         }
     }
     return false;
-}
-
-// Finger coordinates are normalised to the window; ImGui wants points.
-PointerEvent finger_event(const SDL_TouchFingerEvent& f, SDL_Window* window, PointerEvent::Kind kind) {
-    int w = 0, h = 0;
-    SDL_GetWindowSize(window, &w, &h);
-    PointerEvent e;
-    e.kind = kind;
-    e.finger = static_cast<std::int64_t>(f.fingerId);
-    e.x = f.x * static_cast<float>(w);
-    e.y = f.y * static_cast<float>(h);
-    return e;
-}
-
-// Maps pointer-related SDL events; returns false for everything else.
-bool to_pointer_event(const SDL_Event& ev, SDL_Window* window, PointerEvent& out) {
-    using K = PointerEvent::Kind;
-    switch (ev.type) {
-    case SDL_MOUSEMOTION:
-        out = PointerEvent{K::mouse_motion, ev.motion.which == SDL_TOUCH_MOUSEID, 1, 0,
-                           static_cast<float>(ev.motion.x), static_cast<float>(ev.motion.y)};
-        return true;
-    case SDL_MOUSEBUTTONDOWN:
-    case SDL_MOUSEBUTTONUP:
-        out = PointerEvent{ev.type == SDL_MOUSEBUTTONDOWN ? K::mouse_down : K::mouse_up,
-                           ev.button.which == SDL_TOUCH_MOUSEID, ev.button.button, 0,
-                           static_cast<float>(ev.button.x), static_cast<float>(ev.button.y)};
-        return true;
-    case SDL_FINGERDOWN:
-    case SDL_FINGERUP:
-    case SDL_FINGERMOTION: {
-        // Touches SDL made up from a mouse are not real touches.
-        if (ev.tfinger.touchId == SDL_MOUSE_TOUCHID)
-            return false;
-        const K kind = ev.type == SDL_FINGERDOWN ? K::finger_down
-                       : ev.type == SDL_FINGERUP ? K::finger_up
-                                                 : K::finger_motion;
-        out = finger_event(ev.tfinger, window, kind);
-        return true;
-    }
-    default:
-        return false;
-    }
 }
 
 bool is_pointer_event(Uint32 type) {
@@ -247,7 +205,9 @@ bool Window::wait_events(int timeout_ms) {
             ev.window.windowID == SDL_GetWindowID(m_window))
             m_quit = true;
         PointerEvent pe;
-        if (to_pointer_event(ev, m_window, pe))
+        int ww = 0, wh = 0;
+        SDL_GetWindowSize(m_window, &ww, &wh);
+        if (to_pointer_event(ev, ww, wh, pe))
             m_pointer.feed(pe);
         // The pointer is ours (begin_frame writes it); keyboard, text and
         // window events go to ImGui's backend.
