@@ -72,6 +72,7 @@ struct ServeOptions {
     bool access_log = false;
     int retention_days = 0; // 0: keep responses forever
     double heartbeat_interval_s = 180;
+    DashboardOptions dashboard = default_dashboard_options();
 };
 
 int serve(const ServeOptions& o, std::ostream& out, std::ostream& err) {
@@ -86,6 +87,9 @@ int serve(const ServeOptions& o, std::ostream& out, std::ostream& err) {
     http.max_body_bytes = o.max_body_bytes;
     http.threads = o.threads;
     http.access_log = o.access_log;
+    http.dashboard = o.dashboard;
+    for (const std::string& w : dashboard_warnings(o.dashboard))
+        err << "touchpoint-server: warning: " << w << std::endl;
 
     auto storage = open_storage(o.db);
     if (!storage) {
@@ -395,6 +399,12 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                    "Kiosks' heartbeat interval; silent after three of it during opening hours")
         ->capture_default_str()
         ->check(CLI::Range(1.0, 86400.0));
+    app.add_option("--web-root", so.dashboard.web_root,
+                   "Folder of the web dashboard page (index.html, dashboard.js, dashboard.css)")
+        ->capture_default_str();
+    app.add_option("--chart-js", so.dashboard.chart_js,
+                   "Chart.js file for the dashboard's charts (Debian: libjs-chart.js)")
+        ->capture_default_str();
 
     AdminOptions ao;
     CLI::App* admin =

@@ -120,6 +120,7 @@ Status HttpServer::bind() {
             std::cerr << req.remote_addr << " " << req.method << " " << req.path << " " << r.status
                       << "\n";
     };
+    register_dashboard(svr, o.dashboard); // before the catch-all below
     const char* any = ".*";
     svr.Get(any, handler);
     svr.Post(any, handler);

@@ -4,6 +4,7 @@
 // before they are read into memory; every error answers the JSON error shape.
 #include "core/result.h"
 #include "server/api.h"
+#include "server/dashboard.h"
 
 #include <memory>
 #include <string>
@@ -18,6 +19,7 @@ struct HttpServerOptions {
     std::size_t max_body_bytes = 1024 * 1024;
     int threads = 8;
     bool access_log = false; // one line per request on stderr
+    DashboardOptions dashboard = default_dashboard_options(); // the web page at /
 };
 
 class HttpServer {

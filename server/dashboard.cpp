@@ -1,0 +1,123 @@
+#include "server/dashboard.h"
+
+#include "server/api_error.h"
+
+#include <httplib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+#ifndef TOUCHPOINT_WEB_ROOT
+#define TOUCHPOINT_WEB_ROOT "assets/web"
+#endif
+#ifndef TOUCHPOINT_CHART_JS
+#define TOUCHPOINT_CHART_JS "/usr/share/javascript/chart.js/chart.min.js"
+#endif
+
+namespace touchpoint::server {
+
+namespace {
+
+// Only this server: no CDN, no inline script, no framing. 'unsafe-inline'
+// is not needed for styles either: the page sets styles through the CSSOM
+// (element.style), which a policy does not restrict.
+constexpr const char* k_csp = "default-src 'none'; script-src 'self'; style-src 'self'; "
+                              "img-src 'self' data: blob:; connect-src 'self'; "
+                              "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+struct StaticFile {
+    const char* route;   // as shown in errors
+    const char* pattern; // cpp-httplib matches routes as regular expressions
+    const char* name; // under the web root; empty for Chart.js
+    const char* content_type;
+};
+
+constexpr StaticFile k_files[] = {
+    {"/", "/", "index.html", "text/html; charset=utf-8"},
+    {"/index.html", R"(/index\.html)", "index.html", "text/html; charset=utf-8"},
+    {"/dashboard.js", R"(/dashboard\.js)", "dashboard.js", "text/javascript; charset=utf-8"},
+    {"/dashboard.css", R"(/dashboard\.css)", "dashboard.css", "text/css; charset=utf-8"},
+    {"/vendor/chart.js", R"(/vendor/chart\.js)", "", "text/javascript; charset=utf-8"},
+};
+
+bool read_whole_file(const std::string& path, std::string& out) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    std::ostringstream os;
+    os << in.rdbuf();
+    if (in.bad()) return false;
+    out = os.str();
+    return true;
+}
+
+bool is_readable_file(const std::string& path) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) return false;
+    return std::ifstream(path, std::ios::binary).good();
+}
+
+std::string join(const std::string& dir, const std::string& name) {
+    if (dir.empty()) return name;
+    return dir.back() == '/' ? dir + name : dir + "/" + name;
+}
+
+void set_security_headers(httplib::Response& res) {
+    res.set_header("Content-Security-Policy", k_csp);
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("Referrer-Policy", "no-referrer");
+    res.set_header("X-Frame-Options", "DENY");
+    // The page is small and changes with the server; the key never lands in
+    // a cache because only the API answers carry data, and those are fetched
+    // with the Authorization header.
+    res.set_header("Cache-Control", "no-cache");
+}
+
+} // namespace
+
+DashboardOptions default_dashboard_options() {
+    return {TOUCHPOINT_WEB_ROOT, TOUCHPOINT_CHART_JS};
+}
+
+std::vector<std::string> dashboard_warnings(const DashboardOptions& options) {
+    std::vector<std::string> out;
+    std::string missing;
+    for (const char* name : {"index.html", "dashboard.js", "dashboard.css"})
+        if (!is_readable_file(join(options.web_root, name)))
+            missing += (missing.empty() ? "" : ", ") + std::string(name);
+    if (!missing.empty())
+        out.push_back("the web dashboard is not served: cannot read " + missing + " in \"" +
+                      options.web_root + "\" (set --web-root to the folder holding the page)");
+    if (!is_readable_file(options.chart_js))
+        out.push_back("Chart.js not found at " + options.chart_js +
+                      ": the web dashboard shows its figures as tables, without charts "
+                      "(install libjs-chart.js or pass --chart-js FILE)");
+    return out;
+}
+
+void register_dashboard(httplib::Server& server, const DashboardOptions& options) {
+    for (const StaticFile& f : k_files) {
+        const std::string path =
+            *f.name ? join(options.web_root, f.name) : options.chart_js;
+        const std::string content_type = f.content_type;
+        const std::string route = f.route;
+        server.Get(f.pattern, [path, content_type, route](const httplib::Request&,
+                                                        httplib::Response& res) {
+            std::string body;
+            set_security_headers(res);
+            if (!read_whole_file(path, body)) {
+                res.status = 404;
+                const ApiError e{404, "not_found",
+                                 route + " is not installed on this server (" + path +
+                                     " cannot be read)"};
+                res.set_content(error_body(e).dump(), "application/json");
+                return;
+            }
+            res.status = 200;
+            res.set_content(std::move(body), content_type);
+        });
+    }
+}
+
+} // namespace touchpoint::server

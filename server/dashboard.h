@@ -1,0 +1,39 @@
+#pragma once
+// The head-office web dashboard: a static page (index.html, dashboard.js,
+// dashboard.css from a web root) and Chart.js from the file Debian's
+// libjs-chart.js installs. The page signs in with an API key and reads the
+// head-office API from the browser; the server only hands out the files.
+//
+// Every file is answered with its Content-Type, no-cache, nosniff and a
+// Content-Security-Policy that allows this server's own scripts, styles and
+// API and nothing from anywhere else.
+#include <string>
+#include <vector>
+
+namespace httplib {
+class Server;
+}
+
+namespace touchpoint::server {
+
+struct DashboardOptions {
+    std::string web_root; // holds index.html, dashboard.js, dashboard.css
+    std::string chart_js; // Chart.js 3 UMD build, served as /vendor/chart.js
+};
+
+// The defaults: the source tree's assets/web and Debian's chart.min.js
+// (both settable at build time: TOUCHPOINT_WEB_ROOT, TOUCHPOINT_CHART_JS).
+DashboardOptions default_dashboard_options();
+
+// What is missing, in plain words, for a warning at start-up: an empty list
+// when the page and Chart.js are all there. Without Chart.js the page still
+// works and shows its figures as tables.
+std::vector<std::string> dashboard_warnings(const DashboardOptions& options);
+
+// Adds GET / (and /index.html), /dashboard.js, /dashboard.css and
+// /vendor/chart.js to `server`. Call before any catch-all route. Files are
+// read when asked for, so a missing one answers 404 and an edited one is
+// served at once.
+void register_dashboard(httplib::Server& server, const DashboardOptions& options);
+
+} // namespace touchpoint::server
