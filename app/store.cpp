@@ -16,6 +16,7 @@
 #include <ctime>
 #include <limits>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 
@@ -301,6 +302,12 @@ class Use {
     sqlite3_stmt* m_s;
 };
 
+// Binds `args` to ?1, ?2, ... in order.
+template <class... Args> void bind_all([[maybe_unused]] Use& u, const Args&... args) {
+    [[maybe_unused]] int i = 0;
+    (u.bind(++i, args), ...);
+}
+
 int exec(sqlite3* db, const char* sql) {
     return sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
 }
@@ -460,6 +467,48 @@ struct ResponseStore::Impl {
                        const std::string& detail);
     // For reads: damage is recorded in health(); other errors just described.
     static std::string read_failure(const ResponseStore& store, int rc, const std::string& doing);
+
+    // Runs one cached write statement with `args` bound to ?1, ?2, ...;
+    // returns the number of rows it changed, or the failure (as fail()).
+    template <class... Args>
+    static Result<int> write(ResponseStore& store, const std::string& sql, const char* doing,
+                             const Args&... args) {
+        int rc = SQLITE_OK;
+        sqlite3_stmt* s = store.m_impl->stmt(store.m_db, sql, &rc);
+        if (!s) return Error{fail(store, rc, doing, sqlite3_errmsg(store.m_db)).error()};
+        std::string detail;
+        int changes = 0;
+        {
+            Use u(s);
+            bind_all(u, args...);
+            rc = u.step();
+            if (rc != SQLITE_DONE) detail = sqlite3_errmsg(store.m_db);
+            changes = sqlite3_changes(store.m_db);
+        }
+        if (rc != SQLITE_DONE) return Error{fail(store, rc, doing, detail).error()};
+        return changes;
+    }
+
+    // Runs one cached query with `args` bound to ?1, ?2, ..., calling
+    // `row(u)` for each row; a `row` that returns bool stops the scan by
+    // returning false. Failures are described as read_failure() does.
+    template <class Row, class... Args>
+    static Status read(const ResponseStore& store, const std::string& sql, const char* doing,
+                       Row&& row, const Args&... args) {
+        int rc = SQLITE_OK;
+        sqlite3_stmt* s = store.m_impl->stmt(store.m_db, sql, &rc);
+        if (!s) return Status::failure(read_failure(store, rc, doing));
+        Use u(s);
+        bind_all(u, args...);
+        while ((rc = u.step()) == SQLITE_ROW) {
+            if constexpr (std::is_void_v<std::invoke_result_t<Row&, Use&>>)
+                row(u);
+            else if (!row(u))
+                return Status::success();
+        }
+        if (rc != SQLITE_DONE) return Status::failure(read_failure(store, rc, doing));
+        return Status::success();
+    }
 
     // A cached, persistent statement (prepared on first use).
     sqlite3_stmt* stmt(sqlite3* db, const std::string& sql, int* rc_out = nullptr) {
@@ -1039,23 +1088,11 @@ Status unknown_id(const std::string& id) {
 Status ResponseStore::amend(const std::string& id, const std::vector<std::string>& reasons,
                             const std::string& comment) {
     if (!m_db) return Status::failure("The database is not open.");
-    int rc = SQLITE_OK;
-    sqlite3_stmt* s = m_impl->stmt(
-        m_db, "UPDATE responses SET reasons = ?2, comment = ?3 WHERE id = ?1 AND closed = 0", &rc);
-    if (!s) return Impl::fail(*this, rc, "saving the follow-up answers", sqlite3_errmsg(m_db));
-    std::string detail;
-    int changes = 0;
-    {
-        Use u(s);
-        u.bind(1, id);
-        u.bind(2, reasons_to_json(reasons));
-        u.bind(3, comment);
-        rc = u.step();
-        if (rc != SQLITE_DONE) detail = sqlite3_errmsg(m_db);
-        changes = sqlite3_changes(m_db);
-    }
-    if (rc != SQLITE_DONE) return Impl::fail(*this, rc, "saving the follow-up answers", detail);
-    if (changes == 0)
+    auto changes = Impl::write(
+        *this, "UPDATE responses SET reasons = ?2, comment = ?3 WHERE id = ?1 AND closed = 0",
+        "saving the follow-up answers", id, reasons_to_json(reasons), comment);
+    if (!changes) return Status::failure(changes.error());
+    if (*changes == 0)
         return closed_state(m_db, id) < 0
                    ? unknown_id(id)
                    : Status::failure("The response " + id + " is already closed.");
@@ -1064,21 +1101,11 @@ Status ResponseStore::amend(const std::string& id, const std::vector<std::string
 
 Status ResponseStore::close(const std::string& id) {
     if (!m_db) return Status::failure("The database is not open.");
-    int rc = SQLITE_OK;
-    sqlite3_stmt* s =
-        m_impl->stmt(m_db, "UPDATE responses SET closed = 1 WHERE id = ?1 AND closed = 0", &rc);
-    if (!s) return Impl::fail(*this, rc, "closing the response", sqlite3_errmsg(m_db));
-    std::string detail;
-    int changes = 0;
-    {
-        Use u(s);
-        u.bind(1, id);
-        rc = u.step();
-        if (rc != SQLITE_DONE) detail = sqlite3_errmsg(m_db);
-        changes = sqlite3_changes(m_db);
-    }
-    if (rc != SQLITE_DONE) return Impl::fail(*this, rc, "closing the response", detail);
-    if (changes == 0 && closed_state(m_db, id) < 0) return unknown_id(id);
+    auto changes =
+        Impl::write(*this, "UPDATE responses SET closed = 1 WHERE id = ?1 AND closed = 0",
+                    "closing the response", id);
+    if (!changes) return Status::failure(changes.error());
+    if (*changes == 0 && closed_state(m_db, id) < 0) return unknown_id(id);
     return Status::success(); // closing twice is harmless
 }
 
@@ -1208,81 +1235,71 @@ Result<std::int64_t> ResponseStore::count() const {
 Result<ScoreCounts> ResponseStore::score_counts(Scale scale, const std::string& from_day,
                                                 const std::string& to_day) const {
     if (!m_db) return Error{"The database is not open."};
-    int rc = SQLITE_OK;
-    sqlite3_stmt* s = m_impl->stmt(m_db,
-                                   "SELECT score, misuse, sum(n) FROM hour_scores "
-                                   "WHERE local_day BETWEEN ?1 AND ?2 AND scale = ?3 "
-                                   "GROUP BY score, misuse",
-                                   &rc);
-    if (!s) return Error{Impl::read_failure(*this, rc, "counting scores")};
-    Use u(s);
-    u.bind(1, from_day);
-    u.bind(2, to_day);
-    u.bind(3, to_string(scale));
     ScoreCounts c;
     c.scale = scale;
-    while ((rc = u.step()) == SQLITE_ROW) {
-        std::int64_t score = u.int64(0);
-        if (score < 0 || score >= static_cast<std::int64_t>(c.counted.size())) continue;
-        auto& slot = u.int64(1) ? c.misuse : c.counted;
-        slot[static_cast<std::size_t>(score)] += u.int64(2);
-    }
-    if (rc != SQLITE_DONE) return Error{Impl::read_failure(*this, rc, "counting scores")};
+    Status st = Impl::read(
+        *this,
+        "SELECT score, misuse, sum(n) FROM hour_scores "
+        "WHERE local_day BETWEEN ?1 AND ?2 AND scale = ?3 "
+        "GROUP BY score, misuse",
+        "counting scores",
+        [&](const Use& u) {
+            std::int64_t score = u.int64(0);
+            if (score < 0 || score >= static_cast<std::int64_t>(c.counted.size())) return;
+            auto& slot = u.int64(1) ? c.misuse : c.counted;
+            slot[static_cast<std::size_t>(score)] += u.int64(2);
+        },
+        from_day, to_day, to_string(scale));
+    if (!st) return Error{st.error()};
     return c;
 }
 
 Result<std::vector<DayCounts>> ResponseStore::daily_counts(Scale scale, const std::string& from_day,
                                                            const std::string& to_day) const {
     if (!m_db) return Error{"The database is not open."};
-    int rc = SQLITE_OK;
-    sqlite3_stmt* s = m_impl->stmt(m_db,
-                                   "SELECT local_day, score, misuse, sum(n) FROM hour_scores "
-                                   "WHERE local_day BETWEEN ?1 AND ?2 AND scale = ?3 "
-                                   "GROUP BY local_day, score, misuse ORDER BY local_day",
-                                   &rc);
-    if (!s) return Error{Impl::read_failure(*this, rc, "counting days")};
-    Use u(s);
-    u.bind(1, from_day);
-    u.bind(2, to_day);
-    u.bind(3, to_string(scale));
     std::vector<DayCounts> days;
-    while ((rc = u.step()) == SQLITE_ROW) {
-        std::string day = u.text(0);
-        if (days.empty() || days.back().day != day) {
-            DayCounts d;
-            d.day = std::move(day);
-            d.counts.scale = scale;
-            days.push_back(std::move(d)); // `open` is not known to the store
-        }
-        std::int64_t score = u.int64(1);
-        auto& c = days.back().counts;
-        if (score < 0 || score >= static_cast<std::int64_t>(c.counted.size())) continue;
-        auto& slot = u.int64(2) ? c.misuse : c.counted;
-        slot[static_cast<std::size_t>(score)] += u.int64(3);
-    }
-    if (rc != SQLITE_DONE) return Error{Impl::read_failure(*this, rc, "counting days")};
+    Status st = Impl::read(
+        *this,
+        "SELECT local_day, score, misuse, sum(n) FROM hour_scores "
+        "WHERE local_day BETWEEN ?1 AND ?2 AND scale = ?3 "
+        "GROUP BY local_day, score, misuse ORDER BY local_day",
+        "counting days",
+        [&](const Use& u) {
+            std::string day = u.text(0);
+            if (days.empty() || days.back().day != day) {
+                DayCounts d;
+                d.day = std::move(day);
+                d.counts.scale = scale;
+                days.push_back(std::move(d)); // `open` is not known to the store
+            }
+            std::int64_t score = u.int64(1);
+            auto& c = days.back().counts;
+            if (score < 0 || score >= static_cast<std::int64_t>(c.counted.size())) return;
+            auto& slot = u.int64(2) ? c.misuse : c.counted;
+            slot[static_cast<std::size_t>(score)] += u.int64(3);
+        },
+        from_day, to_day, to_string(scale));
+    if (!st) return Error{st.error()};
     return days;
 }
 
 Result<std::vector<HourCount>> ResponseStore::hourly_counts(const std::string& day) const {
     if (!m_db) return Error{"The database is not open."};
-    int rc = SQLITE_OK;
-    sqlite3_stmt* s = m_impl->stmt(m_db,
-                                   "SELECT local_hour, sum(n) FROM hour_scores "
-                                   "WHERE local_day = ?1 AND misuse = 0 GROUP BY local_hour",
-                                   &rc);
-    if (!s) return Error{Impl::read_failure(*this, rc, "counting hours")};
-    Use u(s);
-    u.bind(1, day);
     // Always 24 entries (hour 0..23) so a chart has a fixed axis.
     std::vector<HourCount> hours(24);
     for (int h = 0; h < 24; ++h)
         hours[static_cast<std::size_t>(h)].hour = h;
-    while ((rc = u.step()) == SQLITE_ROW) {
-        std::int64_t h = u.int64(0);
-        if (h >= 0 && h < 24) hours[static_cast<std::size_t>(h)].count = u.int64(1);
-    }
-    if (rc != SQLITE_DONE) return Error{Impl::read_failure(*this, rc, "counting hours")};
+    Status st = Impl::read(
+        *this,
+        "SELECT local_hour, sum(n) FROM hour_scores "
+        "WHERE local_day = ?1 AND misuse = 0 GROUP BY local_hour",
+        "counting hours",
+        [&](const Use& u) {
+            std::int64_t h = u.int64(0);
+            if (h >= 0 && h < 24) hours[static_cast<std::size_t>(h)].count = u.int64(1);
+        },
+        day);
+    if (!st) return Error{st.error()};
     return hours;
 }
 
@@ -1290,91 +1307,78 @@ Result<std::vector<ReasonCount>> ResponseStore::top_reasons(const std::string& f
                                                             const std::string& to_day,
                                                             int limit) const {
     if (!m_db) return Error{"The database is not open."};
-    int rc = SQLITE_OK;
-    // Counted (not misuse-flagged) responses, like hourly_counts.
-    sqlite3_stmt* s = m_impl->stmt(m_db,
-                                   "SELECT reason, sum(n) AS c FROM day_reasons "
-                                   "WHERE local_day BETWEEN ?1 AND ?2 AND misuse = 0 "
-                                   "GROUP BY reason ORDER BY c DESC, reason LIMIT ?3",
-                                   &rc);
-    if (!s) return Error{Impl::read_failure(*this, rc, "counting reasons")};
-    Use u(s);
-    u.bind(1, from_day);
-    u.bind(2, to_day);
-    u.bind(3, limit);
     std::vector<ReasonCount> out;
-    while ((rc = u.step()) == SQLITE_ROW)
-        out.push_back({u.text(0), u.int64(1)});
-    if (rc != SQLITE_DONE) return Error{Impl::read_failure(*this, rc, "counting reasons")};
+    // Counted (not misuse-flagged) responses, like hourly_counts.
+    Status st = Impl::read(
+        *this,
+        "SELECT reason, sum(n) AS c FROM day_reasons "
+        "WHERE local_day BETWEEN ?1 AND ?2 AND misuse = 0 "
+        "GROUP BY reason ORDER BY c DESC, reason LIMIT ?3",
+        "counting reasons",
+        [&](const Use& u) {
+            out.push_back({u.text(0), u.int64(1)});
+        },
+        from_day, to_day, limit);
+    if (!st) return Error{st.error()};
     return out;
 }
 
 Result<std::vector<Comment>> ResponseStore::recent_comments(int limit) const {
     if (!m_db) return Error{"The database is not open."};
-    int rc = SQLITE_OK;
-    sqlite3_stmt* s = m_impl->stmt(m_db,
-                                   "SELECT local_time, score, comment FROM responses "
-                                   "WHERE comment <> '' ORDER BY seq DESC LIMIT ?1",
-                                   &rc);
-    if (!s) return Error{Impl::read_failure(*this, rc, "reading comments")};
-    Use u(s);
-    u.bind(1, limit);
     std::vector<Comment> out;
-    while ((rc = u.step()) == SQLITE_ROW)
-        out.push_back({u.text(0), static_cast<int>(u.int64(1)), u.text(2)});
-    if (rc != SQLITE_DONE) return Error{Impl::read_failure(*this, rc, "reading comments")};
+    Status st = Impl::read(
+        *this,
+        "SELECT local_time, score, comment FROM responses "
+        "WHERE comment <> '' ORDER BY seq DESC LIMIT ?1",
+        "reading comments",
+        [&](const Use& u) {
+            out.push_back({u.text(0), static_cast<int>(u.int64(1)), u.text(2)});
+        },
+        limit);
+    if (!st) return Error{st.error()};
     return out;
 }
 
 Result<std::vector<ScoreCounts>> ResponseStore::hourly_score_counts(Scale scale,
                                                                     const std::string& day) const {
     if (!m_db) return Error{"The database is not open."};
-    int rc = SQLITE_OK;
-    sqlite3_stmt* s = m_impl->stmt(m_db,
-                                   "SELECT local_hour, score, misuse, sum(n) FROM hour_scores "
-                                   "WHERE local_day = ?1 AND scale = ?2 "
-                                   "GROUP BY local_hour, score, misuse",
-                                   &rc);
-    if (!s) return Error{Impl::read_failure(*this, rc, "counting hours")};
-    Use u(s);
-    u.bind(1, day);
-    u.bind(2, to_string(scale));
     std::vector<ScoreCounts> hours(24);
     for (auto& h : hours) h.scale = scale;
-    while ((rc = u.step()) == SQLITE_ROW) {
-        std::int64_t hour = u.int64(0);
-        std::int64_t score = u.int64(1);
-        if (hour < 0 || hour >= 24) continue;
-        auto& c = hours[static_cast<std::size_t>(hour)];
-        if (score < 0 || score >= static_cast<std::int64_t>(c.counted.size())) continue;
-        auto& slot = u.int64(2) ? c.misuse : c.counted;
-        slot[static_cast<std::size_t>(score)] += u.int64(3);
-    }
-    if (rc != SQLITE_DONE) return Error{Impl::read_failure(*this, rc, "counting hours")};
+    Status st = Impl::read(
+        *this,
+        "SELECT local_hour, score, misuse, sum(n) FROM hour_scores "
+        "WHERE local_day = ?1 AND scale = ?2 "
+        "GROUP BY local_hour, score, misuse",
+        "counting hours",
+        [&](const Use& u) {
+            std::int64_t hour = u.int64(0);
+            std::int64_t score = u.int64(1);
+            if (hour < 0 || hour >= 24) return;
+            auto& c = hours[static_cast<std::size_t>(hour)];
+            if (score < 0 || score >= static_cast<std::int64_t>(c.counted.size())) return;
+            auto& slot = u.int64(2) ? c.misuse : c.counted;
+            slot[static_cast<std::size_t>(score)] += u.int64(3);
+        },
+        day, to_string(scale));
+    if (!st) return Error{st.error()};
     return hours;
 }
 
 Result<std::vector<TapRecord>> ResponseStore::taps_since(std::int64_t utc_ms) const {
     if (!m_db) return Error{"The database is not open."};
-    int rc = SQLITE_OK;
-    // Newest first along the primary key; the caller's window is short.
-    sqlite3_stmt* s = m_impl->stmt(
-        m_db, "SELECT utc_ms, score, misuse FROM responses ORDER BY seq DESC", &rc);
-    if (!s) return Error{Impl::read_failure(*this, rc, "reading recent taps")};
-    Use u(s);
     std::vector<TapRecord> out;
-    while ((rc = u.step()) == SQLITE_ROW) {
-        TapRecord t;
-        t.utc_ms = u.int64(0);
-        if (t.utc_ms < utc_ms) {
-            rc = SQLITE_DONE;
-            break;
-        }
-        t.score = static_cast<int>(u.int64(1));
-        t.misuse = u.int64(2) != 0;
-        out.push_back(t);
-    }
-    if (rc != SQLITE_DONE) return Error{Impl::read_failure(*this, rc, "reading recent taps")};
+    // Newest first along the primary key; the caller's window is short.
+    Status st = Impl::read(*this, "SELECT utc_ms, score, misuse FROM responses ORDER BY seq DESC",
+                           "reading recent taps", [&](const Use& u) {
+                               TapRecord t;
+                               t.utc_ms = u.int64(0);
+                               if (t.utc_ms < utc_ms) return false;
+                               t.score = static_cast<int>(u.int64(1));
+                               t.misuse = u.int64(2) != 0;
+                               out.push_back(t);
+                               return true;
+                           });
+    if (!st) return Error{st.error()};
     std::reverse(out.begin(), out.end());
     return out;
 }
@@ -1383,22 +1387,20 @@ Result<std::vector<TapRecord>> ResponseStore::taps_since(std::int64_t utc_ms) co
 
 Result<std::vector<Response>> ResponseStore::pending_batch(int limit) const {
     if (!m_db) return Error{"The database is not open."};
-    int rc = SQLITE_OK;
-    sqlite3_stmt* s = m_impl->stmt(m_db,
-                                   std::string("SELECT ") + kColumns +
-                                       " FROM responses WHERE closed = 1 AND "
-                                       "sync_state = 'pending' ORDER BY seq LIMIT ?1",
-                                   &rc);
-    if (!s) return Error{Impl::read_failure(*this, rc, "reading pending responses")};
-    Use u(s);
-    u.bind(1, limit);
     std::vector<Response> out;
-    while ((rc = u.step()) == SQLITE_ROW) {
-        Response r;
-        read_response(u, r);
-        out.push_back(std::move(r));
-    }
-    if (rc != SQLITE_DONE) return Error{Impl::read_failure(*this, rc, "reading pending responses")};
+    Status st = Impl::read(
+        *this,
+        std::string("SELECT ") + kColumns +
+            " FROM responses WHERE closed = 1 AND "
+            "sync_state = 'pending' ORDER BY seq LIMIT ?1",
+        "reading pending responses",
+        [&](const Use& u) {
+            Response r;
+            read_response(u, r);
+            out.push_back(std::move(r));
+        },
+        limit);
+    if (!st) return Error{st.error()};
     return out;
 }
 
@@ -1434,24 +1436,12 @@ Status ResponseStore::mark_synced(const std::vector<std::string>& ids) {
 
 Status ResponseStore::mark_rejected(const std::string& id, const std::string& reason) {
     if (!m_db) return Status::failure("The database is not open.");
-    int rc = SQLITE_OK;
-    sqlite3_stmt* s = m_impl->stmt(m_db,
-                                   "UPDATE responses SET sync_state = 'rejected', "
-                                   "reject_reason = ?2 WHERE id = ?1 AND closed = 1",
-                                   &rc);
-    if (!s) return Impl::fail(*this, rc, "marking a response as rejected", sqlite3_errmsg(m_db));
-    std::string detail;
-    int changes = 0;
-    {
-        Use u(s);
-        u.bind(1, id);
-        u.bind(2, reason);
-        rc = u.step();
-        if (rc != SQLITE_DONE) detail = sqlite3_errmsg(m_db);
-        changes = sqlite3_changes(m_db);
-    }
-    if (rc != SQLITE_DONE) return Impl::fail(*this, rc, "marking a response as rejected", detail);
-    if (changes == 0)
+    auto changes = Impl::write(*this,
+                               "UPDATE responses SET sync_state = 'rejected', "
+                               "reject_reason = ?2 WHERE id = ?1 AND closed = 1",
+                               "marking a response as rejected", id, reason);
+    if (!changes) return Status::failure(changes.error());
+    if (*changes == 0)
         return closed_state(m_db, id) < 0
                    ? unknown_id(id)
                    : Status::failure("The response " + id + " is still open.");
@@ -1487,22 +1477,19 @@ StoreHealth ResponseStore::health() const {
 
 Result<std::vector<StoreEvent>> ResponseStore::events() const {
     if (!m_db) return Error{"The database is not open."};
-    int rc = SQLITE_OK;
-    sqlite3_stmt* s = m_impl->stmt(
-        m_db, "SELECT id, utc_ms, kind, message, acknowledged FROM store_events ORDER BY id", &rc);
-    if (!s) return Error{Impl::read_failure(*this, rc, "reading events")};
-    Use u(s);
     std::vector<StoreEvent> out;
-    while ((rc = u.step()) == SQLITE_ROW) {
-        StoreEvent e;
-        e.id = u.int64(0);
-        e.utc_ms = u.int64(1);
-        e.kind = u.text(2);
-        e.message = u.text(3);
-        e.acknowledged = u.int64(4) != 0;
-        out.push_back(std::move(e));
-    }
-    if (rc != SQLITE_DONE) return Error{Impl::read_failure(*this, rc, "reading events")};
+    Status st = Impl::read(
+        *this, "SELECT id, utc_ms, kind, message, acknowledged FROM store_events ORDER BY id",
+        "reading events", [&](const Use& u) {
+            StoreEvent e;
+            e.id = u.int64(0);
+            e.utc_ms = u.int64(1);
+            e.kind = u.text(2);
+            e.message = u.text(3);
+            e.acknowledged = u.int64(4) != 0;
+            out.push_back(std::move(e));
+        });
+    if (!st) return Error{st.error()};
     return out;
 }
 
@@ -1513,40 +1500,19 @@ Status ResponseStore::record_event(const std::string& kind, const std::string& m
 Status ResponseStore::record_event(const std::string& kind, const std::string& message,
                                    std::int64_t utc_ms) {
     if (!m_db) return Status::failure("The database is not open.");
-    int rc = SQLITE_OK;
-    sqlite3_stmt* s = m_impl->stmt(
-        m_db, "INSERT INTO store_events (utc_ms, kind, message) VALUES (?1, ?2, ?3)", &rc);
-    if (!s) return Impl::fail(*this, rc, "recording an event", sqlite3_errmsg(m_db));
-    std::string detail;
-    {
-        Use u(s);
-        u.bind(1, utc_ms);
-        u.bind(2, kind);
-        u.bind(3, message);
-        rc = u.step();
-        if (rc != SQLITE_DONE) detail = sqlite3_errmsg(m_db);
-    }
-    if (rc != SQLITE_DONE) return Impl::fail(*this, rc, "recording an event", detail);
+    auto changes =
+        Impl::write(*this, "INSERT INTO store_events (utc_ms, kind, message) VALUES (?1, ?2, ?3)",
+                    "recording an event", utc_ms, kind, message);
+    if (!changes) return Status::failure(changes.error());
     return Status::success();
 }
 
 Status ResponseStore::acknowledge_event(std::int64_t id) {
     if (!m_db) return Status::failure("The database is not open.");
-    int rc = SQLITE_OK;
-    sqlite3_stmt* s =
-        m_impl->stmt(m_db, "UPDATE store_events SET acknowledged = 1 WHERE id = ?1", &rc);
-    if (!s) return Impl::fail(*this, rc, "acknowledging an event", sqlite3_errmsg(m_db));
-    std::string detail;
-    int changes = 0;
-    {
-        Use u(s);
-        u.bind(1, id);
-        rc = u.step();
-        if (rc != SQLITE_DONE) detail = sqlite3_errmsg(m_db);
-        changes = sqlite3_changes(m_db);
-    }
-    if (rc != SQLITE_DONE) return Impl::fail(*this, rc, "acknowledging an event", detail);
-    if (changes == 0) return Status::failure("There is no event " + std::to_string(id) + ".");
+    auto changes = Impl::write(*this, "UPDATE store_events SET acknowledged = 1 WHERE id = ?1",
+                               "acknowledging an event", id);
+    if (!changes) return Status::failure(changes.error());
+    if (*changes == 0) return Status::failure("There is no event " + std::to_string(id) + ".");
     return Status::success();
 }
 
