@@ -20,12 +20,15 @@ PACKAGES=(
   libsqlite3-dev sqlite3 libcurl4-openssl-dev libcpp-httplib-dev libhowardhinnant-date-dev tzdata
   nlohmann-json3-dev libtomlplusplus-dev libsodium-dev libcli11-dev libpq-dev libjs-chart.js
   # tests and benchmarks
-  catch2 libbenchmark-dev openssl chromium
+  catch2 libbenchmark-dev openssl chromium nodejs
   # fonts loaded at run time (Latin incl. macrons; Chinese)
   fonts-noto-core fonts-wqy-microhei fonts-dejavu-core
   # headless GUI tests
   xvfb xauth xdotool imagemagick x11-utils
 )
+# npm (the web dashboard's browser test installs playwright-core with it) is
+# Debian's package unless a Node.js build that bundles it is installed.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 install_missing() {
   local missing=()

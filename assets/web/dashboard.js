@@ -212,6 +212,7 @@
     for (const id of ['stores-table', 'trend-table', 'devices-table', 'heatmap'])
       clear($(id).tBodies[0]);
     clear($('comments'));
+    delete $('dashboard').dataset.loaded;
     clear($('trend-scope'));
     $('trend-scope').appendChild(el('option', { value: '' }, 'All stores'));
     setStatus('');
@@ -289,7 +290,8 @@
       tr.appendChild(el('td', { class: 'rank' }, String(i + 1)));
       tr.appendChild(el('td', { class: 'name', 'data-field': 'store' }, g.store));
       tr.appendChild(el('td', { class: 'num', 'data-field': 'count' }, fmt(g.count)));
-      const si = el('td', { class: 'num index', 'data-field': 'satisfaction_index' });
+      const si = el('td', { class: 'num', 'data-field': 'satisfaction_index' });
+      const inner = el('div', { class: 'index' });
       const bar = el('span', { class: 'bar', 'aria-hidden': 'true' });
       if (g.satisfaction_index !== null) {
         bar.style.width = Math.max(0, Math.min(100, g.satisfaction_index)) + '%';
@@ -297,8 +299,9 @@
       }
       const barTrack = el('span', { class: 'bar-track' });
       barTrack.appendChild(bar);
-      si.appendChild(barTrack);
-      si.appendChild(el('span', { class: 'value' }, fmt(g.satisfaction_index)));
+      inner.appendChild(barTrack);
+      inner.appendChild(el('span', { class: 'value' }, fmt(g.satisfaction_index)));
+      si.appendChild(inner);
       tr.appendChild(si);
       tr.appendChild(el('td', { class: 'num', 'data-field': 'csat' }, fmt(metric(g.csat))));
       const nps = el('td', { class: 'num', 'data-field': 'nps' }, fmt(metric(g.nps)));
@@ -387,12 +390,12 @@
       datasets: [
         { type: 'line', label: 'Satisfaction index', data: index, yAxisID: 'y',
           borderColor: '#1f6feb', backgroundColor: '#1f6feb', borderWidth: 2.5,
-          pointRadius: 3, tension: 0.25, spanGaps: false, order: 1 },
+          pointRadius: 3, pointStyle: 'circle', tension: 0.25, spanGaps: false, order: 1 },
         { type: 'line', label: 'CSAT %', data: csat, yAxisID: 'y', hidden: csat.every((v) => v === null),
           borderColor: '#2da44e', backgroundColor: '#2da44e', borderWidth: 2, borderDash: [6, 4],
-          pointRadius: 2, tension: 0.25, spanGaps: false, order: 2 },
+          pointRadius: 2, pointStyle: 'circle', tension: 0.25, spanGaps: false, order: 2 },
         { type: 'bar', label: 'Responses', data: counts, yAxisID: 'count',
-          backgroundColor: 'rgba(140, 149, 159, 0.35)', borderRadius: 3, order: 3 },
+          backgroundColor: 'rgba(140, 149, 159, 0.35)', borderRadius: 3, pointStyle: 'rect', order: 3 },
       ],
     };
     if (state.trendChart) {
@@ -407,7 +410,7 @@
         responsive: true,
         maintainAspectRatio: false,
         interaction: { mode: 'index', intersect: false },
-        plugins: { legend: { position: 'bottom', labels: { boxWidth: 14 } } },
+        plugins: { legend: { position: 'bottom', labels: { usePointStyle: true, boxWidth: 10 } } },
         scales: {
           y: { min: 0, max: 100, title: { display: true, text: 'Index / %' } },
           count: { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false },
@@ -432,20 +435,34 @@
       }
     }
     const metricName = $('heatmap-metric').value;
-    let maxCount = 0;
-    for (const row of cells) for (const c of row) maxCount = Math.max(maxCount, c.count);
+    let maxCount = 0, firstHour = 24, lastHour = -1;
+    for (const row of cells)
+      row.forEach((c, h) => {
+        maxCount = Math.max(maxCount, c.count);
+        if (c.count) {
+          firstHour = Math.min(firstHour, h);
+          lastHour = Math.max(lastHour, h);
+        }
+      });
+    // The hours with any response, at least 08-17 (a shop's day), so the
+    // cells stay wide enough to read.
+    firstHour = Math.min(firstHour, 8);
+    lastHour = Math.max(lastHour, 17);
+    const hours = [];
+    for (let h = firstHour; h <= lastHour; h++) hours.push(h);
 
     const table = $('heatmap');
     clear(table.tHead);
     clear(table.tBodies[0]);
     const head = el('tr');
     head.appendChild(el('th', { scope: 'col', class: 'corner' }, ''));
-    for (let h = 0; h < 24; h++) head.appendChild(el('th', { scope: 'col' }, String(h).padStart(2, '0')));
+    for (const h of hours) head.appendChild(el('th', { scope: 'col' }, String(h).padStart(2, '0') + ':00'));
     table.tHead.appendChild(head);
     cells.forEach((row, wd) => {
       const tr = el('tr');
       tr.appendChild(el('th', { scope: 'row' }, WEEKDAYS[wd]));
-      row.forEach((c, h) => {
+      hours.forEach((h) => {
+        const c = row[h];
         const index = c.scored ? Math.round((c.weighted / c.scored) * 10) / 10 : null;
         const td = el('td', { 'data-weekday': WEEKDAYS[wd], 'data-hour': String(h) });
         if (c.count === 0) {
@@ -539,9 +556,15 @@
     renderComments(found.slice(0, COMMENTS_SHOWN));
   }
 
-  function scoreClass(r) {
+  function scaleRange(scale) {
     const ranges = { smiley4: [1, 4], smiley5: [1, 5], nps: [0, 10], ces7: [1, 7], thumbs: [0, 1] };
-    const [lo, hi] = ranges[r.scale] || [0, 1];
+    return ranges[scale] || [0, 1];
+  }
+
+  // Where the score sits on its scale (the satisfaction index's reading:
+  // the top of every scale is best).
+  function scoreClass(r) {
+    const [lo, hi] = scaleRange(r.scale);
     const t = hi > lo ? (r.score - lo) / (hi - lo) : 0;
     return t >= 0.66 ? 'good' : t >= 0.34 ? 'mid' : 'poor';
   }
@@ -552,8 +575,8 @@
     for (const r of rows) {
       const li = el('li', { 'data-id': r.id, 'data-store': r.store });
       const meta = el('div', { class: 'meta' });
-      meta.appendChild(el('span', { class: 'score ' + scoreClass(r), title: r.scale + ' score' },
-        r.scale === 'thumbs' ? (r.score ? '👍' : '👎') : r.score + ' / ' + r.scale));
+      meta.appendChild(el('span', { class: 'score ' + scoreClass(r), title: 'score on the ' + r.scale + ' scale' },
+        r.scale === 'thumbs' ? (r.score ? 'thumbs up' : 'thumbs down') : r.score + ' of ' + scaleRange(r.scale)[1]));
       meta.appendChild(el('span', { class: 'where' }, r.store + ' · ' + r.touch_point));
       meta.appendChild(el('time', { dateTime: r.local_time }, r.local_time.slice(0, 16).replace('T', ' ')));
       li.appendChild(meta);

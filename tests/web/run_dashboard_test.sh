@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The web dashboard in a real browser: a touchpoint-server on a loopback
+# port with a fresh SQLite database, seeded through its admin command line
+# and the device API (enrolment, batches, heartbeats) with known responses;
+# then dashboard.spec.mjs drives headless Chromium (Debian's, through
+# playwright-core) against it.
+#
+# usage: run_dashboard_test.sh SERVER ASSETS_DIR WORK_DIR [SCREENSHOT_DIR]
+#   SCREENSHOT_DIR: where the screenshots go (default WORK_DIR/screenshots;
+#   docs/screenshots to refresh the README's).
+set -euo pipefail
+SERVER=$1 ASSETS=$2 WORK=$3 SHOTS=${4:-$3/screenshots}
+HERE=$(cd "$(dirname "$0")" && pwd)
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+
+[ -x "$CHROMIUM" ] || { echo "SKIP: $CHROMIUM not installed (apt install chromium)"; exit 77; }
+command -v node >/dev/null && command -v npm >/dev/null ||
+  { echo "SKIP: node and npm are needed (apt install nodejs npm)"; exit 77; }
+# playwright-core, pinned in package-lock.json; test-time only.
+if [ ! -d "$HERE/node_modules/playwright-core" ]; then
+  (cd "$HERE" && npm install --no-audit --no-fund --loglevel=error >/dev/null) ||
+    { echo "FAIL: npm install of playwright-core failed" >&2; exit 1; }
+fi
+
+rm -rf "$WORK/run"
+mkdir -p "$WORK/run" "$SHOTS"
+run=$WORK/run
+server_pid="" beat_pid=""
+cleanup() {
+  [ -n "$beat_pid" ] && kill "$beat_pid" 2>/dev/null || true
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; [ -f "$run/server.log" ] && tail -20 "$run/server.log" >&2; exit 1; }
+
+# A field of the JSON answer on stdin (node, already needed for the test).
+json_field() {
+  node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+    const v = process.argv[1].split(".").reduce((o, k) => (o == null ? o : o[k]), JSON.parse(s));
+    if (v === undefined || v === null) process.exit(1);
+    console.log(Array.isArray(v) ? v.join(",") : v); });' "$1"
+}
+
+db="sqlite:$run/server.db"
+admin() { "$SERVER" admin --db "$db" "$@"; }
+
+# --- Stores, touch points, keys ---
+admin create-store --id akl --name "Auckland Central" --time-zone Pacific/Auckland >/dev/null
+admin create-store --id wlg --name "Wellington" --time-zone Pacific/Auckland >/dev/null
+admin create-store --id chc --name "Christchurch" --time-zone Pacific/Auckland >/dev/null
+admin create-touch-point --store akl --key akl-checkout-1 --name "Checkout 1" --survey "$ASSETS/surveys/checkout.toml" >/dev/null
+admin create-touch-point --store akl --key akl-helpdesk --name "Help desk" --survey "$ASSETS/surveys/helpdesk-csat.toml" >/dev/null
+admin create-touch-point --store wlg --key wlg-checkout-1 --name "Checkout 1" --survey "$ASSETS/surveys/checkout.toml" >/dev/null
+admin create-touch-point --store chc --key chc-restroom --name "Restrooms" --survey "$ASSETS/surveys/restroom-thumbs.toml" >/dev/null
+HO_KEY=$(admin create-api-key --role head-office 2>/dev/null)
+AKL_KEY=$(admin create-api-key --role store --store akl 2>/dev/null)
+
+# A short heartbeat interval: a device is silent after 3 of them (6 s).
+"$SERVER" --db "$db" --listen 127.0.0.1:0 --heartbeat-interval-s 2 \
+  --web-root "$ASSETS/web" > "$run/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 50); do grep -q listening "$run/server.log" && break; sleep 0.1; done
+url=$(grep -o 'http://127.0.0.1:[0-9]*' "$run/server.log" | head -1)
+[ -n "$url" ] || fail "server did not start"
+
+# --- Devices: enrolled through the API, each posting one batch ---
+enroll() { # TOUCH_POINT NAME -> token
+  local code
+  code=$(admin create-enrollment-code --touch-point "$1" 2>/dev/null)
+  curl -sf -X POST "$url/api/v1/enroll" -H 'Content-Type: application/json' \
+    -d "{\"code\": \"$code\", \"device_name\": \"$2\"}" | json_field token
+}
+post_batch() { # TOKEN FILE -> accepted count
+  curl -sf -X POST "$url/api/v1/batches" -H "Authorization: Bearer $1" \
+    -H 'Content-Type: application/json' --data-binary "@$2" | json_field accepted
+}
+T_AKL=$(enroll akl-checkout-1 "Checkout 1 kiosk") || fail "enrol akl-checkout-1"
+T_AKL_HD=$(enroll akl-helpdesk "Help desk kiosk") || fail "enrol akl-helpdesk"
+T_WLG=$(enroll wlg-checkout-1 "Wellington checkout kiosk") || fail "enrol wlg-checkout-1"
+T_CHC=$(enroll chc-restroom "Restroom tablet") || fail "enrol chc-restroom"
+
+node "$HERE/make_batch.mjs" smiley4 checkout 140 11 0.86 \
+  "Quick and friendly at the checkout" "Queue was long but moved fast" \
+  "Lovely staff, thank you" "Card machine was slow" "Great service as always" > "$run/akl.json"
+node "$HERE/make_batch.mjs" smiley5 helpdesk-csat 60 12 0.78 \
+  "Help desk sorted my return in minutes" "Had to wait for someone to come" > "$run/akl-hd.json"
+node "$HERE/make_batch.mjs" smiley4 checkout 110 21 0.62 \
+  "Wellington checkout needs more staff at lunch" "Friendly but slow" \
+  "Self-checkout kept freezing" > "$run/wlg.json"
+node "$HERE/make_batch.mjs" thumbs restroom-thumbs 80 31 0.55 \
+  "Christchurch restroom out of paper towels" > "$run/chc.json"
+
+n_akl=$(post_batch "$T_AKL" "$run/akl.json") || fail "batch akl"
+n_akl_hd=$(post_batch "$T_AKL_HD" "$run/akl-hd.json") || fail "batch akl-helpdesk"
+n_wlg=$(post_batch "$T_WLG" "$run/wlg.json") || fail "batch wlg"
+n_chc=$(post_batch "$T_CHC" "$run/chc.json") || fail "batch chc"
+[ "$n_akl" = 140 ] && [ "$n_akl_hd" = 60 ] && [ "$n_wlg" = 110 ] && [ "$n_chc" = 80 ] ||
+  fail "accepted $n_akl/$n_akl_hd/$n_wlg/$n_chc of 140/60/110/80"
+
+# Every device but the restroom tablet keeps sending heartbeats; it falls silent.
+(
+  while true; do
+    for t in "$T_AKL" "$T_AKL_HD" "$T_WLG"; do
+      curl -s -o /dev/null -X POST "$url/api/v1/heartbeat" -H "Authorization: Bearer $t" \
+        -H 'Content-Type: application/json' -d '{"pending": 0, "app_version": "0.1.0"}' || true
+    done
+    sleep 0.5
+  done
+) &
+beat_pid=$!
+sleep 7
+silent=$(curl -sf "$url/api/v1/devices?silent=true" -H "Authorization: Bearer $HO_KEY" |
+  node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () =>
+    console.log(JSON.parse(s).devices.map((d) => d.name).join(",")));')
+[ "$silent" = "Restroom tablet" ] || fail "silent devices before the browser test: '$silent'"
+
+export TP_URL=$url TP_HO_KEY=$HO_KEY TP_STORE_KEY=$AKL_KEY TP_STORE=akl \
+  TP_TOTAL=$((n_akl + n_akl_hd + n_wlg + n_chc)) TP_STORE_TOTAL=$((n_akl + n_akl_hd)) \
+  TP_SILENT_DEVICE="Restroom tablet" TP_OTHER_TEXT="Wellington checkout needs more staff at lunch" \
+  TP_SHOTS=$SHOTS TP_DOWNLOADS=$run/downloads CHROMIUM
+node "$HERE/dashboard.spec.mjs" || fail "browser test"
+echo "PASS: web dashboard (screenshots in $SHOTS)"
