@@ -273,6 +273,7 @@ try {
   assert.equal(await bare.page.isVisible('#trend-chart-box'), false);
   assert.ok((await bare.page.$$('#trend-table tbody tr')).length >= 7);
   await checkStores(bare.page, byStore);
+  await bare.page.screenshot({ path: path.join(DOWNLOADS, 'without-chart-js.png'), fullPage: true });
   await bare.context.close();
 
   assert.deepEqual(problems, [], 'no console errors, CSP violations or outside requests');

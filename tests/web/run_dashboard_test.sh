@@ -115,6 +115,16 @@ silent=$(curl -sf "$url/api/v1/devices?silent=true" -H "Authorization: Bearer $H
     console.log(JSON.parse(s).devices.map((d) => d.name).join(",")));')
 [ "$silent" = "Restroom tablet" ] || fail "silent devices before the browser test: '$silent'"
 
+# Without Chart.js the server says so at start and still serves the page.
+"$SERVER" --db "$db" --listen 127.0.0.1:0 --chart-js "$run/no-chart.js" > "$run/bare.log" 2>&1 &
+bare_pid=$!
+for _ in $(seq 1 50); do grep -q listening "$run/bare.log" && break; sleep 0.1; done
+bare_url=$(grep -o 'http://127.0.0.1:[0-9]*' "$run/bare.log" | head -1)
+grep -q "warning: Chart.js not found at $run/no-chart.js" "$run/bare.log" || fail "no warning about Chart.js"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$bare_url/vendor/chart.js")" = 404 ] || fail "chart.js without the file"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$bare_url/")" = 200 ] || fail "the page without Chart.js"
+kill "$bare_pid"; wait "$bare_pid" 2>/dev/null || true
+
 export TP_URL=$url TP_HO_KEY=$HO_KEY TP_STORE_KEY=$AKL_KEY TP_STORE=akl \
   TP_TOTAL=$((n_akl + n_akl_hd + n_wlg + n_chc)) TP_STORE_TOTAL=$((n_akl + n_akl_hd)) \
   TP_SILENT_DEVICE="Restroom tablet" TP_OTHER_TEXT="Wellington checkout needs more staff at lunch" \
