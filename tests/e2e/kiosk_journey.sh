@@ -7,6 +7,8 @@
 set -euo pipefail
 KIOSK=$1 PROBE=$2 ASSETS=$3 OUT=$4
 W=1280 H=800
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 if [ -z "${DISPLAY:-}" ]; then
   exec xvfb-run -a -s "-screen 0 ${W}x${H}x24" "$0" "$@"
@@ -51,15 +53,7 @@ thank_you_s = 60
 survey = "survey.toml"
 TOML
 
-"$KIOSK" --config "$work/kiosk.toml" --data-dir "$work/data" >"$work/kiosk.log" 2>&1 &
-kiosk_pid=$!
-for _ in $(seq 1 100); do
-  xdotool search --name "Touchpoint" >/dev/null 2>&1 && break
-  kill -0 "$kiosk_pid" 2>/dev/null || { cat "$work/kiosk.log"; fail "kiosk exited at start"; }
-  sleep 0.1
-done
-xdotool search --name "Touchpoint" >/dev/null 2>&1 || fail "no kiosk window appeared"
-sleep 1
+start_kiosk --config "$work/kiosk.toml" --data-dir "$work/data"
 
 declare -A at
 while read -r score x y; do at[$score]="$x $y"; done < <("$PROBE" smiley4 $W $H 96)
@@ -83,6 +77,13 @@ for s in 1 2 3; do
   sleep 2.2
 done
 import -window root "$OUT/e2e-question.png" 2>/dev/null || true
+
+# Under load the kiosk may still be working through the taps: wait until all
+# five are on disk (the export reads the live database) before stopping it.
+for _ in $(seq 1 100); do
+  [ "$("$KIOSK" export --data-dir "$work/data" 2>/dev/null | tail -n +2 | wc -l)" -ge 5 ] && break
+  sleep 0.1
+done
 
 # SIGTERM ends it cleanly within a second.
 kill -TERM "$kiosk_pid"

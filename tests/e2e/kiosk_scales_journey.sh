@@ -46,6 +46,13 @@ TOML
   done
   sleep 0.8
 }
+# wait_rows DATA_DIR N: until N responses are on disk (the kiosk may lag under load).
+wait_rows() {
+  for _ in $(seq 1 100); do
+    [ "$("$KIOSK" export --data-dir "$1" 2>/dev/null | tail -n +2 | wc -l)" -ge "$2" ] && return 0
+    sleep 0.1
+  done
+}
 stop_kiosk() {
   kill -TERM "$kiosk_pid"
   wait "$kiosk_pid" || fail "kiosk exit code $?"
@@ -67,6 +74,7 @@ for pair in smiley5:helpdesk-csat nps:store-nps ces7:returns-ces thumbs:restroom
     dismiss
     scores+=("$score")
   done < <("$PROBE" "$scale" $W $H 96)
+  wait_rows "$data" ${#scores[@]}
   stop_kiosk
   "$KIOSK" export --data-dir "$data" > "$work/$scale.csv" 2>/dev/null
   got=$(column "$work/$scale.csv" 8)
@@ -111,6 +119,7 @@ dismiss
 tap ${face[2]}
 tap ${chip[staff]}
 sleep 4
+wait_rows "$data" 3
 stop_kiosk
 "$KIOSK" export --data-dir "$data" --format csv > "$work/follow-up.csv" 2>/dev/null
 cat "$work/follow-up.csv"
