@@ -7,10 +7,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <sstream>
 #include <stdexcept>
 
 namespace touchpoint::bench {
@@ -72,44 +68,6 @@ std::string trimmed(std::string s) {
 
 const char* server_binary() {
     return TOUCHPOINT_SERVER_BINARY;
-}
-
-std::string load_average() {
-    std::ifstream in("/proc/loadavg");
-    std::string one;
-    if (!(in >> one)) return "?";
-    return one;
-}
-
-double process_cpu_seconds(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    // After "pid (command) ": state, ppid, ..., utime and stime are the 12th
-    // and 13th fields (the command may itself hold spaces and parentheses).
-    auto close_paren = text.rfind(')');
-    if (close_paren == std::string::npos) return 0;
-    std::istringstream fields(text.substr(close_paren + 1));
-    std::string field;
-    double utime = 0, stime = 0;
-    for (int i = 1; i <= 13 && (fields >> field); ++i) {
-        if (i == 12) utime = std::atof(field.c_str());
-        if (i == 13) stime = std::atof(field.c_str());
-    }
-    return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-// --- BenchDir ---
-
-BenchDir::BenchDir() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/touchpoint-bench-XXXXXX";
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("cannot make a temporary folder");
-    m_path = tmpl;
-}
-
-BenchDir::~BenchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(m_path, ec);
 }
 
 // --- BenchServer ---

@@ -6,25 +6,14 @@
 //
 // Errors throw std::runtime_error (a benchmark stops at the first one).
 // Not thread-safe; the destructor stops the server.
+#include "bench_util.h"
+
 #include <sys/types.h>
 
 #include <string>
 #include <vector>
 
 namespace touchpoint::bench {
-
-// A fresh folder under $TMPDIR (or /tmp), removed with everything in it.
-class BenchDir {
-  public:
-    BenchDir();
-    ~BenchDir();
-    BenchDir(const BenchDir&) = delete;
-    BenchDir& operator=(const BenchDir&) = delete;
-    const std::string& path() const { return m_path; }
-
-  private:
-    std::string m_path;
-};
 
 class BenchServer {
   public:
@@ -58,11 +47,5 @@ class BenchServer {
 
 // The server binary this build made.
 const char* server_binary();
-
-// CPU seconds (user + system) a process has used so far; 0 when unknown.
-double process_cpu_seconds(pid_t pid);
-
-// The host's 1-minute load average as text ("1.93"), or "?" when unknown.
-std::string load_average();
 
 } // namespace touchpoint::bench

@@ -15,6 +15,8 @@
 //
 // Prints p50/p99 per screen and the ratio to the empty frame, at 1280x800 and
 // 1920x1080. Exits non-zero only on errors; a missed target is printed.
+#include "bench_util.h"
+
 #include "imgui.h"
 #include "ui/screens.h"
 #include "ui/theme.h"
@@ -23,10 +25,8 @@
 
 #include <algorithm>
 #include <cfloat>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -36,28 +36,17 @@
 #include <vector>
 
 using namespace touchpoint;
+using namespace touchpoint::bench;
 
 namespace {
 
 const char* const k_font_path = "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf";
 constexpr double k_target_p99_ms = 0.5;
 
-[[noreturn]] void die(const std::string& what) {
-    std::fprintf(stderr, "frame_bench: %s\n", what.c_str());
-    std::exit(1);
-}
-
 double thread_cpu_ms() {
     timespec ts{};
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
-
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    auto i = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size()))) - 1;
-    return v[std::min(i, v.size() - 1)];
 }
 
 // --- What the screens show ---
@@ -310,7 +299,7 @@ bool bench_size(int width, int height, int frames) {
     }
     std::printf("  (x = ratio to the empty frame; target p99 < %.1f ms per screen)\n",
                 k_target_p99_ms);
-    std::printf("  %s\n", met ? "target met" : "TARGET MISSED");
+    print_verdict(met);
 
     for (auto& c : all)
         ImGui::DestroyContext(c.ctx);
@@ -320,30 +309,21 @@ bool bench_size(int width, int height, int frames) {
 } // namespace
 
 int main(int argc, char** argv) {
+    set_program("frame_bench");
     int frames = 2000;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        if (a == "--frames" && i + 1 < argc)
-            frames = std::atoi(argv[++i]);
-        else
-            die("unknown option " + a + " (use --frames N)");
-    }
+    parse_flags(argc, argv, {{"--frames", frames}}, "use --frames N");
     if (frames < 1) die("--frames must be positive");
     IMGUI_CHECKVERSION();
 
     timespec res{};
     clock_getres(CLOCK_THREAD_CPUTIME_ID, &res);
-    double load[3] = {0, 0, 0};
-    if (std::FILE* f = std::fopen("/proc/loadavg", "r")) {
-        if (std::fscanf(f, "%lf %lf %lf", &load[0], &load[1], &load[2]) != 3) load[0] = -1;
-        std::fclose(f);
-    }
+    const LoadAverages load = load_averages();
     std::printf("frame benchmark: thread CPU time per frame (NewFrame -> draw -> Render), "
                 "headless Dear ImGui %s, no renderer\n",
                 ImGui::GetVersion());
     std::printf("%d frames per screen, screens interleaved; clock resolution %ld ns; "
                 "load average %.2f %.2f %.2f\n",
-                frames, static_cast<long>(res.tv_nsec), load[0], load[1], load[2]);
+                frames, static_cast<long>(res.tv_nsec), load.one, load.five, load.fifteen);
 
     bool met = true;
     for (auto [w, h] : {std::pair<int, int>{1280, 800}, {1920, 1080}})

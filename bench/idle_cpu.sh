@@ -26,6 +26,8 @@ done
 [ -n "$KIOSK" ] && [ -x "$KIOSK" ] || { echo "idle_cpu: no kiosk binary '$KIOSK'" >&2; usage; }
 [[ "$SECONDS_IDLE" =~ ^[1-9][0-9]*$ ]] || usage
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=kiosk_bench_lib.sh
+. "$here/kiosk_bench_lib.sh"
 survey="$here/../assets/surveys/checkout.toml"
 [ -f "$survey" ] || { echo "idle_cpu: missing $survey" >&2; exit 1; }
 for tool in Xvfb import; do
@@ -47,44 +49,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- Xvfb on a free display ---
-display=""
-for n in $(seq 90 160); do
-  [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ] && continue
-  Xvfb ":$n" -screen 0 "${W}x${H}x24" -br -nolisten tcp >"$work/xvfb.log" 2>&1 &
-  xvfb_pid=$!
-  # Ours once the lock names our server (another may have taken :$n first).
-  for _ in $(seq 1 100); do
-    [ -S "/tmp/.X11-unix/X$n" ] && [ "$(tr -d ' \n' 2>/dev/null <"/tmp/.X$n-lock")" = "$xvfb_pid" ] &&
-      { display=":$n"; break; }
-    kill -0 "$xvfb_pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  [ -n "$display" ] && break
-  kill "$xvfb_pid" 2>/dev/null || true
-  wait "$xvfb_pid" 2>/dev/null || true
-  xvfb_pid=""
-done
-[ -n "$display" ] || { echo "idle_cpu: could not start Xvfb" >&2; exit 1; }
-export DISPLAY=$display
+start_xvfb idle_cpu "$W" "$H" "$work/xvfb.log"
 
 # --- The kiosk on its question screen ---
-# A manager PIN is set, so the kiosk opens on the question screen (without
-# one it first asks for it).
-cp "$survey" "$work/survey.toml"
-pin_hash=$(echo 2468 | "$KIOSK" hash-pin 2>/dev/null) || pin_hash=""
-pin_line=""
-[ -z "$pin_hash" ] || pin_line="manager_pin_hash = \"$pin_hash\""
-cat >"$work/kiosk.toml" <<TOML
-[device]
-dpi = 96
-default_language = "en"
-$pin_line
-[touch_point]
-key = "bench-checkout"
-name = "Bench checkout"
-time_zone = "Pacific/Auckland"
-survey = "survey.toml"
-TOML
+write_kiosk_config "$KIOSK" "$survey" "$work"
 # Kiosks that write a UI trace say which screen they show.
 trace_args=()
 if "$KIOSK" --help 2>/dev/null | grep -q -- --ui-trace; then trace_args=(--ui-trace "$work/trace.jsonl"); fi

@@ -31,15 +31,12 @@
 #include <curl/curl.h>
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cmath>
 #include <condition_variable>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <mutex>
 #include <stdexcept>
@@ -48,46 +45,11 @@
 #include <vector>
 
 using namespace touchpoint;
+using namespace touchpoint::bench;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 constexpr double k_target_ratio = 0.5;
-
-double ms_since(Clock::time_point t0) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    auto i = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size()))) - 1;
-    return v[std::min(i, v.size() - 1)];
-}
-
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-double cpu_seconds_self() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    auto tv = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-    return tv(u.ru_utime) + tv(u.ru_stime);
-}
-
-[[noreturn]] void die(const std::string& what) {
-    std::fprintf(stderr, "server_ingest_bench: %s\n", what.c_str());
-    std::exit(1);
-}
-
-void must(int rc, sqlite3* db, const char* what) {
-    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        die(std::string(what) + ": " + sqlite3_errmsg(db));
-}
 
 // --- The rows ---
 
@@ -145,10 +107,6 @@ const char* k_server_insert =
     "local_day, local_hour, sequence, misuse, device_clock_suspect, server_clock_suspect, "
     "received_utc_ms, content_hash) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-
-void bind_text(sqlite3_stmt* s, int i, const std::string& v) {
-    sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-}
 
 struct Timing {
     double seconds = 0;
@@ -301,31 +259,19 @@ void run_device(const Device& dev, const sync::HttpOptions& options, StartGate& 
 } // namespace
 
 int main(int argc, char** argv) {
+    set_program("server_ingest_bench");
     int devices_n = 50;
     long long rows = 200'000;
     int batch = 500;
     int threads = 0; // 0: devices + 14, at least 64
     std::string dir_arg;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        auto next = [&]() -> std::string {
-            if (i + 1 >= argc) die("missing value after " + a);
-            return argv[++i];
-        };
-        if (a == "--devices")
-            devices_n = std::atoi(next().c_str());
-        else if (a == "--rows")
-            rows = std::atoll(next().c_str());
-        else if (a == "--batch")
-            batch = std::atoi(next().c_str());
-        else if (a == "--threads")
-            threads = std::atoi(next().c_str());
-        else if (a == "--dir")
-            dir_arg = next();
-        else
-            die("unknown option " + a +
-                " (use --devices N, --rows N, --batch N, --threads N, --dir PATH)");
-    }
+    parse_flags(argc, argv,
+                {{"--devices", devices_n},
+                 {"--rows", rows},
+                 {"--batch", batch},
+                 {"--threads", threads},
+                 {"--dir", dir_arg}},
+                "use --devices N, --rows N, --batch N, --threads N, --dir PATH");
     if (devices_n < 1 || rows < devices_n || batch < 1)
         die("--devices and --batch must be positive, --rows at least --devices");
     // cpp-httplib holds a worker thread for as long as a keep-alive connection
@@ -335,14 +281,8 @@ int main(int argc, char** argv) {
     if (auto st = server::init_secrets(); !st) die(st.error());
 
     try {
-        std::unique_ptr<bench::BenchDir> own_dir;
-        std::string dir = dir_arg;
-        if (dir.empty()) {
-            own_dir = std::make_unique<bench::BenchDir>();
-            dir = own_dir->path();
-        } else {
-            std::filesystem::create_directories(dir);
-        }
+        const WorkDir work(dir_arg);
+        const std::string& dir = work.path();
         std::printf("server ingest benchmark: %d devices, %lld responses, batches of %d, in %s "
                     "(SQLite %s, %u cores, load average %s)\n",
                     devices_n, rows, batch, dir.c_str(), sqlite3_libversion(),
@@ -465,7 +405,7 @@ int main(int argc, char** argv) {
         const double ratio = ingest_rate / bare_rate;
         std::printf("  ratio ingest/bare  %.0f %%   (target >= %.0f %%)\n", ratio * 100,
                     k_target_ratio * 100);
-        std::printf("  %s\n", ratio >= k_target_ratio ? "target met" : "TARGET MISSED");
+        print_verdict(ratio >= k_target_ratio);
     } catch (const std::exception& e) {
         die(e.what());
     }

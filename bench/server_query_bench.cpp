@@ -14,6 +14,8 @@
 // run need not be generated twice. Targets (at 10,000,000 rows): summary p99
 // < 200 ms; export >= 500,000 rows/s. Exits non-zero only on errors; a missed
 // target is printed, not fatal.
+#include "bench_util.h"
+
 #include "core/local_time.h"
 #include "core/wire.h"
 #include "server/api.h"
@@ -23,39 +25,17 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <chrono>
-#include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <filesystem>
+#include <optional>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 using namespace touchpoint;
 using namespace touchpoint::server;
+using namespace touchpoint::bench;
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-namespace fs = std::filesystem;
-
-double ms_since(Clock::time_point t0) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    auto i = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size()))) - 1;
-    return v[std::min(i, v.size() - 1)];
-}
-
-[[noreturn]] void die(const std::string& what) {
-    std::fprintf(stderr, "server_query_bench: %s\n", what.c_str());
-    std::exit(1);
-}
 
 template <class T> T must(Result<T> r, const char* what) {
     if (!r) die(std::string(what) + ": " + r.error());
@@ -198,34 +178,20 @@ ApiRequest get(const std::string& key, const std::string& path,
 } // namespace
 
 int main(int argc, char** argv) {
+    set_program("server_query_bench");
     std::int64_t rows = 1000000;
     int runs = 30, bare_runs = 3;
     std::string db_path;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= argc) die(a + " needs a value");
-            return argv[++i];
-        };
-        if (a == "--rows")
-            rows = std::atoll(value().c_str());
-        else if (a == "--runs")
-            runs = std::atoi(value().c_str());
-        else if (a == "--bare-runs")
-            bare_runs = std::atoi(value().c_str());
-        else if (a == "--db")
-            db_path = value();
-        else
-            die("unknown option " + a + " (--rows N --runs N --bare-runs N --db PATH)");
-    }
+    parse_flags(argc, argv,
+                {{"--rows", rows}, {"--runs", runs}, {"--bare-runs", bare_runs}, {"--db", db_path}},
+                "--rows N --runs N --bare-runs N --db PATH");
     if (rows < 1 || runs < 1 || bare_runs < 1) die("--rows, --runs and --bare-runs must be >= 1");
     must(init_secrets(), "secrets");
 
-    fs::path dir;
+    std::optional<BenchDir> dir; // removed last, after the storage is closed
     if (db_path.empty()) {
-        dir = fs::temp_directory_path() / ("server-query-bench-" + std::to_string(::getpid()));
-        fs::create_directories(dir);
-        db_path = (dir / "server.db").string();
+        dir.emplace();
+        db_path = dir->path() + "/server.db";
     }
     auto storage = must(open_storage("sqlite:" + db_path), "open storage");
     std::int64_t have = must(storage->response_count(), "count");
@@ -332,9 +298,5 @@ int main(int argc, char** argv) {
     std::printf("%s\n", all_met ? "all targets met" : "some targets missed (see above)");
 
     storage.reset();
-    if (!dir.empty()) {
-        std::error_code ec;
-        fs::remove_all(dir, ec);
-    }
     return 0;
 }

@@ -9,6 +9,8 @@
 //   store_bench [--rows N] [--taps N] [--reps N] [--dir PATH]
 //
 // Exits non-zero only on errors; a missed target is printed, not fatal.
+#include "bench_util.h"
+
 #include "app/store.h"
 #include "core/local_time.h"
 #include "core/uuid.h"
@@ -16,49 +18,23 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <chrono>
-#include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <functional>
 #include <random>
 #include <string>
 #include <vector>
 
 using namespace touchpoint;
+using namespace touchpoint::bench;
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double ms_since(Clock::time_point t0) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    auto i = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size()))) - 1;
-    return v[std::min(i, v.size() - 1)];
-}
 
 bool g_all_met = true;
 
 void verdict(bool met) {
-    std::printf("  %s\n", met ? "target met" : "TARGET MISSED");
+    print_verdict(met);
     g_all_met = g_all_met && met;
-}
-
-[[noreturn]] void die(const std::string& what) {
-    std::fprintf(stderr, "store_bench: %s\n", what.c_str());
-    std::exit(1);
-}
-
-void must(int rc, sqlite3* db, const char* what) {
-    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        die(std::string(what) + ": " + sqlite3_errmsg(db));
 }
 
 // The responses table as the store defines it (columns, primary key, unique
@@ -79,10 +55,6 @@ const char* kInsert =
     "local_hour, misuse, clock_suspect, closed, sync_state, reject_reason) VALUES "
     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
     "?20, ?21)";
-
-void bind_text(sqlite3_stmt* s, int i, const std::string& v) {
-    sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-}
 
 // Binds a response the way the store writes it; seq NULL = let SQLite pick.
 void bind_row(sqlite3_stmt* s, const Response& r, const std::string& reasons_json, bool with_seq) {
@@ -131,12 +103,6 @@ Response tap(std::int64_t utc_ms, const std::string& day, int hour, int score) {
                   static_cast<int>(utc_ms / 60000 % 60));
     r.local_time = t;
     return r;
-}
-
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
 }
 
 // --- (a) latency ---
@@ -391,46 +357,23 @@ void bench_queries(const std::string& dir, std::int64_t rows, int reps) {
 } // namespace
 
 int main(int argc, char** argv) {
+    set_program("store_bench");
     std::int64_t rows = 1'000'000;
     int taps = 1000;
     int reps = 100;
-    std::string dir;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        auto next = [&]() -> std::string {
-            if (i + 1 >= argc) die("missing value after " + a);
-            return argv[++i];
-        };
-        if (a == "--rows")
-            rows = std::atoll(next().c_str());
-        else if (a == "--taps")
-            taps = std::atoi(next().c_str());
-        else if (a == "--reps")
-            reps = std::atoi(next().c_str());
-        else if (a == "--dir")
-            dir = next();
-        else
-            die("unknown option " + a + " (use --rows N, --taps N, --reps N, --dir PATH)");
-    }
+    std::string dir_arg;
+    parse_flags(argc, argv,
+                {{"--rows", rows}, {"--taps", taps}, {"--reps", reps}, {"--dir", dir_arg}},
+                "use --rows N, --taps N, --reps N, --dir PATH");
     if (rows < 1 || taps < 1 || reps < 1) die("--rows, --taps and --reps must be positive");
 
-    bool own_dir = dir.empty();
-    if (own_dir) {
-        char tmpl[] = "/tmp/touchpoint-bench-XXXXXX";
-        if (!::mkdtemp(tmpl)) die("cannot make a temporary folder");
-        dir = tmpl;
-    } else {
-        std::filesystem::create_directories(dir);
-    }
+    const WorkDir work(dir_arg);
+    const std::string& dir = work.path();
     std::printf("store benchmark in %s (SQLite %s)\n", dir.c_str(), sqlite3_libversion());
 
     bench_latency(dir, taps);
     bench_queries(dir, rows, reps);
 
-    if (own_dir) {
-        std::error_code ec;
-        std::filesystem::remove_all(dir, ec);
-    }
     std::printf("%s\n", g_all_met ? "all targets met" : "some targets missed");
     return 0;
 }

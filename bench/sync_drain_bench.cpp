@@ -28,13 +28,9 @@
 
 #include <curl/curl.h>
 #include <sqlite3.h>
-#include <sys/resource.h>
 
 #include <algorithm>
-#include <chrono>
-#include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
@@ -43,39 +39,11 @@
 #include <vector>
 
 using namespace touchpoint;
+using namespace touchpoint::bench;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 constexpr double k_target_per_s = 20000;
-
-double ms_since(Clock::time_point t0) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    auto i = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size()))) - 1;
-    return v[std::min(i, v.size() - 1)];
-}
-
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-[[noreturn]] void die(const std::string& what) {
-    std::fprintf(stderr, "sync_drain_bench: %s\n", what.c_str());
-    std::exit(1);
-}
-
-void must(int rc, sqlite3* db, const char* what) {
-    if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-        die(std::string(what) + ": " + sqlite3_errmsg(db));
-}
 
 // --- Filling the kiosk store (not timed) ---
 
@@ -85,10 +53,6 @@ const char* k_kiosk_insert =
     "local_hour, misuse, clock_suspect, closed, sync_state, reject_reason) VALUES "
     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, '[]', '', 'en', ?10, ?11, ?12, ?13, 0, 0, 1, "
     "'pending', '')";
-
-void bind_text(sqlite3_stmt* s, int i, const std::string& v) {
-    sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-}
 
 // Makes the store's file (schema, triggers) through ResponseStore, then puts
 // `rows` closed, pending responses straight into its responses table in large
@@ -219,36 +183,18 @@ std::size_t baseline_batch(Baseline& b, ResponseStore& kiosk, int batch_size) {
 } // namespace
 
 int main(int argc, char** argv) {
+    set_program("sync_drain_bench");
     int rows = 100'000;
     int batch_size = 500;
     std::string dir_arg;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        auto next = [&]() -> std::string {
-            if (i + 1 >= argc) die("missing value after " + a);
-            return argv[++i];
-        };
-        if (a == "--rows")
-            rows = std::atoi(next().c_str());
-        else if (a == "--batch")
-            batch_size = std::atoi(next().c_str());
-        else if (a == "--dir")
-            dir_arg = next();
-        else
-            die("unknown option " + a + " (use --rows N, --batch N, --dir PATH)");
-    }
+    parse_flags(argc, argv, {{"--rows", rows}, {"--batch", batch_size}, {"--dir", dir_arg}},
+                "use --rows N, --batch N, --dir PATH");
     if (rows < 1 || batch_size < 1) die("--rows and --batch must be positive");
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) die("curl_global_init failed");
 
     try {
-        std::unique_ptr<bench::BenchDir> own_dir;
-        std::string dir = dir_arg;
-        if (dir.empty()) {
-            own_dir = std::make_unique<bench::BenchDir>();
-            dir = own_dir->path();
-        } else {
-            std::filesystem::create_directories(dir);
-        }
+        const WorkDir work(dir_arg);
+        const std::string& dir = work.path();
         std::printf("sync drain benchmark: %d responses, batches of %d, in %s (SQLite %s, %u "
                     "cores, load average %s)\n",
                     rows, batch_size, dir.c_str(), sqlite3_libversion(),
@@ -299,8 +245,7 @@ int main(int argc, char** argv) {
 
         // --- Timed: drain and baseline, batch by batch, alternating which goes first ---
         const double server_cpu0 = bench::process_cpu_seconds(server.pid());
-        rusage self0{};
-        getrusage(RUSAGE_SELF, &self0);
+        const double self_cpu0 = cpu_seconds_self();
         std::vector<double> step_ms, base_ms;
         double drain_total_ms = 0, base_total_ms = 0;
         std::int64_t drained = 0, accepted = 0, base_moved = 0;
@@ -356,12 +301,8 @@ int main(int argc, char** argv) {
                 if (!drain_done) run_drain_step();
             }
         }
-        rusage self1{};
-        getrusage(RUSAGE_SELF, &self1);
+        const double self_cpu = cpu_seconds_self() - self_cpu0;
         const double server_cpu = bench::process_cpu_seconds(server.pid()) - server_cpu0;
-        auto tv = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-        const double self_cpu =
-            tv(self1.ru_utime) + tv(self1.ru_stime) - tv(self0.ru_utime) - tv(self0.ru_stime);
 
         // --- Checks ---
         const long long on_server = server.response_count();
@@ -395,8 +336,8 @@ int main(int argc, char** argv) {
                     server_cpu, self_cpu);
         std::printf("  ratio drain/baseline (responses/s)  %.2f\n", drain_rate / base_rate);
         const bool met = drain_rate >= k_target_per_s;
-        std::printf("  target >= %.0f responses/s\n  %s\n", k_target_per_s,
-                    met ? "target met" : "TARGET MISSED");
+        std::printf("  target >= %.0f responses/s\n", k_target_per_s);
+        print_verdict(met);
     } catch (const std::exception& e) {
         die(e.what());
     }
