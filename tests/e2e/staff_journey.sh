@@ -13,6 +13,8 @@
 set -euo pipefail
 KIOSK=$1 PROBE=$2 STAFF_PROBE=$3 OUT=$4
 W=${STAFF_E2E_W:-1280} H=${STAFF_E2E_H:-800}
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 if [ -z "${DISPLAY:-}" ]; then
   exec xvfb-run -a -s "-screen 0 ${W}x${H}x24" "$0" "$@"
@@ -61,16 +63,8 @@ cx_statement = "Every customer leaves glad they came."
 survey = "survey.toml"
 TOML
 
-"$KIOSK" --config "$work/kiosk.toml" --data-dir "$work/data" --windowed ${W}x${H} \
-  --ui-trace "$work/trace.jsonl" >"$work/kiosk.log" 2>&1 &
-kiosk_pid=$!
-for _ in $(seq 1 100); do
-  xdotool search --name "Touchpoint" >/dev/null 2>&1 && break
-  kill -0 "$kiosk_pid" 2>/dev/null || { cat "$work/kiosk.log"; fail "kiosk exited at start"; }
-  sleep 0.1
-done
-xdotool search --name "Touchpoint" >/dev/null 2>&1 || fail "no kiosk window appeared"
-sleep 1
+start_kiosk --config "$work/kiosk.toml" --data-dir "$work/data" --windowed ${W}x${H} \
+  --ui-trace "$work/trace.jsonl"
 
 declare -A at
 while read -r score x y; do at[face$score]="$x $y"; done < <("$PROBE" smiley4 $W $H 96)

@@ -22,11 +22,15 @@ TempDir::TempDir() {
 
 TempDir::~TempDir() { std::system(("rm -rf '" + path + "'").c_str()); }
 
-int run_command(const std::vector<std::string>& argv, std::string* out) {
+namespace {
+
+// Forks and execs argv with its stdout on a new pipe: *pid is the child,
+// *out_fd the pipe's read end. False when the pipe cannot be made.
+bool spawn(const std::vector<std::string>& argv, pid_t* pid, int* out_fd) {
     int pipefd[2];
-    if (pipe(pipefd) != 0) return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
+    if (pipe(pipefd) != 0) return false;
+    *pid = fork();
+    if (*pid == 0) {
         dup2(pipefd[1], 1);
         close(pipefd[0]);
         close(pipefd[1]);
@@ -37,11 +41,21 @@ int run_command(const std::vector<std::string>& argv, std::string* out) {
         _exit(127);
     }
     close(pipefd[1]);
+    *out_fd = pipefd[0];
+    return true;
+}
+
+} // namespace
+
+int run_command(const std::vector<std::string>& argv, std::string* out) {
+    pid_t pid = -1;
+    int fd = -1;
+    if (!spawn(argv, &pid, &fd)) return -1;
     std::string text;
     char buf[4096];
     ssize_t n;
-    while ((n = read(pipefd[0], buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
-    close(pipefd[0]);
+    while ((n = read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));
+    close(fd);
     int status = 0;
     waitpid(pid, &status, 0);
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
@@ -85,29 +99,18 @@ std::string ServerProcess::create_code() const {
 }
 
 void ServerProcess::start(int port) {
-    int pipefd[2];
-    if (pipe(pipefd) != 0) throw std::runtime_error("pipe failed");
     std::vector<std::string> argv{TOUCHPOINT_SERVER_BINARY, "--db", "sqlite:" + m_db, "--listen",
                                   "127.0.0.1:" + std::to_string(port), "--rate", "100000", "--burst", "100000"};
     argv.insert(argv.end(), m_extra.begin(), m_extra.end());
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(pipefd[1], 1);
-        close(pipefd[0]);
-        close(pipefd[1]);
-        std::vector<char*> args;
-        for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-        args.push_back(nullptr);
-        execv(args[0], args.data());
-        _exit(127);
-    }
-    close(pipefd[1]);
+    pid_t pid = -1;
+    int fd = -1;
+    if (!spawn(argv, &pid, &fd)) throw std::runtime_error("pipe failed");
     m_pid = pid;
     // Read the "listening on http://127.0.0.1:PORT" line.
     std::string line;
     char c;
-    while (read(pipefd[0], &c, 1) == 1 && c != '\n') line += c;
-    close(pipefd[0]);
+    while (read(fd, &c, 1) == 1 && c != '\n') line += c;
+    close(fd);
     auto at = line.find("127.0.0.1:");
     if (at == std::string::npos) {
         kill_now();
