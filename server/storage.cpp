@@ -1,5 +1,6 @@
 #include "server/storage.h"
 
+#include "server/postgres_storage.h"
 #include "server/sqlite_storage.h"
 
 namespace touchpoint::server {
@@ -15,8 +16,11 @@ Result<std::unique_ptr<Storage>> open_storage(const std::string& url) {
         if (!s) return Error{s.error()};
         return std::unique_ptr<Storage>(std::move(s).value());
     }
-    if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
-        return Error{"PostgreSQL storage is not built yet in this version; use --db sqlite:PATH"};
+    if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+        auto s = PostgresStorage::open(url);
+        if (!s) return Error{s.error()};
+        return std::unique_ptr<Storage>(std::move(s).value());
+    }
     return Error{"unknown storage \"" + url + "\": use sqlite:PATH or postgresql://..."};
 }
 

@@ -219,7 +219,7 @@ class Storage {
 };
 
 // Opens the storage named by a URL: "sqlite:PATH" (created when missing, with
-// its schema migrated). "postgresql://..." is recognised but not built yet.
+// its schema migrated) or "postgresql://..." / "postgres://..." (a libpq URI).
 Result<std::unique_ptr<Storage>> open_storage(const std::string& url);
 
 } // namespace touchpoint::server

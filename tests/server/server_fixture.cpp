@@ -5,11 +5,13 @@
 #include "server/secrets.h"
 
 #include <catch2/catch.hpp>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 
@@ -170,7 +172,6 @@ std::string error_code(const httplib::Result& r) {
 
 TestServer::TestServer(ServerSetup setup) {
     if (auto st = touchpoint::server::init_secrets(); !st) throw std::runtime_error(st.error());
-    m_db_path = (m_dir.path() / "server.db").string();
     if (setup.seed) {
         const std::string assets = TOUCHPOINT_ASSETS_DIR;
         for (const auto& args : std::vector<std::vector<std::string>>{
@@ -276,20 +277,125 @@ struct Db {
     }
 };
 
+// One libpq connection, for the fixture's own look at the database.
+struct PgDb {
+    PGconn* conn = nullptr;
+    explicit PgDb(const std::string& url) {
+        conn = PQconnectdb(url.c_str());
+        if (PQstatus(conn) != CONNECTION_OK) {
+            std::string msg = PQerrorMessage(conn);
+            PQfinish(conn);
+            throw std::runtime_error("cannot connect to the test PostgreSQL: " + msg);
+        }
+        PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+    }
+    ~PgDb() { PQfinish(conn); }
+    PgDb(const PgDb&) = delete;
+    PgDb& operator=(const PgDb&) = delete;
+    std::vector<std::vector<std::string>> rows(const std::string& sql) const {
+        PGresult* r = PQexec(conn, sql.c_str());
+        const ExecStatusType st = PQresultStatus(r);
+        if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+            std::string msg = PQresultErrorMessage(r);
+            PQclear(r);
+            throw std::runtime_error("bad SQL: " + msg + " in " + sql);
+        }
+        std::vector<std::vector<std::string>> out;
+        for (int i = 0; i < PQntuples(r); ++i) {
+            std::vector<std::string> row;
+            for (int j = 0; j < PQnfields(r); ++j)
+                row.push_back(PQgetisnull(r, i, j) ? "NULL" : PQgetvalue(r, i, j));
+            out.push_back(std::move(row));
+        }
+        PQclear(r);
+        return out;
+    }
+};
+
+// The URL with its database name replaced.
+std::string with_database(const std::string& url, const std::string& name) {
+    const std::size_t scheme = url.find("://");
+    const std::size_t host = scheme == std::string::npos ? 0 : scheme + 3;
+    const std::size_t query = url.find('?', host);
+    const std::size_t slash = url.find('/', host);
+    const std::size_t end = query == std::string::npos ? url.size() : query;
+    const std::size_t path = slash == std::string::npos || slash > end ? end : slash;
+    return url.substr(0, path) + "/" + name + url.substr(end);
+}
+
 } // namespace
 
+std::string test_postgres_url() {
+    const char* env = std::getenv("TOUCHPOINT_TEST_DB");
+    const std::string v = env ? env : "";
+    if (v.empty() || v == "sqlite") return {};
+    if (v == "postgresql" || v == "postgres")
+        return "postgresql://touchpoint:touchpoint@127.0.0.1:5432/postgres";
+    if (v.rfind("postgresql://", 0) == 0 || v.rfind("postgres://", 0) == 0) return v;
+    throw std::runtime_error("TOUCHPOINT_TEST_DB=\"" + v +
+                             "\": use sqlite, postgresql or a postgresql:// URL");
+}
+
+TestDatabase::TestDatabase() {
+    m_admin_url = test_postgres_url();
+    if (m_admin_url.empty()) {
+        m_sqlite_path = (m_dir.path() / "server.db").string();
+        m_url = "sqlite:" + m_sqlite_path;
+        return;
+    }
+    std::random_device rd;
+    std::mt19937_64 gen((static_cast<std::uint64_t>(rd()) << 32) ^ rd());
+    char name[32];
+    std::snprintf(name, sizeof name, "tp_test_%016llx",
+                  static_cast<unsigned long long>(gen()));
+    PgDb admin(m_admin_url);
+    admin.rows(std::string("CREATE DATABASE ") + name);
+    m_pg_name = name;
+    m_url = with_database(m_admin_url, m_pg_name);
+}
+
+TestDatabase::~TestDatabase() {
+    if (m_pg_name.empty()) return;
+    try {
+        PgDb admin(m_admin_url);
+        admin.rows("DROP DATABASE IF EXISTS " + m_pg_name + " WITH (FORCE)");
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "cannot drop test database %s: %s\n", m_pg_name.c_str(), e.what());
+    }
+}
+
+std::vector<std::vector<std::string>> TestDatabase::rows(const std::string& sql) const {
+    if (postgres()) return PgDb(m_url).rows(sql);
+    return Db(m_sqlite_path).rows(sql);
+}
+
 std::string TestServer::dump(bool with_activity) const {
-    Db db(m_db_path);
+    const bool pg = m_db.postgres();
     std::ostringstream os;
-    for (const auto& t :
-         db.rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")) {
+    const char* tables_sql =
+        pg ? "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+             "current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
+           : "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name";
+    for (const auto& t : m_db.rows(tables_sql)) {
         os << "## " << t[0] << "\n";
         std::string columns = "*";
         if (t[0] == "devices" && !with_activity)
             columns =
                 "id, name, store_id, touch_point, token_hash, enrolled_utc_ms, revoked_utc_ms";
+        std::string order = "rowid";
+        if (pg) {
+            // No rowid: every column, in order (stable whatever the plan).
+            PgDb db(m_db.url());
+            PGresult* r =
+                PQexec(db.conn, ("SELECT " + columns + " FROM \"" + t[0] + "\" LIMIT 0").c_str());
+            const int n = PQnfields(r);
+            PQclear(r);
+            order.clear();
+            for (int i = 1; i <= n; ++i)
+                order += (i > 1 ? ", " : "") + std::to_string(i);
+        }
         for (const auto& row :
-             db.rows("SELECT " + columns + " FROM \"" + t[0] + "\" ORDER BY rowid")) {
+             m_db.rows("SELECT " + columns + " FROM \"" + t[0] + "\" ORDER BY " + order)) {
             for (const auto& v : row)
                 os << v << '|';
             os << '\n';
@@ -299,8 +405,8 @@ std::string TestServer::dump(bool with_activity) const {
 }
 
 std::int64_t TestServer::count(const std::string& table, const std::string& where) const {
-    Db db(m_db_path);
-    auto rows = db.rows("SELECT count(*) FROM " + table + (where.empty() ? "" : " WHERE " + where));
+    auto rows =
+        m_db.rows("SELECT count(*) FROM " + table + (where.empty() ? "" : " WHERE " + where));
     return std::stoll(rows.at(0).at(0));
 }
 

@@ -2,6 +2,11 @@
 // A real touchpoint-server on a loopback port for the tests: a fresh SQLite
 // file in a temp dir, two stores with a touch point each (made through the
 // admin command line), an Api + HttpServer on 127.0.0.1 and an any-free port.
+//
+// With TOUCHPOINT_TEST_DB=postgresql (the local test server, see
+// pg_setup.sh) or =postgresql://USER:PW@HOST:PORT/DB (a role that may create
+// databases), each fixture uses a fresh PostgreSQL database instead, dropped
+// afterwards.
 #include "server/api.h"
 #include "server/http_server.h"
 #include "server/storage.h"
@@ -26,6 +31,37 @@ class TempDir {
 
   private:
     std::filesystem::path m_path;
+};
+
+// The PostgreSQL URL the tests create their databases through, or "" when
+// they run on SQLite (TOUCHPOINT_TEST_DB unset or "sqlite").
+std::string test_postgres_url();
+
+// A fresh, empty database for one test: a file in a temp dir (SQLite), or a
+// uniquely named PostgreSQL database, dropped (even if still connected to)
+// when this goes.
+class TestDatabase {
+  public:
+    TestDatabase();
+    ~TestDatabase();
+    TestDatabase(const TestDatabase&) = delete;
+    TestDatabase& operator=(const TestDatabase&) = delete;
+
+    bool postgres() const { return !m_pg_name.empty(); }
+    // The --db URL: "sqlite:PATH" or "postgresql://.../tp_test_...".
+    const std::string& url() const { return m_url; }
+    const std::string& sqlite_path() const { return m_sqlite_path; }
+    const TempDir& dir() const { return m_dir; }
+
+    // Every row of a query's result, each value as text ("NULL" for null).
+    std::vector<std::vector<std::string>> rows(const std::string& sql) const;
+
+  private:
+    TempDir m_dir;
+    std::string m_sqlite_path;
+    std::string m_admin_url; // PostgreSQL: where databases are created and dropped
+    std::string m_pg_name;
+    std::string m_url;
 };
 
 // Runs the touchpoint-server command line in-process.
@@ -60,9 +96,10 @@ class TestServer {
     ~TestServer();
 
     int port() const { return m_http->port(); }
-    std::string db_url() const { return "sqlite:" + m_db_path; }
-    const std::string& db_path() const { return m_db_path; }
-    const TempDir& dir() const { return m_dir; }
+    std::string db_url() const { return m_db.url(); }
+    const std::string& db_path() const { return m_db.sqlite_path(); }
+    const TempDir& dir() const { return m_db.dir(); }
+    bool postgres() const { return m_db.postgres(); }
     touchpoint::server::Storage& storage() { return *m_storage; }
     httplib::Client client() const;
 
@@ -78,10 +115,13 @@ class TestServer {
     // (a batch whose every response was rejected still counts as contact).
     std::string dump(bool with_activity = true) const;
     std::int64_t count(const std::string& table, const std::string& where = "") const;
+    // A query's rows, straight from the database (SQLite or PostgreSQL).
+    std::vector<std::vector<std::string>> rows(const std::string& sql) const {
+        return m_db.rows(sql);
+    }
 
   private:
-    TempDir m_dir;
-    std::string m_db_path;
+    TestDatabase m_db;
     std::unique_ptr<touchpoint::server::Storage> m_storage;
     std::unique_ptr<touchpoint::server::Api> m_api;
     std::unique_ptr<touchpoint::server::HttpServer> m_http;

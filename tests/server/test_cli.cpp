@@ -61,15 +61,19 @@ TEST_CASE("cli: help, version and usage errors", "[server][cli]") {
     CHECK(half_tls.err.find("tls-key") != std::string::npos);
 }
 
-TEST_CASE("cli: PostgreSQL is recognised but not built yet", "[server][cli]") {
-    CliRun serve =
-        run_cli({"--db", "postgresql://tp@localhost/touchpoint", "--listen", "127.0.0.1:0"});
+TEST_CASE("cli: an unreachable PostgreSQL is named, its password not", "[server][cli]") {
+    // Port 1: nothing listens there.
+    const std::string url = "postgresql://tp:hunter2@127.0.0.1:1/touchpoint";
+    CliRun serve = run_cli({"--db", url, "--listen", "127.0.0.1:0"});
     CHECK(serve.code != 0);
-    CHECK(serve.err.find("not built yet") != std::string::npos);
-    CliRun admin =
-        run_cli({"admin", "--db", "postgresql://tp@localhost/touchpoint", "list-devices"});
+    CHECK(serve.err.find("cannot connect to PostgreSQL at postgresql://tp:***@127.0.0.1:1/") !=
+          std::string::npos);
+    CHECK(serve.err.find("hunter2") == std::string::npos);
+    CliRun admin = run_cli({"admin", "--db", "postgres://tp@127.0.0.1:1/touchpoint",
+                            "list-devices"});
     CHECK(admin.code != 0);
-    CHECK(admin.err.find("not built yet") != std::string::npos);
+    CHECK(admin.err.find("cannot connect to PostgreSQL at postgres://tp@127.0.0.1:1/") !=
+          std::string::npos);
     CliRun unknown = run_cli({"admin", "--db", "mysql://x", "list-devices"});
     CHECK(unknown.code != 0);
     CHECK(unknown.err.find("sqlite:PATH") != std::string::npos);

@@ -183,12 +183,12 @@ TEST_CASE("summary: the roll-up matches the responses after erasure and pruning"
         "NOT EXISTS (SELECT 1 FROM (SELECT store_id, touch_point, local_day, local_hour, scale, "
         "score, misuse, count(*) AS n FROM responses GROUP BY 1, 2, 3, 4, 5, 6, 7) r "
         "FULL OUTER JOIN response_rollup u USING (store_id, touch_point, local_day, local_hour, "
-        "scale, score, misuse) WHERE r.n IS NOT u.n)";
+        "scale, score, misuse) WHERE r.n IS DISTINCT FROM u.n)";
     const std::string daily_consistent =
         "NOT EXISTS (SELECT 1 FROM (SELECT store_id, touch_point, local_day, scale, score, "
         "misuse, count(*) AS n FROM responses GROUP BY 1, 2, 3, 4, 5, 6) r "
         "FULL OUTER JOIN response_rollup_daily u USING (store_id, touch_point, local_day, "
-        "scale, score, misuse) WHERE r.n IS NOT u.n)";
+        "scale, score, misuse) WHERE r.n IS DISTINCT FROM u.n)";
     CHECK(f.srv.count("stores", consistent + " AND id = 'akl'") == 1);
     CHECK(f.srv.count("stores", daily_consistent + " AND id = 'akl'") == 1);
     auto c = f.srv.client();
