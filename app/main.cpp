@@ -127,8 +127,9 @@ std::vector<float> font_sizes(std::pair<int, int> size, float dpi, bool staff) {
     return out;
 }
 
-std::vector<std::string> all_texts(const Survey& s, const Catalogue& cat, bool staff) {
-    std::vector<std::string> texts = ui::customer_texts(s, cat);
+std::vector<std::string> all_texts(const Survey& s, const Catalogue& cat, const std::string& language,
+                                   bool staff) {
+    std::vector<std::string> texts = ui::customer_texts(s, cat, language);
     if (staff)
         for (auto& t : ui::staff_texts())
             texts.push_back(std::move(t));
@@ -363,9 +364,10 @@ int run_kiosk(Options& opt) {
 
     std::pair<int, int> last_size = window->size();
     bool staff_fonts = runtime.staff_visible();
+    std::string font_language = runtime.flow().language();
     auto reload_fonts = [&] {
         window->load_fonts(font_sizes(last_size, dpi, staff_fonts),
-                           all_texts(runtime.config().survey, *catalogue, staff_fonts));
+                           all_texts(runtime.config().survey, *catalogue, font_language, staff_fonts));
     };
     reload_fonts();
     bool contrast = false;
@@ -430,9 +432,11 @@ int run_kiosk(Options& opt) {
             frames_to_draw = std::max(frames_to_draw, 2);
         }
 
-        if (window->size() != last_size || runtime.staff_visible() != staff_fonts) {
+        if (window->size() != last_size || runtime.staff_visible() != staff_fonts ||
+            runtime.flow().language() != font_language) {
             last_size = window->size();
             staff_fonts = runtime.staff_visible();
+            font_language = runtime.flow().language();
             reload_fonts();
             frames_to_draw = std::max(frames_to_draw, 2);
         }

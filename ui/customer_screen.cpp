@@ -91,16 +91,16 @@ Intent draw_customer(const KioskFlow& flow, const Catalogue& cat, const Customer
     return {};
 }
 
-std::vector<std::string> customer_texts(const Survey& s, const Catalogue& cat) {
-    std::vector<std::string> texts = cat.all_texts();
-    for (const auto& [lang, t] : s.question) texts.push_back(t);
-    for (const auto& [lang, t] : s.thank_you) texts.push_back(t);
+std::vector<std::string> customer_texts(const Survey& s, const Catalogue& cat, const std::string& language) {
+    std::vector<std::string> texts;
+    for (const auto& key : cat.keys("en")) texts.push_back(cat.text(language, key));
+    for (const auto& lang : s.languages()) texts.push_back(cat.display_name(lang));
+    texts.push_back(pick(s.question, language));
+    texts.push_back(pick(s.thank_you, language));
     for (const auto& [band, list] : s.reasons)
-        for (const auto& r : list)
-            for (const auto& [lang, t] : r.label) texts.push_back(t);
-    for (const auto& lang : s.languages())
-        for (const auto& row : keyboard_rows(lang))
-            for (const auto& k : row) texts.push_back(k.text + k.shifted);
+        for (const auto& r : list) texts.push_back(pick(r.label, language));
+    for (const auto& row : keyboard_rows(language))
+        for (const auto& k : row) texts.push_back(k.text + k.shifted);
     return texts;
 }
 

@@ -21,8 +21,11 @@ struct CustomerState {
 Intent draw_customer(const KioskFlow& flow, const Catalogue& cat, const CustomerState& state,
                      float dpi);
 
-// Every text the customer screens may show for this survey (survey texts,
-// catalogue texts, keyboard keys), so the font atlas holds all their glyphs.
-std::vector<std::string> customer_texts(const Survey& survey, const Catalogue& cat);
+// Every text the customer screens may show for this survey in `language`
+// (survey texts, catalogue texts, keyboard keys) plus every language's own
+// name for the switch, so the font atlas holds just the glyphs needed: a
+// small atlas builds fast. Rebuild it when the language changes.
+std::vector<std::string> customer_texts(const Survey& survey, const Catalogue& cat,
+                                        const std::string& language);
 
 } // namespace touchpoint::ui
