@@ -143,7 +143,7 @@ TEST_CASE("limits: a device over its request rate gets 429 with Retry-After", "[
 TEST_CASE("limits: unknown routes and methods answer JSON errors", "[server][limits]") {
     TestServer srv;
     auto c = srv.client();
-    for (const char* path : {"/", "/api/v2/batches", "/api/v1/batch", "/api/v1/config/extra"}) {
+    for (const char* path : {"/nothing-here", "/api/v2/batches", "/api/v1/batch", "/api/v1/config/extra"}) {
         auto r = c.Get(path);
         REQUIRE(r);
         INFO(path);
@@ -159,4 +159,9 @@ TEST_CASE("limits: unknown routes and methods answer JSON errors", "[server][lim
     auto put = c.Put("/healthz", "{}", "application/json");
     REQUIRE(put);
     CHECK(put->status == 405);
+    // "/" is the web dashboard's page.
+    auto page = c.Get("/");
+    REQUIRE(page);
+    CHECK(page->status == 200);
+    CHECK(page->get_header_value("Content-Type").rfind("text/html", 0) == 0);
 }
