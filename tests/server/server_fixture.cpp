@@ -8,6 +8,7 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -355,6 +356,7 @@ TestDatabase::TestDatabase() {
 }
 
 TestDatabase::~TestDatabase() {
+    m_pg_conn.reset();
     if (m_pg_name.empty()) return;
     try {
         PgDb admin(m_admin_url);
@@ -365,8 +367,9 @@ TestDatabase::~TestDatabase() {
 }
 
 std::vector<std::vector<std::string>> TestDatabase::rows(const std::string& sql) const {
-    if (postgres()) return PgDb(m_url).rows(sql);
-    return Db(m_sqlite_path).rows(sql);
+    if (!postgres()) return Db(m_sqlite_path).rows(sql);
+    if (!m_pg_conn) m_pg_conn = std::make_shared<PgDb>(m_url);
+    return static_cast<const PgDb*>(m_pg_conn.get())->rows(sql);
 }
 
 std::string TestServer::dump(bool with_activity) const {
@@ -385,11 +388,15 @@ std::string TestServer::dump(bool with_activity) const {
         std::string order = "rowid";
         if (pg) {
             // No rowid: every column, in order (stable whatever the plan).
-            PgDb db(m_db.url());
-            PGresult* r =
-                PQexec(db.conn, ("SELECT " + columns + " FROM \"" + t[0] + "\" LIMIT 0").c_str());
-            const int n = PQnfields(r);
-            PQclear(r);
+            const std::int64_t n =
+                columns == "*"
+                    ? std::stoll(m_db.rows("SELECT count(*) FROM information_schema.columns "
+                                           "WHERE table_schema = current_schema() AND "
+                                           "table_name = '" +
+                                           t[0] + "'")
+                                     .at(0)
+                                     .at(0))
+                    : std::count(columns.begin(), columns.end(), ',') + 1;
             order.clear();
             for (int i = 1; i <= n; ++i)
                 order += (i > 1 ? ", " : "") + std::to_string(i);

@@ -62,6 +62,8 @@ class TestDatabase {
     std::string m_admin_url; // PostgreSQL: where databases are created and dropped
     std::string m_pg_name;
     std::string m_url;
+    // PostgreSQL: one connection for rows(), opened on first use.
+    mutable std::shared_ptr<void> m_pg_conn;
 };
 
 // Runs the touchpoint-server command line in-process.
