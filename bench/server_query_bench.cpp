@@ -7,8 +7,11 @@
 //      made, no HTTP), against a bare sqlite3 scan reading the same columns in
 //      the same order; prints rows/s and the ratio export/bare.
 //
-//   server_query_bench [--rows N] [--runs N] [--bare-runs N] [--db PATH]
+//   server_query_bench [--rows N] [--runs N] [--bare-runs N] [--db PATH | --db postgresql://...]
 //
+// With --db postgresql://... the same runs on PostgreSQL (an empty database,
+// or one already holding at least --rows responses), the bare baselines being
+// the same SQL through libpq.
 // --rows defaults to 1,000,000. With --db, an existing database with at least
 // --rows responses is reused (and a new one is kept there), so a 10,000,000-row
 // run need not be generated twice. Targets (at 10,000,000 rows): summary p99
@@ -22,6 +25,7 @@
 #include "server/secrets.h"
 #include "server/storage.h"
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -133,16 +137,30 @@ void generate(Storage& s, std::int64_t rows) {
     }
 }
 
-// The bare database: one connection, plain SQL.
+// The bare database: one connection, plain SQL (SQLite, or PostgreSQL when
+// `url` is a postgresql:// URL).
 struct Bare {
     sqlite3* db = nullptr;
-    explicit Bare(const std::string& path) {
+    PGconn* pg = nullptr;
+    explicit Bare(const std::string& url) {
+        if (url.rfind("sqlite:", 0) != 0) {
+            pg = PQconnectdb(url.c_str());
+            if (PQstatus(pg) != CONNECTION_OK) die(std::string("bare: ") + PQerrorMessage(pg));
+            return;
+        }
+        const std::string path = url.substr(7);
         if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK)
             die("cannot open " + path);
     }
-    ~Bare() { sqlite3_close_v2(db); }
+    ~Bare() {
+        sqlite3_close_v2(db);
+        PQfinish(pg);
+    }
+    Bare(const Bare&) = delete;
+    Bare& operator=(const Bare&) = delete;
     // Steps through every row, touching every column; returns the row count.
     std::int64_t run(const char* sql) const {
+        if (pg) return run_pg(sql);
         sqlite3_stmt* st = nullptr;
         if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK)
             die(std::string("bad SQL: ") + sqlite3_errmsg(db));
@@ -159,6 +177,26 @@ struct Bare {
         }
         if (rc != SQLITE_DONE) die(std::string("query failed: ") + sqlite3_errmsg(db));
         sqlite3_finalize(st);
+        if (bytes == 0 && rows > 0) die("no bytes read");
+        return rows;
+    }
+    // Row by row (single-row mode), as a streaming client would read it.
+    std::int64_t run_pg(const char* sql) const {
+        if (!PQsendQuery(pg, sql) || !PQsetSingleRowMode(pg))
+            die(std::string("query failed: ") + PQerrorMessage(pg));
+        std::int64_t rows = 0;
+        std::size_t bytes = 0;
+        while (PGresult* r = PQgetResult(pg)) {
+            const ExecStatusType st = PQresultStatus(r);
+            if (st == PGRES_SINGLE_TUPLE) {
+                ++rows;
+                for (int c = 0; c < PQnfields(r); ++c)
+                    bytes += static_cast<std::size_t>(PQgetlength(r, 0, c));
+            } else if (st != PGRES_TUPLES_OK) {
+                die(std::string("query failed: ") + PQresultErrorMessage(r));
+            }
+            PQclear(r);
+        }
         if (bytes == 0 && rows > 0) die("no bytes read");
         return rows;
     }
@@ -184,7 +222,7 @@ int main(int argc, char** argv) {
     std::string db_path;
     parse_flags(argc, argv,
                 {{"--rows", rows}, {"--runs", runs}, {"--bare-runs", bare_runs}, {"--db", db_path}},
-                "--rows N --runs N --bare-runs N --db PATH");
+                "--rows N --runs N --bare-runs N --db PATH|postgresql://...");
     if (rows < 1 || runs < 1 || bare_runs < 1) die("--rows, --runs and --bare-runs must be >= 1");
     must(init_secrets(), "secrets");
 
@@ -193,7 +231,10 @@ int main(int argc, char** argv) {
         dir.emplace();
         db_path = dir->path() + "/server.db";
     }
-    auto storage = must(open_storage("sqlite:" + db_path), "open storage");
+    const bool postgres =
+        db_path.rfind("postgresql://", 0) == 0 || db_path.rfind("postgres://", 0) == 0;
+    const std::string db_url = postgres ? db_path : "sqlite:" + db_path;
+    auto storage = must(open_storage(db_url), "open storage");
     std::int64_t have = must(storage->response_count(), "count");
     if (have == 0) {
         std::printf("generating %lld responses ...\n", static_cast<long long>(rows));
@@ -211,11 +252,12 @@ int main(int argc, char** argv) {
     options.rate_per_s = 1e9;
     options.burst = 1e9;
     Api api(*storage, options);
-    Bare bare(db_path);
+    Bare bare(db_url);
     bool all_met = true;
 
-    std::printf("server query benchmark: %lld responses, %d stores x %d touch points, SQLite\n",
-                static_cast<long long>(have), k_stores, k_touch_points_per_store);
+    std::printf("server query benchmark: %lld responses, %d stores x %d touch points, %s\n",
+                static_cast<long long>(have), k_stores, k_touch_points_per_store,
+                postgres ? "PostgreSQL" : "SQLite");
 
     // --- (a) Summaries ---
     struct Case {
@@ -287,10 +329,11 @@ int main(int argc, char** argv) {
         const double bare_s = ms_since(b0) / 1000.0;
         const double ours = static_cast<double>(exported) / export_s;
         const double theirs = static_cast<double>(scanned) / bare_s;
-        std::printf("export csv: %lld rows, %.0f MiB in %.2f s = %.0f rows/s | bare sqlite3 "
+        std::printf("export csv: %lld rows, %.0f MiB in %.2f s = %.0f rows/s | bare %s "
                     "scan %.2f s = %.0f rows/s | export/bare %.2f\n",
                     static_cast<long long>(exported), static_cast<double>(bytes) / 1048576.0,
-                    export_s, ours, bare_s, theirs, ours / theirs);
+                    export_s, ours, postgres ? "libpq" : "sqlite3", bare_s, theirs,
+                    ours / theirs);
         const bool met = ours >= 500000.0;
         std::printf("  target >= 500,000 rows/s: %s\n", met ? "met" : "MISSED");
         all_met = all_met && met;
