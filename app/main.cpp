@@ -343,16 +343,8 @@ int run_kiosk(Options& opt) {
         wo.height = cfg->device.height;
     }
     wo.title = "Touchpoint — " + cfg->touch_point->name;
-    // When the window's size is known ahead, the customer font atlas is built
-    // on a thread while SDL loads the GL stack: a faster first frame.
-    const float dpi_guess = cfg->device.dpi > 0 ? static_cast<float>(cfg->device.dpi) : 96.0f;
-    std::unique_ptr<platform::FontAtlasJob> font_job;
-    if (!wo.fullscreen && wo.width > 0 && wo.height > 0)
-        font_job = std::make_unique<platform::FontAtlasJob>(
-            font_sizes({wo.width, wo.height}, dpi_guess, false),
-            all_texts(cfg->survey, *catalogue, cfg->device.default_language, false));
     std::string error;
-    auto window = platform::Window::create(wo, error, font_job ? &font_job->atlas() : nullptr);
+    auto window = platform::Window::create(wo, error);
     if (!window) {
         std::cerr << "touchpoint-kiosk: " << error << "\n";
         return 1;
@@ -371,20 +363,13 @@ int run_kiosk(Options& opt) {
     UiTrace trace(opt.ui_trace);
 
     std::pair<int, int> last_size = window->size();
-    bool staff_fonts = false;
-    std::string font_language = cfg->device.default_language;
+    bool staff_fonts = runtime.staff_visible();
+    std::string font_language = runtime.flow().language();
     auto reload_fonts = [&] {
         window->load_fonts(font_sizes(last_size, dpi, staff_fonts),
                            all_texts(runtime.config().survey, *catalogue, font_language, staff_fonts));
     };
-    // The frame loop rebuilds the atlas if the staff area or another
-    // language shows first.
-    bool adopted = false;
-    if (font_job) {
-        font_job->wait(); // its atlas is ImGui's: never rebuild it while the job runs
-        if (font_job->sizes() == font_sizes(last_size, dpi, false)) adopted = window->adopt_fonts(*font_job);
-    }
-    if (!adopted) reload_fonts();
+    reload_fonts();
     bool contrast = false;
     ui::apply_theme(contrast);
     ui::CustomerState ui_state;

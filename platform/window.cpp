@@ -71,8 +71,7 @@ bool is_pointer_event(Uint32 type) {
 
 } // namespace
 
-std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string& error,
-                                       ImFontAtlas* shared_atlas) {
+std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string& error) {
     std::unique_ptr<Window> w(new Window());
 
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER | SDL_INIT_EVENTS) != 0) {
@@ -134,7 +133,7 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
         SDL_ShowCursor(SDL_DISABLE);
 
     IMGUI_CHECKVERSION();
-    ImGui::CreateContext(shared_atlas);
+    ImGui::CreateContext();
     w->m_imgui_ready = true;
     ImGuiIO& io = ImGui::GetIO();
     io.IniFilename = nullptr;
@@ -292,8 +291,9 @@ bool Window::save_screenshot(const std::string& png_path) {
     return stbi_write_png(png_path.c_str(), w, h, 4, flipped.data(), static_cast<int>(stride)) != 0;
 }
 
-bool build_font_atlas(ImFontAtlas& atlas, const std::vector<float>& pixel_sizes,
-                      const std::vector<std::string>& utf8_texts, std::vector<ImWchar>& glyph_ranges) {
+bool Window::load_fonts(const std::vector<float>& pixel_sizes, const std::vector<std::string>& utf8_texts) {
+    ImGuiIO& io = ImGui::GetIO();
+    ImFontAtlas& atlas = *io.Fonts;
     atlas.Clear();
 
     // Glyphs: printable ASCII plus whatever the screens will actually show.
@@ -306,7 +306,7 @@ bool build_font_atlas(ImFontAtlas& atlas, const std::vector<float>& pixel_sizes,
         builder.AddText(t.c_str(), t.c_str() + t.size());
     ImVector<ImWchar> ranges;
     builder.BuildRanges(&ranges);
-    glyph_ranges.assign(ranges.begin(), ranges.end());
+    m_glyph_ranges.assign(ranges.begin(), ranges.end());
 
     const bool cjk = needs_cjk(utf8_texts);
     bool any_file_font = false;
@@ -333,7 +333,7 @@ bool build_font_atlas(ImFontAtlas& atlas, const std::vector<float>& pixel_sizes,
         cfg.OversampleH = 2;
         cfg.OversampleV = 1;
         cfg.PixelSnapH = true;
-        if (!atlas.AddFontFromMemoryTTF(latin.data, latin.size, px, &cfg, glyph_ranges.data()))
+        if (!atlas.AddFontFromMemoryTTF(latin.data, latin.size, px, &cfg, m_glyph_ranges.data()))
             continue;
         any_file_font = true;
         if (cjk_file.data) {
@@ -343,7 +343,7 @@ bool build_font_atlas(ImFontAtlas& atlas, const std::vector<float>& pixel_sizes,
             merge.OversampleH = 1;
             merge.OversampleV = 1;
             merge.FontNo = 0;
-            atlas.AddFontFromMemoryTTF(cjk_file.data, cjk_file.size, px, &merge, glyph_ranges.data());
+            atlas.AddFontFromMemoryTTF(cjk_file.data, cjk_file.size, px, &merge, m_glyph_ranges.data());
         }
     }
 
@@ -353,31 +353,6 @@ bool build_font_atlas(ImFontAtlas& atlas, const std::vector<float>& pixel_sizes,
         atlas.AddFontDefault();
         atlas.Build();
     }
-    return built;
-}
-
-FontAtlasJob::FontAtlasJob(std::vector<float> pixel_sizes, std::vector<std::string> utf8_texts)
-    : m_sizes(std::move(pixel_sizes)), m_texts(std::move(utf8_texts)) {
-    m_thread = std::thread([this] { m_built = build_font_atlas(m_atlas, m_sizes, m_texts, m_ranges); });
-}
-
-FontAtlasJob::~FontAtlasJob() {
-    if (m_thread.joinable()) m_thread.join();
-}
-
-bool FontAtlasJob::wait() {
-    if (m_thread.joinable()) m_thread.join();
-    return m_built;
-}
-
-bool Window::load_fonts(const std::vector<float>& pixel_sizes, const std::vector<std::string>& utf8_texts) {
-    const bool built = build_font_atlas(*ImGui::GetIO().Fonts, pixel_sizes, utf8_texts, m_glyph_ranges);
-    upload_fonts();
-    return built;
-}
-
-void Window::upload_fonts() {
-    ImFontAtlas& atlas = *ImGui::GetIO().Fonts;
     if (m_gl_backend_ready) {
         ImGui_ImplOpenGL3_DestroyFontsTexture();
         ImGui_ImplOpenGL3_CreateFontsTexture();
@@ -389,12 +364,6 @@ void Window::upload_fonts() {
     // Building the atlas allocates (and frees) tens of megabytes; hand the
     // freed pages back so an idle kiosk stays small.
     malloc_trim(0);
-}
-
-bool Window::adopt_fonts(FontAtlasJob& job) {
-    const bool built = job.wait();
-    if (ImGui::GetIO().Fonts != &job.atlas()) return false;
-    upload_fonts();
     return built;
 }
 

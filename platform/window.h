@@ -20,8 +20,6 @@
 #include "imgui.h"
 #include "platform/pointer_input.h"
 
-#include <thread>
-
 struct SDL_Window;
 
 namespace touchpoint::platform {
@@ -34,46 +32,11 @@ struct WindowOptions {
     std::string title = "Touchpoint";
 };
 
-// Fills `atlas` (cleared first) with Noto Sans (falling back to DejaVu Sans,
-// finally ImGui's built-in font) at each pixel size, merging WenQuanYi Micro
-// Hei when the texts hold CJK, with glyphs for printable ASCII plus the
-// characters of `utf8_texts`; builds it. `glyph_ranges` must outlive the
-// build. Needs no ImGui context (safe on another thread while no context
-// uses this atlas). False if only the built-in font could be used.
-bool build_font_atlas(ImFontAtlas& atlas, const std::vector<float>& pixel_sizes,
-                      const std::vector<std::string>& utf8_texts, std::vector<ImWchar>& glyph_ranges);
-
-// Builds a font atlas on a thread, so it overlaps the window and GL start-up.
-// Pass atlas() to Window::create, then Window::adopt_fonts() once the window
-// exists. Must outlive the Window that uses its atlas.
-class FontAtlasJob {
-public:
-    FontAtlasJob(std::vector<float> pixel_sizes, std::vector<std::string> utf8_texts);
-    ~FontAtlasJob();
-    FontAtlasJob(const FontAtlasJob&) = delete;
-    FontAtlasJob& operator=(const FontAtlasJob&) = delete;
-    ImFontAtlas& atlas() { return m_atlas; }
-    const std::vector<float>& sizes() const { return m_sizes; }
-    // Waits for the build; false if only the built-in font could be used.
-    bool wait();
-
-private:
-    ImFontAtlas m_atlas;
-    std::vector<float> m_sizes;
-    std::vector<std::string> m_texts;
-    std::vector<ImWchar> m_ranges;
-    bool m_built = false;
-    std::thread m_thread;
-};
-
 class Window {
 public:
     // Returns nullptr and sets `error` to a plain-words reason on failure,
     // e.g. "cannot open a window: ... (is DISPLAY set?)".
-    // `shared_atlas` (optional) becomes ImGui's font atlas; it must outlive
-    // the Window (see FontAtlasJob).
-    static std::unique_ptr<Window> create(const WindowOptions& options, std::string& error,
-                                          ImFontAtlas* shared_atlas = nullptr);
+    static std::unique_ptr<Window> create(const WindowOptions& options, std::string& error);
     ~Window();
     Window(const Window&) = delete;
     Window& operator=(const Window&) = delete;
@@ -117,14 +80,9 @@ public:
     // of `utf8_texts`. Call between frames. Returns false if only the
     // built-in font could be used. Never throws or aborts on missing fonts.
     bool load_fonts(const std::vector<float>& pixel_sizes, const std::vector<std::string>& utf8_texts);
-    // Takes the atlas a FontAtlasJob built (the one passed to create()):
-    // waits for it and uploads it. False if it is not this window's atlas or
-    // only the built-in font could be used.
-    bool adopt_fonts(FontAtlasJob& job);
 
 private:
     Window() = default;
-    void upload_fonts(); // font texture to the GPU; drops the CPU copies
 
     SDL_Window* m_window = nullptr;
     void* m_gl_context = nullptr;
