@@ -1,4 +1,5 @@
 #include "server/postgres_storage.h"
+#include "server/storage_rows.h"
 
 #include <libpq-fe.h>
 #include <nlohmann/json.hpp>
@@ -463,33 +464,6 @@ INSERT INTO response_rollup_daily (store_id, touch_point, local_day, scale, scor
 // Serialises schema migrations of instances starting at once.
 constexpr const char* k_migration_lock = "SELECT pg_advisory_xact_lock(7411370240)";
 
-constexpr const char* k_response_columns =
-    "id, device_id, store_id, touch_point, survey_id, survey_version, question_id, scale, score, "
-    "reasons_json, comment, language, utc_ms, local_time, local_day, local_hour, sequence, misuse, "
-    "device_clock_suspect, server_clock_suspect, received_utc_ms, seq";
-
-// Reads a JSON array of plain strings without a JSON library when it has no
-// escapes (the usual case), else with one.
-void read_reasons(const std::string& text, std::vector<std::string>& out) {
-    if (text.size() <= 2) return;
-    if (text.find('\\') == std::string::npos && text.front() == '[' && text.back() == ']') {
-        std::size_t i = 1;
-        while (i < text.size()) {
-            std::size_t open = text.find('"', i);
-            if (open == std::string::npos) return;
-            std::size_t close = text.find('"', open + 1);
-            if (close == std::string::npos) return;
-            out.emplace_back(text, open + 1, close - open - 1);
-            i = close + 1;
-        }
-        return;
-    }
-    auto reasons = nlohmann::json::parse(text, nullptr, false);
-    if (reasons.is_array())
-        for (const auto& v : reasons)
-            if (v.is_string()) out.push_back(v.get<std::string>());
-}
-
 StoredResponse read_response(const PgResult& s, int row) {
     StoredResponse out;
     Response& r = out.response;
@@ -502,7 +476,7 @@ StoredResponse read_response(const PgResult& s, int row) {
     r.question_id = s.text(row, 6);
     r.scale = scale_from_string(s.text(row, 7)).value_or(Scale::smiley5);
     r.score = static_cast<int>(s.int64(row, 8));
-    read_reasons(s.text(row, 9), r.reasons);
+    read_reasons_json(s.text(row, 9), r.reasons);
     r.comment = s.text(row, 10);
     r.language = s.text(row, 11);
     r.utc_ms = s.int64(row, 12);
@@ -672,10 +646,7 @@ Status PostgresStorage::migrate() {
     const bool has_row = v.rows() > 0;
     const int have = has_row ? static_cast<int>(v.int64(0, 0)) : 0;
     const int want = static_cast<int>(sizeof k_migrations / sizeof k_migrations[0]);
-    if (have > want)
-        return Status::failure("the database has schema version " + std::to_string(have) +
-                               ", newer than this server knows (" + std::to_string(want) +
-                               "); use a newer touchpoint-server");
+    if (Status st = check_schema_version(have, want); !st) return st;
     for (int i = have; i < want; ++i) {
         if (PgResult r = exec_script(c, k_migrations[i]); !r.ok())
             return fail("schema migration " + std::to_string(i + 1) + " failed", r);
@@ -985,13 +956,7 @@ Result<EnrollOutcome> PostgresStorage::enroll(const std::string& code_hash,
     if (!ins.ok()) return Error{"cannot create the device: " + ins.error()};
     if (auto st = tx.commit(); !st) return Error{"cannot commit the enrolment: " + st.error()};
 
-    out.status = EnrollStatus::enrolled;
-    out.device.id = device.id;
-    out.device.name = device.name;
-    out.device.store_id = out.store.id;
-    out.device.touch_point = tp_key;
-    out.device.enrolled_utc_ms = now_ms;
-    out.device.last_seen_utc_ms = now_ms;
+    fill_enrolled(out, device, tp_key, now_ms);
     return out;
 }
 
@@ -1219,45 +1184,17 @@ Result<std::vector<RollupCount>> PostgresStorage::rollup(const ResponseFilter& f
                             ", scale, score, misuse, sum(n) FROM " +
                             (g.hour ? "response_rollup" : "response_rollup_daily") + where +
                             " GROUP BY " + group_by + "scale, score, misuse";
-    constexpr int k_scales = static_cast<int>(Scale::thumbs) + 1;
-    constexpr int k_scores = 11;
-    using GroupKey = std::tuple<std::string, std::string, std::string, int>;
-    using Cells = std::array<std::int64_t, k_scales * k_scores * 2>;
-    std::map<GroupKey, Cells> groups;
+    RollupCells cells;
     {
         auto conn = m_pool->acquire();
         if (!conn) return Error{conn.error()};
         PgResult r = exec(conn->get(), sql, p);
         if (!r.ok()) return Error{"cannot read the roll-up: " + r.error()};
-        for (int i = 0; i < r.rows(); ++i) {
-            auto parsed = scale_from_string(r.text(i, 4));
-            const std::int64_t score = r.int64(i, 5);
-            if (!parsed || score < 0 || score >= k_scores) continue;
-            const int scale_index = static_cast<int>(*parsed);
-            GroupKey k{r.text(i, 0), r.text(i, 1), r.text(i, 2), static_cast<int>(r.int64(i, 3))};
-            auto [it, inserted] = groups.try_emplace(std::move(k));
-            if (inserted) it->second.fill(0);
-            it->second[static_cast<std::size_t>((scale_index * k_scores + score) * 2 +
-                                                (r.int64(i, 6) != 0 ? 1 : 0))] += r.int64(i, 7);
-        }
+        for (int i = 0; i < r.rows(); ++i)
+            cells.add(r.text(i, 0), r.text(i, 1), r.text(i, 2), static_cast<int>(r.int64(i, 3)),
+                      r.text(i, 4), r.int64(i, 5), r.int64(i, 6) != 0, r.int64(i, 7));
     }
-    std::vector<RollupCount> out;
-    for (const auto& [k, cells] : groups) {
-        for (std::size_t i = 0; i < cells.size(); ++i) {
-            if (cells[i] == 0) continue;
-            RollupCount c;
-            c.store_id = std::get<0>(k);
-            c.touch_point = std::get<1>(k);
-            c.local_day = std::get<2>(k);
-            c.local_hour = std::get<3>(k);
-            c.scale = static_cast<Scale>(i / (k_scores * 2));
-            c.score = static_cast<int>((i / 2) % k_scores);
-            c.misuse = i % 2 == 1;
-            c.count = cells[i];
-            out.push_back(std::move(c));
-        }
-    }
-    return out;
+    return cells.counts();
 }
 
 // --- Erasing ---

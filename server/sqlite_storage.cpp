@@ -1,4 +1,5 @@
 #include "server/sqlite_storage.h"
+#include "server/storage_rows.h"
 
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
@@ -274,33 +275,6 @@ INSERT INTO response_rollup_daily (store_id, touch_point, local_day, scale, scor
 )sql",
 };
 
-constexpr const char* k_response_columns =
-    "id, device_id, store_id, touch_point, survey_id, survey_version, question_id, scale, score, "
-    "reasons_json, comment, language, utc_ms, local_time, local_day, local_hour, sequence, misuse, "
-    "device_clock_suspect, server_clock_suspect, received_utc_ms, seq";
-
-// Reads a JSON array of plain strings without a JSON library when it has no
-// escapes (the usual case, and the hot path of an export); else with one.
-void read_reasons(const std::string& text, std::vector<std::string>& out) {
-    if (text.size() <= 2) return;
-    if (text.find('\\') == std::string::npos && text.front() == '[' && text.back() == ']') {
-        std::size_t i = 1;
-        while (i < text.size()) {
-            std::size_t open = text.find('"', i);
-            if (open == std::string::npos) return;
-            std::size_t close = text.find('"', open + 1);
-            if (close == std::string::npos) return;
-            out.emplace_back(text, open + 1, close - open - 1);
-            i = close + 1;
-        }
-        return;
-    }
-    auto reasons = nlohmann::json::parse(text, nullptr, false);
-    if (reasons.is_array())
-        for (const auto& v : reasons)
-            if (v.is_string()) out.push_back(v.get<std::string>());
-}
-
 StoredResponse read_response(const Stmt& s) {
     StoredResponse out;
     Response& r = out.response;
@@ -313,7 +287,7 @@ StoredResponse read_response(const Stmt& s) {
     r.question_id = s.text(6);
     r.scale = scale_from_string(s.text(7)).value_or(Scale::smiley5);
     r.score = static_cast<int>(s.int64(8));
-    read_reasons(s.text(9), r.reasons);
+    read_reasons_json(s.text(9), r.reasons);
     r.comment = s.text(10);
     r.language = s.text(11);
     r.utc_ms = s.int64(12);
@@ -431,10 +405,7 @@ Status SqliteStorage::migrate() {
         have = static_cast<int>(v.int64(0));
     }
     const int want = static_cast<int>(sizeof k_migrations / sizeof k_migrations[0]);
-    if (have > want)
-        return Status::failure("the database has schema version " + std::to_string(have) +
-                               ", newer than this server knows (" + std::to_string(want) +
-                               "); use a newer touchpoint-server");
+    if (Status st = check_schema_version(have, want); !st) return st;
     for (int i = have; i < want; ++i) {
         if (auto st = exec(m_db, k_migrations[i]); !st)
             return fail("schema migration " + std::to_string(i + 1) + " failed", st.error());
@@ -637,13 +608,7 @@ Result<EnrollOutcome> SqliteStorage::enroll(const std::string& code_hash, const 
     if (ins.step() != SQLITE_DONE) return Error{"cannot create the device: " + ins.error()};
     if (auto st = tx.commit(); !st) return Error{"cannot commit the enrolment: " + st.error()};
 
-    out.status = EnrollStatus::enrolled;
-    out.device.id = device.id;
-    out.device.name = device.name;
-    out.device.store_id = out.store.id;
-    out.device.touch_point = tp_key;
-    out.device.enrolled_utc_ms = now_ms;
-    out.device.last_seen_utc_ms = now_ms;
+    fill_enrolled(out, device, tp_key, now_ms);
     return out;
 }
 
@@ -837,63 +802,19 @@ Result<std::vector<RollupCount>> SqliteStorage::rollup(const ResponseFilter& fil
     const std::string sql = std::string("SELECT store_id, touch_point, local_day, ") +
                             (g.hour ? "local_hour" : "-1") + ", scale, score, misuse, n FROM " +
                             (g.hour ? "response_rollup" : "response_rollup_daily") + w.sql;
-    // Per group, a flat array of cells (scale x score x misuse). The rows come
-    // in key order, so a group's rows are mostly consecutive and the map is
-    // looked up about once per group, not once per row.
-    constexpr int k_scales = static_cast<int>(Scale::thumbs) + 1;
-    constexpr int k_scores = 11;
-    using GroupKey = std::tuple<std::string, std::string, std::string, int>;
-    using Cells = std::array<std::int64_t, k_scales * k_scores * 2>;
-    std::map<GroupKey, Cells> groups;
+    RollupCells cells;
     {
         std::lock_guard<std::mutex> lock(m_mutex);
         Stmt s(m_db, sql.c_str());
         bind_where(s, w);
-        std::string scale_text;
-        int scale_index = -1;
-        GroupKey key{std::string(), std::string(), std::string(), -1};
-        Cells* cells = nullptr;
         int rc;
-        while ((rc = s.step()) == SQLITE_ROW) {
-            const std::string scale = s.text(4);
-            if (scale != scale_text) {
-                auto parsed = scale_from_string(scale);
-                scale_index = parsed ? static_cast<int>(*parsed) : -1;
-                scale_text = scale;
-            }
-            const std::int64_t score = s.int64(5);
-            if (scale_index < 0 || score < 0 || score >= k_scores) continue;
-            GroupKey k{g.store ? s.text(0) : std::string(),
-                       g.touch_point ? s.text(1) : std::string(), g.day ? s.text(2) : std::string(),
-                       g.hour ? static_cast<int>(s.int64(3)) : -1};
-            if (!cells || k != key) {
-                key = std::move(k);
-                auto [it, inserted] = groups.try_emplace(key);
-                if (inserted) it->second.fill(0);
-                cells = &it->second;
-            }
-            (*cells)[static_cast<std::size_t>((scale_index * k_scores + score) * 2 +
-                                              (s.int64(6) != 0 ? 1 : 0))] += s.int64(7);
-        }
+        while ((rc = s.step()) == SQLITE_ROW)
+            cells.add(g.store ? s.text(0) : std::string(), g.touch_point ? s.text(1) : std::string(),
+                      g.day ? s.text(2) : std::string(), g.hour ? static_cast<int>(s.int64(3)) : -1,
+                      s.text(4), s.int64(5), s.int64(6) != 0, s.int64(7));
         if (rc != SQLITE_DONE) return Error{"cannot read the roll-up: " + s.error()};
     }
-    std::vector<RollupCount> out;
-    for (const auto& [k, cells] : groups) {
-        for (std::size_t i = 0; i < cells.size(); ++i) {
-            if (cells[i] == 0) continue;
-            RollupCount c;
-            c.store_id = std::get<0>(k);
-            c.touch_point = std::get<1>(k);
-            c.local_day = std::get<2>(k);
-            c.local_hour = std::get<3>(k);
-            c.scale = static_cast<Scale>(i / (k_scores * 2));
-            c.score = static_cast<int>((i / 2) % k_scores);
-            c.misuse = i % 2 == 1;
-            c.count = cells[i];
-            out.push_back(std::move(c));
-        }
-    }
-    return out;
+    return cells.counts();
 }
 
 Result<std::vector<TouchPointRecord>>
