@@ -78,15 +78,20 @@ Result<KioskConfig> load_config(Options& opt, bool enrolled = false) {
     return cfg;
 }
 
-int run_export(Options& opt) {
-    if (opt.data_dir.empty() && !opt.config.empty()) {
-        auto cfg = load_config(opt);
-        if (!cfg) {
-            std::cerr << "touchpoint-kiosk: " << cfg.error() << "\n";
-            return 2;
-        }
-    }
+// The data dir of a subcommand: --data-dir, else the one --config names (an
+// enrolled kiosk's config may leave out [touch_point]), else the default.
+Status resolve_data_dir(Options& opt) {
+    if (opt.data_dir.empty() && !opt.config.empty())
+        if (auto cfg = load_config(opt, true); !cfg) return Status::failure(cfg.error());
     if (opt.data_dir.empty()) opt.data_dir = default_data_dir();
+    return Status::success();
+}
+
+int run_export(Options& opt) {
+    if (Status st = resolve_data_dir(opt); !st) {
+        std::cerr << "touchpoint-kiosk: " << st.error() << "\n";
+        return 2;
+    }
     std::string db = opt.data_dir + "/responses.db";
     if (FILE* f = std::fopen(db.c_str(), "rb")) {
         std::fclose(f);
@@ -480,13 +485,10 @@ int run_kiosk(Options& opt) {
 // `enroll`: turns a one-time code into a device token, caches the server's
 // configuration, and records the enrolment in the device identity.
 int run_enroll(Options& opt) {
-    if (opt.data_dir.empty() && !opt.config.empty()) {
-        if (auto cfg = load_config(opt); !cfg) {
-            std::cerr << "touchpoint-kiosk: " << cfg.error() << "\n";
-            return 2;
-        }
+    if (Status st = resolve_data_dir(opt); !st) {
+        std::cerr << "touchpoint-kiosk: " << st.error() << "\n";
+        return 2;
     }
-    if (opt.data_dir.empty()) opt.data_dir = default_data_dir();
     auto identity = DeviceIdentity::load_or_create(opt.data_dir);
     if (!identity) {
         std::cerr << "touchpoint-kiosk: " << identity.error() << "\n";
