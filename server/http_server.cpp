@@ -82,6 +82,10 @@ Status HttpServer::bind() {
         return new httplib::ThreadPool(static_cast<std::size_t>(threads));
     };
     svr.set_payload_max_length(o.max_body_bytes);
+    // A response goes out as headers then body; with Nagle's algorithm the
+    // body waits for the client's delayed ACK of the headers (tens of ms a
+    // request on loopback).
+    svr.set_tcp_nodelay(true);
 
     Api& api = im.api;
     const bool log = o.access_log;
