@@ -1404,32 +1404,50 @@ Result<std::vector<Response>> ResponseStore::pending_batch(int limit) const {
     return out;
 }
 
+namespace {
+// Marks rows synced in one transaction: `update_sql` updates the row whose key
+// is ?1, run for each of `keys`. `Cache` is the store's statement cache.
+template <typename Cache, typename Key>
+int mark_rows_synced(sqlite3* db, Cache& cache, const char* update_sql,
+                     const std::vector<Key>& keys, std::string& detail) {
+    int rc = SQLITE_OK;
+    sqlite3_stmt* begin = cache.stmt(db, "BEGIN IMMEDIATE", &rc);
+    sqlite3_stmt* commit = cache.stmt(db, "COMMIT", &rc);
+    sqlite3_stmt* upd = cache.stmt(db, update_sql, &rc);
+    if (!begin || !commit || !upd) return detail = sqlite3_errmsg(db), rc;
+    Transaction t(db);
+    rc = t.begin(begin);
+    if (rc != SQLITE_OK) return detail = sqlite3_errmsg(db), rc;
+    for (const auto& key : keys) {
+        Use u(upd);
+        u.bind(1, key);
+        rc = u.step();
+        if (rc != SQLITE_DONE) return detail = sqlite3_errmsg(db), rc;
+    }
+    rc = t.commit(commit);
+    if (rc != SQLITE_OK) return detail = sqlite3_errmsg(db), rc;
+    return SQLITE_OK;
+}
+} // namespace
+
 Status ResponseStore::mark_synced(const std::vector<std::string>& ids) {
     if (!m_db) return Status::failure("The database is not open.");
     std::string detail;
-    int rc = [&] {
-        int rc = SQLITE_OK;
-        sqlite3_stmt* begin = m_impl->stmt(m_db, "BEGIN IMMEDIATE", &rc);
-        sqlite3_stmt* commit = m_impl->stmt(m_db, "COMMIT", &rc);
-        sqlite3_stmt* upd =
-            m_impl->stmt(m_db,
-                         "UPDATE responses SET sync_state = 'synced' WHERE id = ?1 AND closed = 1 "
-                         "AND sync_state = 'pending'",
-                         &rc);
-        if (!begin || !commit || !upd) return detail = sqlite3_errmsg(m_db), rc;
-        Transaction t(m_db);
-        rc = t.begin(begin);
-        if (rc != SQLITE_OK) return detail = sqlite3_errmsg(m_db), rc;
-        for (const auto& id : ids) {
-            Use u(upd);
-            u.bind(1, id);
-            rc = u.step();
-            if (rc != SQLITE_DONE) return detail = sqlite3_errmsg(m_db), rc;
-        }
-        rc = t.commit(commit);
-        if (rc != SQLITE_OK) return detail = sqlite3_errmsg(m_db), rc;
-        return SQLITE_OK;
-    }();
+    int rc = mark_rows_synced(m_db, *m_impl,
+                              "UPDATE responses SET sync_state = 'synced' WHERE id = ?1 AND "
+                              "closed = 1 AND sync_state = 'pending'",
+                              ids, detail);
+    if (rc != SQLITE_OK) return Impl::fail(*this, rc, "marking responses as sent", detail);
+    return Status::success();
+}
+
+Status ResponseStore::mark_synced(const std::vector<std::int64_t>& sequences) {
+    if (!m_db) return Status::failure("The database is not open.");
+    std::string detail;
+    int rc = mark_rows_synced(m_db, *m_impl,
+                              "UPDATE responses SET sync_state = 'synced' WHERE seq = ?1 AND "
+                              "closed = 1 AND sync_state = 'pending'",
+                              sequences, detail);
     if (rc != SQLITE_OK) return Impl::fail(*this, rc, "marking responses as sent", detail);
     return Status::success();
 }

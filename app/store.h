@@ -121,6 +121,9 @@ class ResponseStore : public ResponseWriter {
     // Up to `limit` closed, pending responses in sequence order.
     Result<std::vector<Response>> pending_batch(int limit) const;
     Status mark_synced(const std::vector<std::string>& ids);
+    // The same by sequence number (the row's key: no id index to search),
+    // for the sync client, which has the rows it sent.
+    Status mark_synced(const std::vector<std::int64_t>& sequences);
     Status mark_rejected(const std::string& id, const std::string& reason);
 
     // --- Health and events ---

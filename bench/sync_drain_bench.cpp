@@ -160,8 +160,8 @@ std::size_t baseline_batch(Baseline& b, ResponseStore& kiosk, int batch_size) {
     if (batch->empty()) return 0;
     std::vector<server::IncomingResponse> incoming;
     incoming.reserve(batch->size());
-    std::vector<std::string> ids;
-    ids.reserve(batch->size());
+    std::vector<std::int64_t> sequences;
+    sequences.reserve(batch->size());
     for (std::size_t i = 0; i < batch->size(); ++i) {
         server::IncomingResponse in;
         in.index = i;
@@ -169,15 +169,15 @@ std::size_t baseline_batch(Baseline& b, ResponseStore& kiosk, int batch_size) {
         in.response.device_id = b.device.id;
         in.response.touch_point = b.device.touch_point;
         in.content_hash = b.content_hash[in.response.id];
-        ids.push_back(in.response.id);
+        sequences.push_back(in.response.sequence);
         incoming.push_back(std::move(in));
     }
     auto outcome = b.storage->ingest_batch(b.device, incoming, b.health_json, now_ms());
     if (!outcome) die(outcome.error());
     for (auto item : outcome->items)
         if (item != server::IngestStatus::accepted) die("baseline: a response was not accepted");
-    if (auto st = kiosk.mark_synced(ids); !st) die(st.error());
-    return ids.size();
+    if (auto st = kiosk.mark_synced(sequences); !st) die(st.error());
+    return sequences.size();
 }
 
 } // namespace

@@ -36,6 +36,85 @@ nlohmann::json to_json(const Response& r) {
     };
 }
 
+namespace {
+
+void append_string(std::string& out, const std::string& s) {
+    static constexpr char k_hex[] = "0123456789abcdef";
+    out += '"';
+    std::size_t plain = 0; // start of the run not yet copied
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(s, plain, i - plain);
+        plain = i + 1;
+        switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            out += "\\u00";
+            out += k_hex[c >> 4];
+            out += k_hex[c & 0xF];
+        }
+    }
+    out.append(s, plain, std::string::npos);
+    out += '"';
+}
+
+void append_field(std::string& out, const char* key) {
+    out += out.back() == '{' ? "\"" : ",\"";
+    out += key;
+    out += "\":";
+}
+void append_field(std::string& out, const char* key, const std::string& v) {
+    append_field(out, key);
+    append_string(out, v);
+}
+void append_field(std::string& out, const char* key, std::int64_t v) {
+    append_field(out, key);
+    out += std::to_string(v);
+}
+void append_field(std::string& out, const char* key, bool v) {
+    append_field(out, key);
+    out += v ? "true" : "false";
+}
+
+} // namespace
+
+void append_json(std::string& out, const Response& r) {
+    // In nlohmann::json's (sorted) key order, so the bytes match to_json().dump().
+    out += '{';
+    append_field(out, "clock_suspect", r.clock_suspect);
+    append_field(out, "comment", r.comment);
+    append_field(out, "device_id", r.device_id);
+    append_field(out, "id", r.id);
+    append_field(out, "language", r.language);
+    append_field(out, "local_day", r.local_day);
+    append_field(out, "local_hour", std::int64_t{r.local_hour});
+    append_field(out, "local_time", r.local_time);
+    append_field(out, "misuse", r.misuse);
+    append_field(out, "question_id", r.question_id);
+    append_field(out, "reasons");
+    out += '[';
+    for (std::size_t i = 0; i < r.reasons.size(); ++i) {
+        if (i > 0) out += ',';
+        append_string(out, r.reasons[i]);
+    }
+    out += ']';
+    append_field(out, "scale", std::string(to_string(r.scale)));
+    append_field(out, "score", std::int64_t{r.score});
+    append_field(out, "sequence", r.sequence);
+    append_field(out, "survey_id", r.survey_id);
+    append_field(out, "survey_version", std::int64_t{r.survey_version});
+    append_field(out, "touch_point", r.touch_point);
+    append_field(out, "utc_ms", r.utc_ms);
+    out += '}';
+}
+
 std::size_t utf8_length(const std::string& s) {
     std::size_t n = 0;
     for (unsigned char c : s)

@@ -15,6 +15,12 @@ namespace touchpoint {
 // Writes every wire field of a response (not its local sync state).
 nlohmann::json to_json(const Response& r);
 
+// Appends the same bytes as to_json(r).dump() (keys sorted, compact), written
+// straight from the fields: the sync client's batches and the server's content
+// hash need it hundreds of times a batch. Text must be valid UTF-8, which
+// every reader of responses guarantees.
+void append_json(std::string& out, const Response& r);
+
 // Length limits applied when reading a response from the wire. Lengths are in
 // characters (Unicode code points), not bytes.
 struct WireLimits {

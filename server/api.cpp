@@ -430,7 +430,9 @@ ApiResponse Api::batches(const ApiRequest& req) {
         // The token decides where a response belongs, whatever the body says.
         in.response.device_id = device.id;
         in.response.touch_point = device.touch_point;
-        in.content_hash = hash_secret(to_json(in.response).dump());
+        std::string canonical;
+        append_json(canonical, in.response);
+        in.content_hash = hash_secret(canonical);
         in.server_clock_suspect = in.response.utc_ms > now + m_options.clock_suspect_ms;
         incoming.push_back(std::move(in));
     }

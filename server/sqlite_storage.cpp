@@ -653,7 +653,8 @@ Result<BatchOutcome> SqliteStorage::ingest_batch(const DeviceRecord& device,
         "question_id, scale, score, reasons_json, comment, language, utc_ms, local_time, "
         "local_day, local_hour, sequence, misuse, device_clock_suspect, server_clock_suspect, "
         "received_utc_ms, content_hash, seq) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (id) DO NOTHING");
     Stmt roll(m_db, "INSERT INTO response_rollup (store_id, touch_point, local_day, local_hour, "
                     "scale, score, misuse, n) VALUES (?, ?, ?, ?, ?, ?, ?, 1) "
                     "ON CONFLICT (store_id, touch_point, local_day, local_hour, scale, score, "
@@ -675,21 +676,10 @@ Result<BatchOutcome> SqliteStorage::ingest_batch(const DeviceRecord& device,
     seq_read.reset();
     for (const IncomingResponse& in : responses) {
         const Response& r = in.response;
-        find.reset();
-        find.bind(1, r.id);
-        int rc = find.step();
-        if (rc == SQLITE_ROW) {
-            // Same id: the same content is a resend, other content a conflict.
-            out.items.push_back(find.text(0) == in.content_hash ? IngestStatus::duplicate
-                                                                : IngestStatus::conflict);
-            continue;
-        }
-        if (rc != SQLITE_DONE)
-            return Error{"cannot look up response " + r.id + ": " + find.error()};
         // An erased response stays erased: its resend is answered as a duplicate.
         erased.reset();
         erased.bind(1, r.id);
-        rc = erased.step();
+        int rc = erased.step();
         if (rc == SQLITE_ROW) {
             out.items.push_back(IngestStatus::duplicate);
             continue;
@@ -705,9 +695,21 @@ Result<BatchOutcome> SqliteStorage::ingest_batch(const DeviceRecord& device,
         ins.bind(13, r.utc_ms).bind(14, r.local_time).bind(15, r.local_day).bind(16, r.local_hour);
         ins.bind(17, r.sequence).bind(18, r.misuse).bind(19, r.clock_suspect);
         ins.bind(20, in.server_clock_suspect).bind(21, now_ms).bind(22, in.content_hash);
-        ins.bind(23, ++seq);
+        ins.bind(23, seq + 1);
         if (ins.step() != SQLITE_DONE)
             return Error{"cannot store response " + r.id + ": " + ins.error()};
+        if (sqlite3_changes(m_db) == 0) {
+            // The id is stored already: the same content is a resend, other
+            // content a conflict.
+            find.reset();
+            find.bind(1, r.id);
+            if (find.step() != SQLITE_ROW)
+                return Error{"cannot look up response " + r.id + ": " + find.error()};
+            out.items.push_back(find.text(0) == in.content_hash ? IngestStatus::duplicate
+                                                                : IngestStatus::conflict);
+            continue;
+        }
+        ++seq;
         roll.reset();
         roll.bind(1, device.store_id).bind(2, device.touch_point).bind(3, r.local_day);
         roll.bind(4, r.local_hour).bind(5, std::string(to_string(r.scale))).bind(6, r.score);

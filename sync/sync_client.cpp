@@ -46,18 +46,14 @@ void SyncClient::refresh_counts() {
     m_status.rejected = h.rejected;
 }
 
-std::string SyncClient::health_json(bool include_pending) {
-    return health_json(m_store.health(), include_pending);
-}
-
-std::string SyncClient::health_json(const StoreHealth& h, bool include_pending) const {
+std::string SyncClient::health_json(const StoreHealth& h, std::int64_t pending) const {
     nlohmann::json j{
         {"disk_free_bytes", std::max<std::int64_t>(0, h.disk_free_bytes)},
         {"database_bytes", std::max<std::int64_t>(0, h.database_bytes)},
         {"app_version", m_settings.app_version},
         {"last_error", m_status.last_error.substr(0, 1000)},
+        {"pending", std::max<std::int64_t>(0, pending)},
     };
-    if (include_pending) j["pending"] = std::max<std::int64_t>(0, h.pending);
     if (m_status.last_sync_utc_ms > 0)
         j["last_sync_utc_ms"] = m_status.last_sync_utc_ms;
     else
@@ -97,6 +93,7 @@ SyncStep SyncClient::step(steady_clock::time_point now) {
         return s;
     }
     if (!batch->empty()) return send_batch(std::move(*batch), now);
+    m_drain_health_valid = false;
 
     refresh_counts();
     if (m_contacted && now - m_last_contact < m_settings.heartbeat_interval) {
@@ -105,7 +102,9 @@ SyncStep SyncClient::step(steady_clock::time_point now) {
         s.wait = duration_cast<milliseconds>(m_last_contact + m_settings.heartbeat_interval - now);
         return s;
     }
-    HttpResponse r = m_http.post_json("/api/v1/heartbeat", health_json(true), m_settings.token);
+    const StoreHealth h = m_store.health();
+    HttpResponse r =
+        m_http.post_json("/api/v1/heartbeat", health_json(h, h.pending), m_settings.token);
     if (r.status != 200) return failed(r, "heartbeat", now);
     m_backoff.reset();
     m_contacted = true;
@@ -119,25 +118,41 @@ SyncStep SyncClient::step(steady_clock::time_point now) {
     return s;
 }
 
+// Counting the pending rows walks the whole queue, milliseconds a batch when a
+// kiosk comes back with a long one. So while a backlog drains the store is
+// counted every couple of seconds and the count carried down batch by batch
+// in between; responses closed meanwhile show up at the next count. Any step
+// that is not a sent batch drops the carried count.
+StoreHealth SyncClient::health_for_batch(steady_clock::time_point now) {
+    constexpr auto k_recount = seconds{2};
+    if (!m_drain_health_valid || now - m_drain_health_at >= k_recount) {
+        m_drain_health = m_store.health();
+        m_drain_health_at = now;
+        m_drain_health_valid = true;
+    }
+    return m_drain_health;
+}
+
 SyncStep SyncClient::send_batch(std::vector<Response> batch, steady_clock::time_point now) {
     m_status.state = SyncPhase::syncing;
-    nlohmann::json body;
-    body["responses"] = nlohmann::json::array();
-    for (const Response& r : batch) {
-        nlohmann::json j = to_json(r);
-        j["closed"] = true;
-        body["responses"].push_back(std::move(j));
+    // Written straight from the rows (a batch is hundreds of them); each
+    // response object gets "closed": true, which the wire format requires.
+    std::string body = "{\"responses\":[";
+    body.reserve(400 * batch.size() + 400);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (i > 0) body += ',';
+        append_json(body, batch[i]);
+        body.back() = ',';
+        body += "\"closed\":true}";
     }
-    // The store's health once, for the whole batch: counting the pending
-    // rows walks the whole queue, which costs milliseconds when a kiosk
-    // comes back with a long one. Pending as the server will see it once
-    // this batch is in.
-    const StoreHealth before = m_store.health();
+    body += "],\"health\":";
+    // Pending as the server will see it once this batch is in.
+    const StoreHealth before = health_for_batch(now);
+    m_drain_health_valid = false; // until this batch is through
     const std::int64_t batch_n = static_cast<std::int64_t>(batch.size());
-    nlohmann::json health = nlohmann::json::parse(health_json(before, false));
-    health["pending"] = std::max<std::int64_t>(0, before.pending - batch_n);
-    body["health"] = std::move(health);
-    HttpResponse r = m_http.post_json("/api/v1/batches", body.dump(), m_settings.token);
+    body += health_json(before, before.pending - batch_n);
+    body += '}';
+    HttpResponse r = m_http.post_json("/api/v1/batches", body, m_settings.token);
 
     if (r.status == 413 || (r.status == 400 && batch.size() > 1)) {
         // Too big, or something in it the server cannot read as a whole: halve.
@@ -184,9 +199,10 @@ SyncStep SyncClient::send_batch(std::vector<Response> batch, steady_clock::time_
             ++s.rejected;
         }
     }
-    std::vector<std::string> synced;
+    std::vector<std::int64_t> synced;
+    synced.reserve(batch.size());
     for (const Response& resp : batch)
-        if (!rejected_ids.count(resp.id)) synced.push_back(resp.id);
+        if (!rejected_ids.count(resp.id)) synced.push_back(resp.sequence);
     Status st = m_store.mark_synced(synced);
     if (!st) {
         // The server has them; they will be resent and counted as duplicates.
@@ -210,6 +226,10 @@ SyncStep SyncClient::send_batch(std::vector<Response> batch, steady_clock::time_
     // closed since `before` are counted at the next step.
     m_status.pending = std::max<std::int64_t>(0, before.pending - batch_n);
     m_status.rejected = before.rejected + s.rejected;
+    m_drain_health = before;
+    m_drain_health.pending = m_status.pending;
+    m_drain_health.rejected = m_status.rejected;
+    m_drain_health_valid = true;
     m_status.state = m_status.pending > 0 ? SyncPhase::syncing : SyncPhase::idle;
     return s;
 }

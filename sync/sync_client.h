@@ -66,9 +66,12 @@ class SyncClient {
   private:
     SyncStep send_batch(std::vector<Response> batch, std::chrono::steady_clock::time_point now);
     SyncStep failed(const HttpResponse& r, const std::string& what, std::chrono::steady_clock::time_point now);
-    std::string health_json(bool include_pending);
-    std::string health_json(const StoreHealth& h, bool include_pending) const;
+    // The health object sent with heartbeats and batches; `pending` as the
+    // server should see it.
+    std::string health_json(const StoreHealth& h, std::int64_t pending) const;
     void refresh_counts();
+    // The store's health for the next batch of a drain (see send_batch).
+    StoreHealth health_for_batch(std::chrono::steady_clock::time_point now);
 
     SyncSettings m_settings;
     ResponseStore& m_store;
@@ -80,6 +83,10 @@ class SyncClient {
     std::chrono::steady_clock::time_point m_last_contact{};
     std::chrono::steady_clock::time_point m_next_config{};
     bool m_contacted = false;
+    // The counts carried from batch to batch while a backlog drains.
+    StoreHealth m_drain_health;
+    std::chrono::steady_clock::time_point m_drain_health_at{};
+    bool m_drain_health_valid = false;
 };
 
 // Plain words for an HTTP error answer: the server's JSON message if any.

@@ -268,6 +268,18 @@ TEST_CASE("sync marks: pending batch, synced, rejected", "[store]") {
     CHECK(*closed == 1);
     CHECK(store->health().open == 0);
     CHECK(store->pending_batch(10)->size() == 2);
+
+    // By sequence, as the sync client marks what it sent: only closed,
+    // pending rows change (a rejected one stays rejected).
+    auto rest = store->pending_batch(10);
+    REQUIRE(rest->size() == 2);
+    REQUIRE(store->mark_synced(std::vector<std::int64_t>{(*rest)[0].sequence,
+                                                         store->get(rs[1].id)->sequence})
+                .ok());
+    CHECK(store->get((*rest)[0].id)->sync_state == SyncState::synced);
+    CHECK(store->get(rs[1].id)->sync_state == SyncState::rejected);
+    CHECK(store->get((*rest)[1].id)->sync_state == SyncState::pending);
+    CHECK(store->health().pending == 1);
 }
 
 TEST_CASE("health reports sizes, free space and state", "[store]") {
