@@ -32,8 +32,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -263,7 +265,19 @@ std::unique_ptr<sync::SyncWorker> start_sync(const KioskConfig& cfg, const Devic
     return std::move(*worker);
 }
 
-int run_kiosk(Options& opt) {
+// What the kiosk reads before it shows anything: configuration, identity,
+// the server's configuration when enrolled, translations, the database.
+struct KioskStart {
+    KioskConfig cfg;
+    DeviceIdentity identity;
+    std::optional<Catalogue> catalogue;
+    std::unique_ptr<ResponseStore> store;
+};
+
+// Reads and checks everything the kiosk needs before its window; 0 when it
+// may start, else the exit code (the reason is printed). Runs on its own
+// thread while the UI thread starts the display.
+int prepare_kiosk(Options& opt, KioskStart& out) {
     // The config may leave out [touch_point] when the kiosk is enrolled (the
     // server provides it); that is known once the identity in the data dir is read.
     auto cfg = load_config(opt, true);
@@ -322,12 +336,38 @@ int run_kiosk(Options& opt) {
     if (auto closed = store->close_all_open(); closed && *closed > 0)
         std::cerr << "touchpoint-kiosk: closed " << *closed
                   << " responses left open by the last run\n";
-    SystemClock clock;
-    const auto now_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(clock.wall().time_since_epoch())
-            .count();
+    const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
     if (auto pruned = store->prune_synced(cfg->device.retention_days, now_ms); !pruned)
         std::cerr << "touchpoint-kiosk: pruning old responses failed: " << pruned.error() << "\n";
+
+    out.cfg = std::move(*cfg);
+    out.identity = std::move(*identity);
+    out.catalogue = std::move(*catalogue);
+    out.store = std::move(store);
+    return 0;
+}
+
+int run_kiosk(Options& opt) {
+    // Start-up overlaps its slow parts: SDL's video start (the X connection)
+    // with reading the configuration and opening the database, then loading
+    // the GL stack with building the font atlas.
+    platform::configure_environment();
+    KioskStart start;
+    auto prepared = std::async(std::launch::async, [&] { return prepare_kiosk(opt, start); });
+    std::string video_error;
+    const bool video = platform::init_video(video_error);
+    if (const int code = prepared.get(); code != 0) return code;
+    if (!video) {
+        std::cerr << "touchpoint-kiosk: " << video_error << "\n";
+        return 1;
+    }
+    KioskConfig* cfg = &start.cfg;
+    DeviceIdentity* identity = &start.identity;
+    Catalogue* catalogue = &*start.catalogue;
+    std::unique_ptr<ResponseStore> store = std::move(start.store);
+    SystemClock clock;
 
     // The sync thread (enrolled kiosks only) has its own store connection.
     std::unique_ptr<sync::SyncWorker> worker = start_sync(*cfg, *identity, opt.data_dir);
@@ -348,13 +388,6 @@ int run_kiosk(Options& opt) {
         wo.height = cfg->device.height;
     }
     wo.title = "Touchpoint — " + cfg->touch_point->name;
-    std::string error;
-    auto window = platform::Window::create(wo, error);
-    if (!window) {
-        std::cerr << "touchpoint-kiosk: " << error << "\n";
-        return 1;
-    }
-    const float dpi = cfg->device.dpi > 0 ? static_cast<float>(cfg->device.dpi) : window->dpi();
 
     RuntimeOptions so{opt.data_dir, assets_dir() + "/surveys", TOUCHPOINT_VERSION};
     auto runtime_result = KioskRuntime::create(*cfg, *identity, *store, clock, sync_control, so);
@@ -365,16 +398,34 @@ int run_kiosk(Options& opt) {
     KioskRuntime& runtime = **runtime_result;
     for (const auto& w : runtime.warnings())
         std::cerr << "touchpoint-kiosk: " << w << "\n";
+
+    // The fonts for the first screen, built while the window is made.
+    bool staff_fonts = runtime.staff_visible();
+    std::string font_language = runtime.flow().language();
+    const float dpi_ahead =
+        cfg->device.dpi > 0 ? static_cast<float>(cfg->device.dpi) : platform::display_dpi();
+    platform::FontAtlasJob first_fonts(
+        font_sizes(platform::planned_size(wo), dpi_ahead, staff_fonts),
+        all_texts(runtime.config().survey, *catalogue, font_language, staff_fonts));
+
+    std::string error;
+    auto window = platform::Window::create(wo, error);
+    if (!window) {
+        std::cerr << "touchpoint-kiosk: " << error << "\n";
+        return 1;
+    }
+    const float dpi = cfg->device.dpi > 0 ? static_cast<float>(cfg->device.dpi) : window->dpi();
     UiTrace trace(opt.ui_trace);
 
     std::pair<int, int> last_size = window->size();
-    bool staff_fonts = runtime.staff_visible();
-    std::string font_language = runtime.flow().language();
     auto reload_fonts = [&] {
         window->load_fonts(font_sizes(last_size, dpi, staff_fonts),
                            all_texts(runtime.config().survey, *catalogue, font_language, staff_fonts));
     };
-    reload_fonts();
+    if (first_fonts.sizes() == font_sizes(last_size, dpi, staff_fonts))
+        window->adopt_fonts(first_fonts);
+    else
+        reload_fonts(); // the window or the display is not what was planned
     bool contrast = false;
     ui::apply_theme(contrast);
     ui::CustomerState ui_state;

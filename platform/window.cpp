@@ -7,10 +7,10 @@
 
 #include <cfloat>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <malloc.h>
-#include <fstream>
-#include <iterator>
 
 #include "backends/imgui_impl_opengl3.h"
 #include "backends/imgui_impl_sdl.h"
@@ -27,22 +27,32 @@ const char* const k_cjk_font = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
 
 // Reads a font file and checks it looks like TrueType/OpenType, so ImGui's
 // loader (which asserts on bad data) only ever sees plausible fonts.
-// Returns memory from ImGui's allocator, owned by the atlas once added.
+// Returns memory from ImGui's allocator (the caller frees it), or nullptr.
 void* read_font(const char* path, int& size_out) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
+    std::FILE* f = std::fopen(path, "rb");
+    if (!f)
         return nullptr;
-    std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (bytes.size() < 12)
+    void* mem = nullptr;
+    long size = -1;
+    if (std::fseek(f, 0, SEEK_END) == 0 && (size = std::ftell(f)) >= 12 && size < (64L << 20) &&
+        std::fseek(f, 0, SEEK_SET) == 0) {
+        mem = ImGui::MemAlloc(static_cast<size_t>(size));
+        if (std::fread(mem, 1, static_cast<size_t>(size), f) != static_cast<size_t>(size)) {
+            ImGui::MemFree(mem);
+            mem = nullptr;
+        }
+    }
+    std::fclose(f);
+    if (!mem)
         return nullptr;
-    const unsigned char* b = reinterpret_cast<const unsigned char*>(bytes.data());
+    const unsigned char* b = static_cast<const unsigned char*>(mem);
     const bool sfnt = (b[0] == 0 && b[1] == 1 && b[2] == 0 && b[3] == 0) || std::memcmp(b, "true", 4) == 0 ||
                       std::memcmp(b, "OTTO", 4) == 0 || std::memcmp(b, "ttcf", 4) == 0;
-    if (!sfnt)
+    if (!sfnt) {
+        ImGui::MemFree(mem);
         return nullptr;
-    void* mem = ImGui::MemAlloc(bytes.size());
-    std::memcpy(mem, bytes.data(), bytes.size());
-    size_out = static_cast<int>(bytes.size());
+    }
+    size_out = static_cast<int>(size);
     return mem;
 }
 
@@ -71,13 +81,68 @@ bool is_pointer_event(Uint32 type) {
 
 } // namespace
 
+void configure_environment() {
+    // The kiosk takes text from its own on-screen keyboard, so X's compose
+    // table is of no use to it; left to the locale's default, libX11 parses
+    // its Compose file (thousands of lines, character by character) when SDL
+    // opens the input method: a tenth of the time to the first frame.
+    // A compose file set in the environment is kept.
+    setenv("XCOMPOSEFILE", "/dev/null", 0);
+}
+
+bool init_video(std::string& error) {
+    // SDL counts initialisations; Window's destructor ends them all (SDL_Quit).
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER | SDL_INIT_EVENTS) != 0) {
+        error = std::string("cannot open a window: ") + SDL_GetError() + " (is DISPLAY set?)";
+        return false;
+    }
+    return true;
+}
+
+std::pair<int, int> planned_size(const WindowOptions& options) {
+    int width = options.width;
+    int height = options.height;
+    if (!options.fullscreen) {
+        if (width <= 0)
+            width = 1280;
+        if (height <= 0)
+            height = 800;
+    }
+    // Borderless desktop fullscreen covers the whole desktop, whatever size
+    // is asked for.
+    if (options.fullscreen || width <= 0 || height <= 0) {
+        SDL_DisplayMode mode;
+        if (SDL_GetDesktopDisplayMode(0, &mode) == 0) {
+            width = mode.w;
+            height = mode.h;
+        } else {
+            width = 1280;
+            height = 800;
+        }
+    }
+    return {width, height};
+}
+
+namespace {
+float sane_dpi(int display) {
+    float ddpi = 0.0f, hdpi = 0.0f, vdpi = 0.0f;
+    if (display < 0 || SDL_GetDisplayDPI(display, &ddpi, &hdpi, &vdpi) != 0)
+        return 96.0f;
+    const float d = (hdpi > 0.0f && vdpi > 0.0f) ? (hdpi + vdpi) * 0.5f : ddpi;
+    // Some drivers report nonsense (0, or a TV's physical size); keep sane.
+    if (!(d >= 50.0f && d <= 600.0f))
+        return 96.0f;
+    return d;
+}
+} // namespace
+
+float display_dpi() { return sane_dpi(0); }
+
 std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string& error) {
     std::unique_ptr<Window> w(new Window());
 
-    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_TIMER | SDL_INIT_EVENTS) != 0) {
-        error = std::string("cannot open a window: ") + SDL_GetError() + " (is DISPLAY set?)";
+    if (!init_video(error))
         return nullptr;
-    }
     w->m_sdl_ready = true;
 
     // GL 3.0 + GLSL 130, as in ImGui's SDL2/OpenGL3 example: Mesa (llvmpipe
@@ -93,26 +158,9 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
     // itself, by its own policy.
 
     Uint32 flags = SDL_WINDOW_OPENGL | SDL_WINDOW_SHOWN;
-    int width = options.width;
-    int height = options.height;
-    if (options.fullscreen) {
+    if (options.fullscreen)
         flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
-    } else {
-        if (width <= 0)
-            width = 1280;
-        if (height <= 0)
-            height = 800;
-    }
-    if (width <= 0 || height <= 0) {
-        SDL_DisplayMode mode;
-        if (SDL_GetDesktopDisplayMode(0, &mode) == 0) {
-            width = mode.w;
-            height = mode.h;
-        } else {
-            width = 1280;
-            height = 800;
-        }
-    }
+    const auto [width, height] = planned_size(options);
     w->m_window = SDL_CreateWindow(options.title.c_str(), SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, width,
                                    height, flags);
     if (!w->m_window) {
@@ -248,17 +296,7 @@ std::pair<int, int> Window::size() const {
     return {w, h};
 }
 
-float Window::dpi() const {
-    const int display = SDL_GetWindowDisplayIndex(m_window);
-    float ddpi = 0.0f, hdpi = 0.0f, vdpi = 0.0f;
-    if (display < 0 || SDL_GetDisplayDPI(display, &ddpi, &hdpi, &vdpi) != 0)
-        return 96.0f;
-    const float d = (hdpi > 0.0f && vdpi > 0.0f) ? (hdpi + vdpi) * 0.5f : ddpi;
-    // Some drivers report nonsense (0, or a TV's physical size); keep sane.
-    if (!(d >= 50.0f && d <= 600.0f))
-        return 96.0f;
-    return d;
-}
+float Window::dpi() const { return sane_dpi(SDL_GetWindowDisplayIndex(m_window)); }
 
 bool Window::save_screenshot(const std::string& png_path) {
     ImDrawData* data = ImGui::GetDrawData();
@@ -291,9 +329,14 @@ bool Window::save_screenshot(const std::string& png_path) {
     return stbi_write_png(png_path.c_str(), w, h, 4, flipped.data(), static_cast<int>(stride)) != 0;
 }
 
-bool Window::load_fonts(const std::vector<float>& pixel_sizes, const std::vector<std::string>& utf8_texts) {
-    ImGuiIO& io = ImGui::GetIO();
-    ImFontAtlas& atlas = *io.Fonts;
+namespace {
+
+// Fills `atlas` (cleared first) and builds it; `glyph_ranges` receives the
+// ranges, which must outlive the build. Uses no ImGui context, so it may run
+// on another thread while no context uses this atlas. (ImGui's allocator,
+// which it calls, only bumps a statistics counter of the current context.)
+bool build_font_atlas(ImFontAtlas& atlas, const std::vector<float>& pixel_sizes,
+                      const std::vector<std::string>& utf8_texts, std::vector<ImWchar>& glyph_ranges) {
     atlas.Clear();
 
     // Glyphs: printable ASCII plus whatever the screens will actually show.
@@ -306,7 +349,7 @@ bool Window::load_fonts(const std::vector<float>& pixel_sizes, const std::vector
         builder.AddText(t.c_str(), t.c_str() + t.size());
     ImVector<ImWchar> ranges;
     builder.BuildRanges(&ranges);
-    m_glyph_ranges.assign(ranges.begin(), ranges.end());
+    glyph_ranges.assign(ranges.begin(), ranges.end());
 
     const bool cjk = needs_cjk(utf8_texts);
     bool any_file_font = false;
@@ -333,7 +376,7 @@ bool Window::load_fonts(const std::vector<float>& pixel_sizes, const std::vector
         cfg.OversampleH = 2;
         cfg.OversampleV = 1;
         cfg.PixelSnapH = true;
-        if (!atlas.AddFontFromMemoryTTF(latin.data, latin.size, px, &cfg, m_glyph_ranges.data()))
+        if (!atlas.AddFontFromMemoryTTF(latin.data, latin.size, px, &cfg, glyph_ranges.data()))
             continue;
         any_file_font = true;
         if (cjk_file.data) {
@@ -343,7 +386,7 @@ bool Window::load_fonts(const std::vector<float>& pixel_sizes, const std::vector
             merge.OversampleH = 1;
             merge.OversampleV = 1;
             merge.FontNo = 0;
-            atlas.AddFontFromMemoryTTF(cjk_file.data, cjk_file.size, px, &merge, m_glyph_ranges.data());
+            atlas.AddFontFromMemoryTTF(cjk_file.data, cjk_file.size, px, &merge, glyph_ranges.data());
         }
     }
 
@@ -353,18 +396,64 @@ bool Window::load_fonts(const std::vector<float>& pixel_sizes, const std::vector
         atlas.AddFontDefault();
         atlas.Build();
     }
+    // The font files are freed with `latin` and `cjk_file`: drop the
+    // atlas's pointers to them, so nothing can read them again.
+    atlas.ClearInputData();
+    return built;
+}
+
+} // namespace
+
+bool Window::load_fonts(const std::vector<float>& pixel_sizes, const std::vector<std::string>& utf8_texts) {
+    const bool built = build_font_atlas(*ImGui::GetIO().Fonts, pixel_sizes, utf8_texts, m_glyph_ranges);
+    upload_fonts();
+    return built;
+}
+
+bool Window::adopt_fonts(FontAtlasJob& job) {
+    job.wait();
+    ImGuiIO& io = ImGui::GetIO();
+    if (job.m_atlas) {
+        // No frame is under way (the caller's contract), so nothing points
+        // into the old atlas's fonts.
+        ImFontAtlas* old = io.Fonts;
+        io.Fonts = job.m_atlas;
+        job.m_atlas = nullptr;
+        IM_DELETE(old);
+        m_glyph_ranges = std::move(job.m_ranges);
+    }
+    upload_fonts();
+    return job.m_built;
+}
+
+void Window::upload_fonts() {
+    ImFontAtlas& atlas = *ImGui::GetIO().Fonts;
     if (m_gl_backend_ready) {
         ImGui_ImplOpenGL3_DestroyFontsTexture();
         ImGui_ImplOpenGL3_CreateFontsTexture();
-        // The texture is on the GPU side now: drop the CPU copies of the
-        // pixels and of the font files (the glyph tables stay).
+        // The texture is on the GPU side now: drop the CPU copy of the pixels
+        // (the glyph tables stay).
         atlas.ClearTexData();
-        atlas.ClearInputData();
     }
     // Building the atlas allocates (and frees) tens of megabytes; hand the
     // freed pages back so an idle kiosk stays small.
     malloc_trim(0);
-    return built;
+}
+
+FontAtlasJob::FontAtlasJob(std::vector<float> pixel_sizes, std::vector<std::string> utf8_texts)
+    : m_sizes(std::move(pixel_sizes)), m_texts(std::move(utf8_texts)), m_atlas(IM_NEW(ImFontAtlas)()) {
+    m_thread = std::thread([this] { m_built = build_font_atlas(*m_atlas, m_sizes, m_texts, m_ranges); });
+}
+
+FontAtlasJob::~FontAtlasJob() {
+    wait();
+    if (m_atlas)
+        IM_DELETE(m_atlas);
+}
+
+void FontAtlasJob::wait() {
+    if (m_thread.joinable())
+        m_thread.join();
 }
 
 } // namespace touchpoint::platform

@@ -14,6 +14,7 @@
 //   (see platform/pointer_input.h). A real mouse still works.
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -30,6 +31,47 @@ struct WindowOptions {
     bool fullscreen = true; // borderless desktop fullscreen
     bool hide_cursor = true;
     std::string title = "Touchpoint";
+};
+
+// Start-up in parallel: SDL's video subsystem can start before the window
+// (while the caller reads its configuration on another thread), and the
+// window's size and the display's DPI are known then, so the font atlas can
+// be built on a thread while create() loads the GL stack.
+
+// Sets what the process environment must say before SDL starts (X input
+// method settings). Call first thing, before any other thread runs.
+void configure_environment();
+// Initialises SDL's video subsystem ahead of Window::create (which otherwise
+// does it). UI thread only. False with a plain-words `error` on failure.
+bool init_video(std::string& error);
+// The drawable size create(options) will give, once init_video succeeded
+// (desktop size for fullscreen).
+std::pair<int, int> planned_size(const WindowOptions& options);
+// The DPI of the first display from SDL; 96 when unknown or implausible.
+float display_dpi();
+
+// Builds a font atlas (see Window::load_fonts for what it holds) on its own
+// thread, into an atlas no ImGui context uses yet; Window::adopt_fonts() takes
+// it over.
+class FontAtlasJob {
+public:
+    FontAtlasJob(std::vector<float> pixel_sizes, std::vector<std::string> utf8_texts);
+    ~FontAtlasJob();
+    FontAtlasJob(const FontAtlasJob&) = delete;
+    FontAtlasJob& operator=(const FontAtlasJob&) = delete;
+    const std::vector<float>& sizes() const { return m_sizes; }
+    const std::vector<std::string>& texts() const { return m_texts; }
+
+private:
+    friend class Window;
+    void wait();
+
+    std::vector<float> m_sizes;
+    std::vector<std::string> m_texts;
+    ImFontAtlas* m_atlas = nullptr; // owned until adopted
+    std::vector<ImWchar> m_ranges;
+    bool m_built = false;
+    std::thread m_thread;
 };
 
 class Window {
@@ -80,9 +122,15 @@ public:
     // of `utf8_texts`. Call between frames. Returns false if only the
     // built-in font could be used. Never throws or aborts on missing fonts.
     bool load_fonts(const std::vector<float>& pixel_sizes, const std::vector<std::string>& utf8_texts);
+    // The same with an atlas a FontAtlasJob built: waits for the job, makes
+    // its atlas ImGui's (the old one is freed) and uploads it. Call before
+    // the first frame or between frames. Returns false if only the built-in
+    // font could be used.
+    bool adopt_fonts(FontAtlasJob& job);
 
 private:
     Window() = default;
+    void upload_fonts(); // the atlas to the GPU, then drops its CPU copies
 
     SDL_Window* m_window = nullptr;
     void* m_gl_context = nullptr;
