@@ -10,6 +10,8 @@
 #include <map>
 #include <mutex>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -128,6 +130,37 @@ class Params {
   private:
     std::vector<std::string> m_values;
     std::vector<bool> m_null;
+};
+
+// One column of many rows as a PostgreSQL array literal ("{...}"), sent as
+// one parameter and read back with unnest($n::TEXT[], ...): a whole batch in
+// one statement, whatever its size. Texts end at a NUL byte, as a text
+// parameter does.
+class ArrayLiteral {
+  public:
+    ArrayLiteral& add(const std::string& s) {
+        next();
+        m_text += '"';
+        for (char c : s) {
+            if (c == '\0') break;
+            if (c == '"' || c == '\\') m_text += '\\';
+            m_text += c;
+        }
+        m_text += '"';
+        return *this;
+    }
+    ArrayLiteral& add(std::int64_t v) {
+        next();
+        m_text += std::to_string(v);
+        return *this;
+    }
+    ArrayLiteral& add(int v) { return add(static_cast<std::int64_t>(v)); }
+    ArrayLiteral& add(bool v) { return add(static_cast<std::int64_t>(v ? 1 : 0)); }
+    std::string text() const { return m_text + '}'; }
+
+  private:
+    void next() { m_text += m_text.size() > 1 ? "," : ""; }
+    std::string m_text = "{";
 };
 
 PgResult exec(PGconn* conn, const std::string& sql, const Params& params = Params()) {
@@ -540,8 +573,10 @@ using CellCounts = std::map<CellKey, std::int64_t>;
 // Adds (sign > 0) or takes away (sign < 0) each cell's count in the hourly
 // and the daily roll-up, dropping cells that reach zero. Cells are touched in
 // one global order (all hourly cells in key order, then all daily ones), so
-// concurrent batches, erasures and pruning do not deadlock on them. On
-// failure `sqlstate` tells why.
+// concurrent batches, erasures and pruning do not deadlock on them. Adding is
+// one statement per roll-up (the cells unnested in key order); taking away,
+// which erasure and pruning do, a statement or two per cell. On failure
+// `sqlstate` tells why.
 Status apply_rollup(PGconn* conn, const CellCounts& hourly, int sign, std::string& sqlstate) {
     CellCounts daily;
     for (const auto& [k, n] : hourly) {
@@ -574,10 +609,46 @@ Status apply_rollup(PGconn* conn, const CellCounts& hourly, int sign, std::strin
         std::string col_list;
         for (std::size_t i = 0; i < cols.size(); ++i)
             col_list += (i ? ", " : "") + cols[i];
-        const std::string add_sql = "INSERT INTO " + table + " (" + col_list + ", n) VALUES (" +
-                                    key(2, ", ", false) + ", $1::BIGINT) ON CONFLICT (" +
-                                    col_list + ") DO UPDATE SET n = " + table +
-                                    ".n + EXCLUDED.n";
+        if (sign > 0) {
+            // Every cell's key column and count as arrays, unnested in key order.
+            std::vector<ArrayLiteral> arrays(cols.size() + 1);
+            std::size_t counted_cells = 0;
+            for (const auto& [k, n] : cells) {
+                if (n == 0) continue;
+                ++counted_cells;
+                std::size_t i = 0;
+                arrays[i++].add(std::get<0>(k));
+                arrays[i++].add(std::get<1>(k));
+                arrays[i++].add(std::get<2>(k));
+                if (hour) arrays[i++].add(std::get<3>(k));
+                arrays[i++].add(std::get<4>(k));
+                arrays[i++].add(std::get<5>(k));
+                arrays[i++].add(std::get<6>(k));
+                arrays[i].add(n);
+            }
+            if (counted_cells == 0) continue;
+            Params counted;
+            std::string unnest;
+            for (std::size_t i = 0; i < arrays.size(); ++i) {
+                counted.add(arrays[i].text());
+                const bool count = i == cols.size();
+                const bool integer = !count && (cols[i] == "local_hour" || cols[i] == "score" ||
+                                                cols[i] == "misuse");
+                unnest += (i ? ", $" : "$") + std::to_string(i + 1);
+                unnest += count ? "::BIGINT[]" : integer ? "::INTEGER[]" : "::TEXT[]";
+            }
+            const std::string add_sql = "INSERT INTO " + table + " (" + col_list + ", n) SELECT " +
+                                        col_list + ", n FROM unnest(" + unnest +
+                                        ") WITH ORDINALITY AS cell (" + col_list +
+                                        ", n, ord) ORDER BY ord ON CONFLICT (" + col_list +
+                                        ") DO UPDATE SET n = " + table + ".n + EXCLUDED.n";
+            PgResult r = exec(conn, add_sql, counted);
+            if (!r.ok()) {
+                sqlstate = r.sqlstate();
+                return fail("cannot update the roll-up", r);
+            }
+            continue;
+        }
         const std::string sub_sql =
             "UPDATE " + table + " SET n = n - $1::BIGINT WHERE " + key(2, " AND ", true);
         const std::string drop_sql =
@@ -591,8 +662,8 @@ Status apply_rollup(PGconn* conn, const CellCounts& hourly, int sign, std::strin
             Params counted;
             counted.add(n);
             counted.append(cell);
-            PgResult r = exec(conn, sign > 0 ? add_sql : sub_sql, counted);
-            if (r.ok() && sign < 0) r = exec(conn, drop_sql, cell);
+            PgResult r = exec(conn, sub_sql, counted);
+            if (r.ok()) r = exec(conn, drop_sql, cell);
             if (!r.ok()) {
                 sqlstate = r.sqlstate();
                 return fail("cannot update the roll-up", r);
@@ -1017,50 +1088,107 @@ Result<BatchOutcome> ingest_once(PGconn* c, const DeviceRecord& device,
         seq = first_seq = r.int64(0, 0);
     }
 
-    const std::string ins_sql =
-        "INSERT INTO responses (id, device_id, store_id, touch_point, survey_id, survey_version, "
-        "question_id, scale, score, reasons_json, comment, language, utc_ms, local_time, "
-        "local_day, local_hour, sequence, misuse, device_clock_suspect, server_clock_suspect, "
-        "received_utc_ms, content_hash, seq) "
-        "SELECT $1, $2, $3, $4, $5, $6::INTEGER, $7, $8, $9::INTEGER, $10, $11, $12, $13::BIGINT, "
-        "$14, $15, $16::INTEGER, $17::BIGINT, $18::INTEGER, $19::INTEGER, $20::INTEGER, "
-        "$21::BIGINT, $22, $23::BIGINT "
-        "WHERE NOT EXISTS (SELECT 1 FROM erased_responses WHERE id = $1) "
-        "ON CONFLICT (id) DO NOTHING";
     CellCounts cells;
-    for (const IncomingResponse& in : responses) {
-        const Response& r = in.response;
-        const std::string scale(to_string(r.scale));
-        Params p;
-        p.add(r.id).add(device.id).add(device.store_id).add(device.touch_point);
-        p.add(r.survey_id).add(r.survey_version).add(r.question_id);
-        p.add(scale).add(r.score);
-        p.add(nlohmann::json(r.reasons).dump()).add(r.comment).add(r.language);
-        p.add(r.utc_ms).add(r.local_time).add(r.local_day).add(r.local_hour);
-        p.add(r.sequence).add(r.misuse).add(r.clock_suspect);
-        p.add(in.server_clock_suspect).add(now_ms).add(in.content_hash);
-        p.add(seq + 1);
-        PgResult ins = exec(c, ins_sql, p);
-        if (!ins.ok()) return failed("cannot store response " + r.id, ins);
-        if (ins.affected() == 1) {
+    if (!responses.empty()) {
+        // What is stored or erased already under the batch's ids: looked up
+        // once the counter is locked, so no other batch inserts meanwhile
+        // (erasure and pruning only take rows away).
+        ArrayLiteral ids;
+        for (const IncomingResponse& in : responses)
+            ids.add(in.response.id);
+        Params fp;
+        fp.add(ids.text());
+        PgResult found =
+            exec(c,
+                 "SELECT id, content_hash FROM responses WHERE id = ANY ($1::TEXT[]) "
+                 "UNION ALL SELECT id, NULL FROM erased_responses WHERE id = ANY ($1::TEXT[])",
+                 fp);
+        if (!found.ok()) return failed("cannot look up the batch's responses", found);
+        std::unordered_map<std::string, std::string> stored; // id -> content hash
+        std::unordered_set<std::string> erased;
+        for (int i = 0; i < found.rows(); ++i) {
+            if (found.is_null(i, 1))
+                erased.insert(found.text(i, 0));
+            else
+                stored.emplace(found.text(i, 0), found.text(i, 1));
+        }
+
+        // Then each response in order, as if inserted one by one: an erased
+        // id is a duplicate never stored again, a stored one (or one earlier
+        // in this batch) a duplicate or a conflict by its content hash, and
+        // the rest new, numbered on from the counter.
+        constexpr int k_columns = 18;
+        std::array<ArrayLiteral, k_columns> col;
+        for (const IncomingResponse& in : responses) {
+            const Response& r = in.response;
+            if (erased.count(r.id)) {
+                out.items.push_back(IngestStatus::duplicate);
+                continue;
+            }
+            if (auto it = stored.find(r.id); it != stored.end()) {
+                out.items.push_back(it->second == in.content_hash ? IngestStatus::duplicate
+                                                                  : IngestStatus::conflict);
+                continue;
+            }
+            stored.emplace(r.id, in.content_hash);
+            const std::string scale(to_string(r.scale));
+            int i = 0;
+            col[i++].add(r.id);
+            col[i++].add(r.survey_id);
+            col[i++].add(r.survey_version);
+            col[i++].add(r.question_id);
+            col[i++].add(scale);
+            col[i++].add(r.score);
+            col[i++].add(nlohmann::json(r.reasons).dump());
+            col[i++].add(r.comment);
+            col[i++].add(r.language);
+            col[i++].add(r.utc_ms);
+            col[i++].add(r.local_time);
+            col[i++].add(r.local_day);
+            col[i++].add(r.local_hour);
+            col[i++].add(r.sequence);
+            col[i++].add(r.misuse);
+            col[i++].add(r.clock_suspect);
+            col[i++].add(in.server_clock_suspect);
+            col[i++].add(in.content_hash);
             ++seq;
             ++cells[CellKey{device.store_id, device.touch_point, r.local_day, r.local_hour, scale,
                             r.score, r.misuse ? 1 : 0}];
             out.items.push_back(IngestStatus::accepted);
-            continue;
         }
-        // Not inserted: stored before (a resend, or other content under the
-        // same id: a conflict), or erased (answered as a duplicate).
-        Params fp;
-        fp.add(r.id);
-        PgResult found = exec(c, "SELECT content_hash FROM responses WHERE id = $1", fp);
-        if (!found.ok()) return failed("cannot look up response " + r.id, found);
-        if (found.rows() == 0) {
-            out.items.push_back(IngestStatus::duplicate);
-            continue;
+        if (seq != first_seq) {
+            // One statement for all of them, numbered in batch order. No ON
+            // CONFLICT: under the counter's lock an id found new above cannot
+            // have been stored since, and if one were, failing the batch beats
+            // a gap in the sequence.
+            Params p;
+            p.add(device.id).add(device.store_id).add(device.touch_point).add(now_ms);
+            p.add(first_seq);
+            for (const ArrayLiteral& a : col)
+                p.add(a.text());
+            PgResult ins = exec(
+                c,
+                "INSERT INTO responses (id, device_id, store_id, touch_point, survey_id, "
+                "survey_version, question_id, scale, score, reasons_json, comment, language, "
+                "utc_ms, local_time, local_day, local_hour, sequence, misuse, "
+                "device_clock_suspect, server_clock_suspect, received_utc_ms, content_hash, seq) "
+                "SELECT id, $1, $2, $3, survey_id, survey_version, question_id, scale, score, "
+                "reasons_json, comment, language, utc_ms, local_time, local_day, local_hour, "
+                "sequence, misuse, device_clock_suspect, server_clock_suspect, $4::BIGINT, "
+                "content_hash, $5::BIGINT + ord FROM unnest($6::TEXT[], $7::TEXT[], "
+                "$8::INTEGER[], $9::TEXT[], $10::TEXT[], $11::INTEGER[], $12::TEXT[], "
+                "$13::TEXT[], $14::TEXT[], $15::BIGINT[], $16::TEXT[], $17::TEXT[], "
+                "$18::INTEGER[], $19::BIGINT[], $20::INTEGER[], $21::INTEGER[], $22::INTEGER[], "
+                "$23::TEXT[]) WITH ORDINALITY AS batch (id, survey_id, survey_version, "
+                "question_id, scale, score, reasons_json, comment, language, utc_ms, local_time, "
+                "local_day, local_hour, sequence, misuse, device_clock_suspect, "
+                "server_clock_suspect, content_hash, ord) ORDER BY ord",
+                p);
+            if (!ins.ok()) return failed("cannot store the batch's responses", ins);
+            if (ins.affected() != seq - first_seq)
+                return Error{"stored " + std::to_string(ins.affected()) + " of " +
+                             std::to_string(seq - first_seq) + " new responses"};
         }
-        out.items.push_back(found.text(0, 0) == in.content_hash ? IngestStatus::duplicate
-                                                                : IngestStatus::conflict);
     }
     if (Status st = apply_rollup(c, cells, +1, sqlstate); !st) return Error{st.error()};
     if (seq != first_seq) {

@@ -4,11 +4,12 @@
 // serialised by an advisory lock). Every query is parameterised; a commit
 // returns once PostgreSQL has it durably (synchronous_commit is kept on).
 //
-// Concurrency: ingest is exactly-once across instances (the response id is
-// the primary key, ON CONFLICT DO NOTHING, then the content hash decides
-// between a resend and a conflict). The insertion sequence is a counter row
-// locked FOR UPDATE by each batch that inserts, so sequence numbers are
-// handed out in commit order, as the cursor of GET /api/v1/responses needs.
+// Concurrency: ingest is exactly-once across instances. The insertion
+// sequence is a counter row locked FOR UPDATE by each batch that inserts, so
+// sequence numbers are handed out in commit order, as the cursor of
+// GET /api/v1/responses needs; under that lock a batch looks its ids up at
+// once (the content hash decides between a resend and a conflict) and
+// inserts its new responses in one statement.
 //
 // Thread-safety: a small pool of connections guarded by a mutex; each call
 // borrows one connection for its duration.
