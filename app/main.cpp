@@ -266,17 +266,16 @@ std::unique_ptr<sync::SyncWorker> start_sync(const KioskConfig& cfg, const Devic
 }
 
 // What the kiosk reads before it shows anything: configuration, identity,
-// the server's configuration when enrolled, translations, the database.
+// the server's configuration when enrolled, translations.
 struct KioskStart {
     KioskConfig cfg;
     DeviceIdentity identity;
     std::optional<Catalogue> catalogue;
-    std::unique_ptr<ResponseStore> store;
 };
 
-// Reads and checks everything the kiosk needs before its window; 0 when it
-// may start, else the exit code (the reason is printed). Runs on its own
-// thread while the UI thread starts the display.
+// Reads and checks the configuration the kiosk needs before its window; 0
+// when it may start, else the exit code (the reason is printed). Runs on its
+// own thread while the UI thread starts the display.
 int prepare_kiosk(Options& opt, KioskStart& out) {
     // The config may leave out [touch_point] when the kiosk is enrolled (the
     // server provides it); that is known once the identity in the data dir is read.
@@ -327,10 +326,19 @@ int prepare_kiosk(Options& opt, KioskStart& out) {
     }
     for (const auto& lang : catalogue->missing())
         std::cerr << "touchpoint-kiosk: no translation file for \"" << lang << "\"; English is shown\n";
-    auto store_result = ResponseStore::open(opt.data_dir + "/responses.db");
+    out.cfg = std::move(*cfg);
+    out.identity = std::move(*identity);
+    out.catalogue = std::move(*catalogue);
+    return 0;
+}
+
+// Opens the database, closes what the last run left open and prunes old
+// synced rows; nullptr when it cannot be opened (the reason is printed).
+std::unique_ptr<ResponseStore> open_kiosk_store(const std::string& data_dir, int retention_days) {
+    auto store_result = ResponseStore::open(data_dir + "/responses.db");
     if (!store_result) {
         std::cerr << "touchpoint-kiosk: " << store_result.error() << "\n";
-        return 1;
+        return nullptr;
     }
     std::unique_ptr<ResponseStore> store = std::move(*store_result);
     if (auto closed = store->close_all_open(); closed && *closed > 0)
@@ -339,42 +347,33 @@ int prepare_kiosk(Options& opt, KioskStart& out) {
     const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
-    if (auto pruned = store->prune_synced(cfg->device.retention_days, now_ms); !pruned)
+    if (auto pruned = store->prune_synced(retention_days, now_ms); !pruned)
         std::cerr << "touchpoint-kiosk: pruning old responses failed: " << pruned.error() << "\n";
-
-    out.cfg = std::move(*cfg);
-    out.identity = std::move(*identity);
-    out.catalogue = std::move(*catalogue);
-    out.store = std::move(store);
-    return 0;
+    return store;
 }
 
 int run_kiosk(Options& opt) {
     // Start-up overlaps its slow parts: SDL's video start (the X connection)
-    // with reading the configuration and opening the database, then loading
-    // the GL stack with building the font atlas.
+    // with reading the configuration; loading the GL stack and making the
+    // window with building the first screen's font atlas and opening the
+    // database.
     platform::configure_environment();
     KioskStart start;
     auto prepared = std::async(std::launch::async, [&] { return prepare_kiosk(opt, start); });
     std::string video_error;
     const bool video = platform::init_video(video_error);
     if (const int code = prepared.get(); code != 0) return code;
-    if (!video) {
-        std::cerr << "touchpoint-kiosk: " << video_error << "\n";
-        return 1;
-    }
     KioskConfig* cfg = &start.cfg;
     DeviceIdentity* identity = &start.identity;
     Catalogue* catalogue = &*start.catalogue;
-    std::unique_ptr<ResponseStore> store = std::move(start.store);
-    SystemClock clock;
-
-    // The sync thread (enrolled kiosks only) has its own store connection.
-    std::unique_ptr<sync::SyncWorker> worker = start_sync(*cfg, *identity, opt.data_dir);
-    SyncNotConfigured no_sync;
-    std::unique_ptr<sync::WorkerSyncControl> worker_sync;
-    if (worker) worker_sync = std::make_unique<sync::WorkerSyncControl>(*worker);
-    SyncControl& sync_control = worker_sync ? static_cast<SyncControl&>(*worker_sync) : no_sync;
+    auto store_opened = std::async(std::launch::async, [&] {
+        return open_kiosk_store(opt.data_dir, cfg->device.retention_days);
+    });
+    if (!video) {
+        if (!store_opened.get()) return 1; // its reason first, as without the display
+        std::cerr << "touchpoint-kiosk: " << video_error << "\n";
+        return 1;
+    }
 
     platform::WindowOptions wo;
     int w = 0, h = 0;
@@ -389,6 +388,32 @@ int run_kiosk(Options& opt) {
     }
     wo.title = "Touchpoint — " + cfg->touch_point->name;
 
+    // The fonts of the question screen in the default language (what nearly
+    // every start shows first), built while the window is made.
+    const float dpi_ahead =
+        cfg->device.dpi > 0 ? static_cast<float>(cfg->device.dpi) : platform::display_dpi();
+    platform::FontAtlasJob first_fonts(
+        font_sizes(platform::planned_size(wo), dpi_ahead, false),
+        all_texts(cfg->survey, *catalogue, cfg->device.default_language, false));
+
+    std::string error;
+    auto window = platform::Window::create(wo, error);
+    std::unique_ptr<ResponseStore> store = store_opened.get();
+    if (!store) return 1;
+    if (!window) {
+        std::cerr << "touchpoint-kiosk: " << error << "\n";
+        return 1;
+    }
+    const float dpi = cfg->device.dpi > 0 ? static_cast<float>(cfg->device.dpi) : window->dpi();
+    SystemClock clock;
+
+    // The sync thread (enrolled kiosks only) has its own store connection.
+    std::unique_ptr<sync::SyncWorker> worker = start_sync(*cfg, *identity, opt.data_dir);
+    SyncNotConfigured no_sync;
+    std::unique_ptr<sync::WorkerSyncControl> worker_sync;
+    if (worker) worker_sync = std::make_unique<sync::WorkerSyncControl>(*worker);
+    SyncControl& sync_control = worker_sync ? static_cast<SyncControl&>(*worker_sync) : no_sync;
+
     RuntimeOptions so{opt.data_dir, assets_dir() + "/surveys", TOUCHPOINT_VERSION};
     auto runtime_result = KioskRuntime::create(*cfg, *identity, *store, clock, sync_control, so);
     if (!runtime_result) {
@@ -398,34 +423,20 @@ int run_kiosk(Options& opt) {
     KioskRuntime& runtime = **runtime_result;
     for (const auto& w : runtime.warnings())
         std::cerr << "touchpoint-kiosk: " << w << "\n";
-
-    // The fonts for the first screen, built while the window is made.
-    bool staff_fonts = runtime.staff_visible();
-    std::string font_language = runtime.flow().language();
-    const float dpi_ahead =
-        cfg->device.dpi > 0 ? static_cast<float>(cfg->device.dpi) : platform::display_dpi();
-    platform::FontAtlasJob first_fonts(
-        font_sizes(platform::planned_size(wo), dpi_ahead, staff_fonts),
-        all_texts(runtime.config().survey, *catalogue, font_language, staff_fonts));
-
-    std::string error;
-    auto window = platform::Window::create(wo, error);
-    if (!window) {
-        std::cerr << "touchpoint-kiosk: " << error << "\n";
-        return 1;
-    }
-    const float dpi = cfg->device.dpi > 0 ? static_cast<float>(cfg->device.dpi) : window->dpi();
     UiTrace trace(opt.ui_trace);
 
     std::pair<int, int> last_size = window->size();
-    auto reload_fonts = [&] {
-        window->load_fonts(font_sizes(last_size, dpi, staff_fonts),
-                           all_texts(runtime.config().survey, *catalogue, font_language, staff_fonts));
+    bool staff_fonts = runtime.staff_visible();
+    std::string font_language = runtime.flow().language();
+    auto first_sizes = [&] { return font_sizes(last_size, dpi, staff_fonts); };
+    auto first_texts = [&] {
+        return all_texts(runtime.config().survey, *catalogue, font_language, staff_fonts);
     };
-    if (first_fonts.sizes() == font_sizes(last_size, dpi, staff_fonts))
+    auto reload_fonts = [&] { window->load_fonts(first_sizes(), first_texts()); };
+    if (first_fonts.sizes() == first_sizes() && first_fonts.texts() == first_texts())
         window->adopt_fonts(first_fonts);
     else
-        reload_fonts(); // the window or the display is not what was planned
+        reload_fonts(); // another first screen, or not the window or display planned
     bool contrast = false;
     ui::apply_theme(contrast);
     ui::CustomerState ui_state;
