@@ -4,7 +4,9 @@
 #include <libpq-fe.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
+#include <charconv>
 #include <condition_variable>
 #include <cstdlib>
 #include <map>
@@ -54,6 +56,8 @@ class PgResult {
         const ExecStatusType st = PQresultStatus(m_r.get());
         return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
     }
+    // One row of a query read row by row (see exec_rows).
+    bool single_row() const { return m_r && PQresultStatus(m_r.get()) == PGRES_SINGLE_TUPLE; }
     int rows() const { return m_r ? PQntuples(m_r.get()) : 0; }
     int columns() const { return m_r ? PQnfields(m_r.get()) : 0; }
     bool is_null(int row, int col) const { return PQgetisnull(m_r.get(), row, col) != 0; }
@@ -64,7 +68,10 @@ class PgResult {
     }
     std::int64_t int64(int row, int col) const {
         if (is_null(row, col)) return 0;
-        return std::strtoll(PQgetvalue(m_r.get(), row, col), nullptr, 10);
+        const char* v = PQgetvalue(m_r.get(), row, col);
+        std::int64_t out = 0;
+        std::from_chars(v, v + PQgetlength(m_r.get(), row, col), out);
+        return out;
     }
     std::optional<std::int64_t> opt_int64(int row, int col) const {
         if (is_null(row, col)) return std::nullopt;
@@ -168,6 +175,35 @@ PgResult exec(PGconn* conn, const std::string& sql, const Params& params = Param
     return PgResult(PQexecParams(conn, sql.c_str(), params.size(), nullptr,
                                  values.empty() ? nullptr : values.data(), nullptr, nullptr, 0),
                     conn);
+}
+
+// A query whose rows are handed to `row` one at a time as they arrive
+// (libpq's single-row mode): the caller decodes a row while PostgreSQL still
+// scans and sends the next ones, instead of waiting for the whole result.
+// Returns the error, empty when every row came.
+template <class OnRow>
+std::string exec_rows(PGconn* conn, const std::string& sql, const Params& params, OnRow&& row) {
+    const std::vector<const char*> values = params.pointers();
+    if (!PQsendQueryParams(conn, sql.c_str(), params.size(), nullptr,
+                           values.empty() ? nullptr : values.data(), nullptr, nullptr, 0) ||
+        !PQsetSingleRowMode(conn)) {
+        const std::string error = trimmed(PQerrorMessage(conn));
+        while (PGresult* r = PQgetResult(conn))
+            PQclear(r);
+        return error.empty() ? "cannot send the query" : error;
+    }
+    std::string error;
+    // Read to the end even after an error, so the connection is idle again.
+    while (PGresult* raw = PQgetResult(conn)) {
+        const PgResult r(raw, conn);
+        if (r.single_row()) {
+            if (error.empty()) row(r);
+        } else if (!r.ok() && error.empty()) {
+            error = r.error();
+            if (error.empty()) error = "the query failed";
+        }
+    }
+    return error;
 }
 
 // Several statements, no parameters (schema migrations).
@@ -1284,12 +1320,12 @@ Result<std::vector<StoredResponse>> PostgresStorage::list_responses(const Respon
                             where + " ORDER BY seq LIMIT $" + std::to_string(p.size());
     auto conn = m_pool->acquire();
     if (!conn) return Error{conn.error()};
-    PgResult r = exec(conn->get(), sql, p);
-    if (!r.ok()) return Error{"cannot list the responses: " + r.error()};
+    // Row by row: an export's pages are decoded while the scan goes on.
     std::vector<StoredResponse> out;
-    out.reserve(static_cast<std::size_t>(r.rows()));
-    for (int i = 0; i < r.rows(); ++i)
-        out.push_back(read_response(r, i));
+    out.reserve(std::min<std::size_t>(limit, 4096));
+    const std::string error =
+        exec_rows(conn->get(), sql, p, [&out](const PgResult& r) { out.push_back(read_response(r, 0)); });
+    if (!error.empty()) return Error{"cannot list the responses: " + error};
     return out;
 }
 
@@ -1297,7 +1333,10 @@ Result<std::vector<RollupCount>> PostgresStorage::rollup(const ResponseFilter& f
                                                          const SummaryGrouping& g) {
     // Summed per group in SQL, then laid out in the order the interface
     // promises (scales by their enum order, not by name) as in the SQLite
-    // backend, which skips the same unknown scales and scores.
+    // backend, which skips the same unknown scales and scores. Grouped by
+    // touch point and day (or finer), a group is about one roll-up row, so
+    // summing in SQL gains nothing (its hash table would even spill to disk):
+    // the rows are read in key order, off the primary key, and summed here.
     Params p;
     const std::string where = where_of(filter, false, false, p);
     const std::string store = g.store ? "store_id" : "''::TEXT";
@@ -1308,10 +1347,15 @@ Result<std::vector<RollupCount>> PostgresStorage::rollup(const ResponseFilter& f
     for (const char* col : {g.store ? "store_id" : "", g.touch_point ? "touch_point" : "",
                             g.day ? "local_day" : "", g.hour ? "local_hour" : ""})
         if (*col) group_by += std::string(col) + ", ";
-    const std::string sql = "SELECT " + store + ", " + tp + ", " + day + ", " + hour +
-                            ", scale, score, misuse, sum(n) FROM " +
-                            (g.hour ? "response_rollup" : "response_rollup_daily") + where +
-                            " GROUP BY " + group_by + "scale, score, misuse";
+    const std::string table = g.hour ? "response_rollup" : "response_rollup_daily";
+    const bool per_row = g.touch_point && g.day;
+    const std::string sql =
+        per_row ? "SELECT " + store + ", " + tp + ", " + day + ", " + hour +
+                      ", scale, score, misuse, n FROM " + table + where +
+                      " ORDER BY store_id, touch_point, local_day" + (g.hour ? ", local_hour" : "")
+                : "SELECT " + store + ", " + tp + ", " + day + ", " + hour +
+                      ", scale, score, misuse, sum(n) FROM " + table + where + " GROUP BY " +
+                      group_by + "scale, score, misuse";
     RollupCells cells;
     {
         auto conn = m_pool->acquire();
