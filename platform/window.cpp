@@ -96,6 +96,17 @@ bool init_video(std::string& error) {
         error = std::string("cannot open a window: ") + SDL_GetError() + " (is DISPLAY set?)";
         return false;
     }
+    // With no display at all SDL falls back to drawing off screen: a kiosk
+    // nobody can see. Only when asked for by name (SDL_VIDEODRIVER).
+    const char* driver = SDL_GetCurrentVideoDriver();
+    const char* asked = SDL_getenv("SDL_VIDEODRIVER");
+    if (driver && (std::strcmp(driver, "offscreen") == 0 || std::strcmp(driver, "dummy") == 0) &&
+        !(asked && *asked)) {
+        SDL_Quit();
+        error = "cannot open a window: no display was found (set DISPLAY for X11 or "
+                "WAYLAND_DISPLAY for Wayland, or start it on a console with KMS)";
+        return false;
+    }
     return true;
 }
 

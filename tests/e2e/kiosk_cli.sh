@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The kiosk's command line: --help and --version work, bad flags print usage
 # and exit non-zero, a bad config is refused with a message naming file and key
-# (before any window opens, so this needs no display).
+# (before any window opens, so this needs no display), and a good one with no
+# display is refused too.
 set -uo pipefail
 KIOSK=$1
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -47,4 +48,12 @@ out=$(DISPLAY= "$KIOSK" --config "$work/kiosk.toml" --data-dir "$work/data" 2>&1
 grep -q "kiosk.toml: \[touch_point\] idle_timeout_s" <<<"$out" || fail "bad config message: $out"
 grep -q "refusing to start" <<<"$out" || fail "bad config message: $out"
 [ ! -e "$work/data/responses.db" ] || fail "a refused start created a database"
+
+# A good config with no display at all: refused in plain words, never run
+# invisibly off screen (SDL's fallback).
+sed -i 's/^idle_timeout_s = 0$/idle_timeout_s = 60/' "$work/kiosk.toml"
+out=$(DISPLAY= WAYLAND_DISPLAY= SDL_VIDEODRIVER= timeout 20 "$KIOSK" --config "$work/kiosk.toml" \
+  --data-dir "$work/data" 2>&1); rc=$?
+[ $rc -eq 1 ] || fail "no display: exit code $rc, expected 1: $out"
+grep -q "cannot open a window" <<<"$out" || fail "no display message: $out"
 echo "PASS: command line"
