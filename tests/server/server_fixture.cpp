@@ -15,6 +15,7 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 namespace tpt {
 
@@ -358,11 +359,22 @@ TestDatabase::TestDatabase() {
 TestDatabase::~TestDatabase() {
     m_pg_conn.reset();
     if (m_pg_name.empty()) return;
-    try {
-        PgDb admin(m_admin_url);
-        admin.rows("DROP DATABASE IF EXISTS " + m_pg_name + " WITH (FORCE)");
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "cannot drop test database %s: %s\n", m_pg_name.c_str(), e.what());
+    // FORCE cannot end a session of another role (an autovacuum worker that
+    // just started on the database, say): such a drop fails; try again
+    // shortly, once it has finished.
+    for (int attempt = 1;; ++attempt) {
+        try {
+            PgDb admin(m_admin_url);
+            admin.rows("DROP DATABASE IF EXISTS " + m_pg_name + " WITH (FORCE)");
+            return;
+        } catch (const std::exception& e) {
+            if (attempt == 10) {
+                std::fprintf(stderr, "cannot drop test database %s: %s\n", m_pg_name.c_str(),
+                             e.what());
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
     }
 }
 
