@@ -10,6 +10,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <malloc.h>
 
 #include "backends/imgui_impl_opengl3.h"
@@ -25,36 +29,52 @@ const char* const k_latin_fonts[] = {
 };
 const char* const k_cjk_font = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc";
 
-// Reads a font file and checks it looks like TrueType/OpenType, so ImGui's
-// loader (which asserts on bad data) only ever sees plausible fonts.
-// Returns memory from ImGui's allocator (the caller frees it), or nullptr.
-void* read_font(const char* path, int& size_out) {
-    std::FILE* f = std::fopen(path, "rb");
-    if (!f)
-        return nullptr;
-    void* mem = nullptr;
-    long size = -1;
-    if (std::fseek(f, 0, SEEK_END) == 0 && (size = std::ftell(f)) >= 12 && size < (64L << 20) &&
-        std::fseek(f, 0, SEEK_SET) == 0) {
-        mem = ImGui::MemAlloc(static_cast<size_t>(size));
-        if (std::fread(mem, 1, static_cast<size_t>(size), f) != static_cast<size_t>(size)) {
-            ImGui::MemFree(mem);
-            mem = nullptr;
+// A font file mapped read-only: the atlas build reads the bytes straight from
+// the page cache (a CJK collection is megabytes; copying it would mean a page
+// fault per 4 KiB). Empty when the file is missing or does not look like
+// TrueType/OpenType, so ImGui's loader (which asserts on bad data) only ever
+// sees plausible fonts.
+class FontFile {
+public:
+    explicit FontFile(const char* path) {
+        const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return;
+        struct stat st {};
+        if (::fstat(fd, &st) == 0 && st.st_size >= 12 && st.st_size < (64L << 20)) {
+            void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+            if (p != MAP_FAILED) {
+                m_data = p;
+                m_size = static_cast<size_t>(st.st_size);
+            }
+        }
+        ::close(fd);
+        if (m_data && !looks_like_font()) {
+            ::munmap(m_data, m_size);
+            m_data = nullptr;
         }
     }
-    std::fclose(f);
-    if (!mem)
-        return nullptr;
-    const unsigned char* b = static_cast<const unsigned char*>(mem);
-    const bool sfnt = (b[0] == 0 && b[1] == 1 && b[2] == 0 && b[3] == 0) || std::memcmp(b, "true", 4) == 0 ||
-                      std::memcmp(b, "OTTO", 4) == 0 || std::memcmp(b, "ttcf", 4) == 0;
-    if (!sfnt) {
-        ImGui::MemFree(mem);
-        return nullptr;
+    ~FontFile() {
+        if (m_data)
+            ::munmap(m_data, m_size);
     }
-    size_out = static_cast<int>(size);
-    return mem;
-}
+    FontFile(const FontFile&) = delete;
+    FontFile& operator=(const FontFile&) = delete;
+
+    // ImGui takes non-const data but only reads it when the atlas does not own it.
+    void* data() const { return m_data; }
+    int size() const { return static_cast<int>(m_size); }
+
+private:
+    bool looks_like_font() const {
+        const unsigned char* b = static_cast<const unsigned char*>(m_data);
+        return (b[0] == 0 && b[1] == 1 && b[2] == 0 && b[3] == 0) || std::memcmp(b, "true", 4) == 0 ||
+               std::memcmp(b, "OTTO", 4) == 0 || std::memcmp(b, "ttcf", 4) == 0;
+    }
+
+    void* m_data = nullptr;
+    size_t m_size = 0;
+};
 
 // True if any text holds a character from the CJK blocks (U+2E80 and up),
 // which only the merged CJK font can draw.
@@ -364,40 +384,36 @@ bool build_font_atlas(ImFontAtlas& atlas, const std::vector<float>& pixel_sizes,
 
     const bool cjk = needs_cjk(utf8_texts);
     bool any_file_font = false;
-    // Each font file is read once and shared by every size; the atlas only
+    // Each font file is mapped once and shared by every size; the atlas only
     // borrows the bytes (FontDataOwnedByAtlas = false) until it is built.
-    struct FontFile {
-        void* data = nullptr;
-        int size = 0;
-        ~FontFile() {
-            if (data) ImGui::MemFree(data);
-        }
-    };
-    FontFile latin;
-    for (const char* path : k_latin_fonts)
-        if ((latin.data = read_font(path, latin.size)))
+    std::unique_ptr<FontFile> latin;
+    for (const char* path : k_latin_fonts) {
+        latin = std::make_unique<FontFile>(path);
+        if (latin->data())
             break;
-    FontFile cjk_file;
-    if (cjk) cjk_file.data = read_font(k_cjk_font, cjk_file.size);
+    }
+    std::unique_ptr<FontFile> cjk_file;
+    if (cjk)
+        cjk_file = std::make_unique<FontFile>(k_cjk_font);
     for (float px : pixel_sizes) {
-        if (px <= 0.0f || !latin.data)
+        if (px <= 0.0f || !latin->data())
             continue;
         ImFontConfig cfg;
         cfg.FontDataOwnedByAtlas = false;
         cfg.OversampleH = 2;
         cfg.OversampleV = 1;
         cfg.PixelSnapH = true;
-        if (!atlas.AddFontFromMemoryTTF(latin.data, latin.size, px, &cfg, glyph_ranges.data()))
+        if (!atlas.AddFontFromMemoryTTF(latin->data(), latin->size(), px, &cfg, glyph_ranges.data()))
             continue;
         any_file_font = true;
-        if (cjk_file.data) {
+        if (cjk_file && cjk_file->data()) {
             ImFontConfig merge;
             merge.MergeMode = true;
             merge.FontDataOwnedByAtlas = false;
             merge.OversampleH = 1;
             merge.OversampleV = 1;
             merge.FontNo = 0;
-            atlas.AddFontFromMemoryTTF(cjk_file.data, cjk_file.size, px, &merge, glyph_ranges.data());
+            atlas.AddFontFromMemoryTTF(cjk_file->data(), cjk_file->size(), px, &merge, glyph_ranges.data());
         }
     }
 
@@ -407,7 +423,7 @@ bool build_font_atlas(ImFontAtlas& atlas, const std::vector<float>& pixel_sizes,
         atlas.AddFontDefault();
         atlas.Build();
     }
-    // The font files are freed with `latin` and `cjk_file`: drop the
+    // The font files are unmapped with `latin` and `cjk_file`: drop the
     // atlas's pointers to them, so nothing can read them again.
     atlas.ClearInputData();
     return built;
