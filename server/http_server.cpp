@@ -3,6 +3,9 @@
 #include <httplib.h>
 
 #include <iostream>
+#include <memory>
+
+#include <sys/socket.h>
 
 namespace touchpoint::server {
 
@@ -15,6 +18,9 @@ struct HttpServer::Impl {
 };
 
 namespace {
+
+// Pending connections the kernel queues before the server accepts them.
+constexpr int k_listen_backlog = 512;
 
 // Answers httplib's own errors (a body over the limit, an unparsable request)
 // in the JSON error shape; our handlers always fill the body themselves.
@@ -86,6 +92,14 @@ Status HttpServer::bind() {
     // body waits for the client's delayed ACK of the headers (tens of ms a
     // request on loopback).
     svr.set_tcp_nodelay(true);
+    // cpp-httplib listens with a backlog of 5 (fixed when the library was
+    // built): a fleet reconnecting at once after an outage overflows it and
+    // has connections cut. Keep the listening socket to raise it after bind.
+    auto listening = std::make_shared<int>(-1);
+    svr.set_socket_options([listening](socket_t sock) {
+        httplib::default_socket_options(sock);
+        *listening = sock;
+    });
 
     Api& api = im.api;
     const bool log = o.access_log;
@@ -152,6 +166,9 @@ Status HttpServer::bind() {
                                    " (address in use, not local, or not permitted)");
         im.port = o.port;
     }
+    // On Linux listen() again on a listening socket only changes its backlog
+    // (capped by net.core.somaxconn); a failure leaves the small one.
+    if (*listening >= 0) ::listen(*listening, k_listen_backlog);
     im.bound = true;
     return Status::success();
 }

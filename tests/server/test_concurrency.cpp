@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cstdio>
+#include <sstream>
 #include <thread>
 
 using namespace tpt;
@@ -54,4 +56,26 @@ TEST_CASE("concurrency: parallel devices with resends store each response once",
     CHECK(duplicates == k_devices * (k_batches - 1) * k_per_batch);
     CHECK(srv.count("responses") == k_devices * k_batches * k_per_batch);
     CHECK(srv.count("responses", "store_id = 'akl'") == 2 * k_batches * k_per_batch);
+}
+
+TEST_CASE("concurrency: the listening socket queues a fleet reconnecting at once",
+          "[server][concurrency]") {
+    // cpp-httplib listens with a backlog of 5; the server raises it. The
+    // kernel reports a listening socket's backlog as its Send-Q (iproute2's ss).
+    TestServer srv;
+    const std::string cmd = "ss -Hltn 'sport = :" + std::to_string(srv.port()) + "' 2>&1";
+    std::string out;
+    if (FILE* p = popen(cmd.c_str(), "r")) {
+        char buf[512];
+        while (std::fgets(buf, sizeof buf, p))
+            out += buf;
+        pclose(p);
+    }
+    INFO("ss printed: " << out);
+    std::istringstream line(out);
+    std::string state;
+    long recv_q = -1, backlog = -1;
+    line >> state >> recv_q >> backlog;
+    REQUIRE(state == "LISTEN");
+    CHECK(backlog >= 128);
 }
