@@ -392,9 +392,9 @@ int run_kiosk(Options& opt) {
     // every start shows first), built while the window is made.
     const float dpi_ahead =
         cfg->device.dpi > 0 ? static_cast<float>(cfg->device.dpi) : platform::display_dpi();
-    platform::FontAtlasJob first_fonts(
-        font_sizes(platform::planned_size(wo), dpi_ahead, false),
-        all_texts(cfg->survey, *catalogue, cfg->device.default_language, false));
+    std::optional<platform::FontAtlasJob> first_fonts;
+    first_fonts.emplace(font_sizes(platform::planned_size(wo), dpi_ahead, false),
+                        all_texts(cfg->survey, *catalogue, cfg->device.default_language, false));
 
     std::string error;
     auto window = platform::Window::create(wo, error);
@@ -428,15 +428,16 @@ int run_kiosk(Options& opt) {
     std::pair<int, int> last_size = window->size();
     bool staff_fonts = runtime.staff_visible();
     std::string font_language = runtime.flow().language();
-    auto first_sizes = [&] { return font_sizes(last_size, dpi, staff_fonts); };
-    auto first_texts = [&] {
+    auto wanted_sizes = [&] { return font_sizes(last_size, dpi, staff_fonts); };
+    auto wanted_texts = [&] {
         return all_texts(runtime.config().survey, *catalogue, font_language, staff_fonts);
     };
-    auto reload_fonts = [&] { window->load_fonts(first_sizes(), first_texts()); };
-    if (first_fonts.sizes() == first_sizes() && first_fonts.texts() == first_texts())
-        window->adopt_fonts(first_fonts);
+    auto reload_fonts = [&] { window->load_fonts(wanted_sizes(), wanted_texts()); };
+    if (first_fonts->sizes() == wanted_sizes() && first_fonts->texts() == wanted_texts())
+        window->adopt_fonts(*first_fonts);
     else
         reload_fonts(); // another first screen, or not the window or display planned
+    first_fonts.reset(); // an atlas not adopted is freed now
     bool contrast = false;
     ui::apply_theme(contrast);
     ui::CustomerState ui_state;
