@@ -36,9 +36,7 @@ nlohmann::json to_json(const Response& r) {
     };
 }
 
-namespace {
-
-void append_string(std::string& out, const std::string& s) {
+void append_json_string(std::string& out, const std::string& s) {
     static constexpr char k_hex[] = "0123456789abcdef";
     out += '"';
     std::size_t plain = 0; // start of the run not yet copied
@@ -65,6 +63,8 @@ void append_string(std::string& out, const std::string& s) {
     out += '"';
 }
 
+namespace {
+
 void append_field(std::string& out, const char* key) {
     out += out.back() == '{' ? "\"" : ",\"";
     out += key;
@@ -72,7 +72,7 @@ void append_field(std::string& out, const char* key) {
 }
 void append_field(std::string& out, const char* key, const std::string& v) {
     append_field(out, key);
-    append_string(out, v);
+    append_json_string(out, v);
 }
 void append_field(std::string& out, const char* key, std::int64_t v) {
     append_field(out, key);
@@ -102,7 +102,7 @@ void append_json(std::string& out, const Response& r) {
     out += '[';
     for (std::size_t i = 0; i < r.reasons.size(); ++i) {
         if (i > 0) out += ',';
-        append_string(out, r.reasons[i]);
+        append_json_string(out, r.reasons[i]);
     }
     out += ']';
     append_field(out, "scale", std::string(to_string(r.scale)));

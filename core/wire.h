@@ -20,6 +20,9 @@ nlohmann::json to_json(const Response& r);
 // hash need it hundreds of times a batch. Text must be valid UTF-8, which
 // every reader of responses guarantees.
 void append_json(std::string& out, const Response& r);
+// Appends `s` as a JSON string literal (quotes included), escaped as
+// nlohmann::json::dump() does. `s` must be valid UTF-8.
+void append_json_string(std::string& out, const std::string& s);
 
 // Length limits applied when reading a response from the wire. Lengths are in
 // characters (Unicode code points), not bytes.

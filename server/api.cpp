@@ -158,7 +158,7 @@ ApiResponse Api::handle(const ApiRequest& request) noexcept {
 
 namespace {
 
-// Does `path` match `pattern` ("/api/v1/responses/{id}")? Each {placeholder}
+// Does `path` match `pattern` ("/api/v1/responses/{id}")? Each {name}
 // takes one non-empty segment, collected into `params`.
 bool match_path(const std::string& pattern, const std::string& path,
                 std::vector<std::string>& params) {

@@ -70,7 +70,7 @@ class Api {
     ServerStats& stats() { return m_stats; }
 
   private:
-    using Params = std::vector<std::string>; // the {placeholders} of a route, in order
+    using Params = std::vector<std::string>; // the {name} segments of a route, in order
     ApiResponse route(const ApiRequest& request, std::string& route_name);
     ApiResponse healthz();
     ApiResponse metrics();

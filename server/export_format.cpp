@@ -1,5 +1,7 @@
 #include "server/export_format.h"
 
+#include "core/wire.h"
+
 #include <charconv>
 
 namespace touchpoint::server {
@@ -34,39 +36,6 @@ void append_csv_text(std::string& out, const std::string& s) {
 }
 
 } // namespace
-
-void append_json_string(std::string& out, const std::string& s) {
-    static const char hex[] = "0123456789abcdef";
-    out += '"';
-    for (unsigned char c : s) {
-        switch (c) {
-        case '"':
-            out += "\\\"";
-            break;
-        case '\\':
-            out += "\\\\";
-            break;
-        case '\n':
-            out += "\\n";
-            break;
-        case '\r':
-            out += "\\r";
-            break;
-        case '\t':
-            out += "\\t";
-            break;
-        default:
-            if (c < 0x20) {
-                out += "\\u00";
-                out += hex[c >> 4];
-                out += hex[c & 15];
-            } else {
-                out += static_cast<char>(c);
-            }
-        }
-    }
-    out += '"';
-}
 
 const std::string& csv_header() {
     static const std::string header =

@@ -2,8 +2,8 @@
 // How a stored response is written for head office: as a JSON object (the
 // list endpoint and JSON-lines export) and as a CSV row. Written by hand
 // rather than through a JSON library, because an export writes millions of
-// them; the texts are the same whichever endpoint writes them. Pure
-// functions; thread-safe.
+// them (strings through core's append_json_string); the texts are the same
+// whichever endpoint writes them. Pure functions; thread-safe.
 #include "server/storage.h"
 
 #include <string>
@@ -17,8 +17,5 @@ const std::string& csv_header();
 void append_csv_row(std::string& out, const StoredResponse& r);
 // Appends one JSON object, no newline.
 void append_json_object(std::string& out, const StoredResponse& r);
-
-// A JSON string literal of `s` (quotes included). `s` must be valid UTF-8.
-void append_json_string(std::string& out, const std::string& s);
 
 } // namespace touchpoint::server
