@@ -93,7 +93,7 @@ SyncStep SyncClient::step(steady_clock::time_point now) {
         return s;
     }
     if (!batch->empty()) return send_batch(std::move(*batch), now);
-    m_drain_health_valid = false;
+    m_drain_counted_at.reset();
 
     refresh_counts();
     if (m_contacted && now - m_last_contact < m_settings.heartbeat_interval) {
@@ -125,10 +125,9 @@ SyncStep SyncClient::step(steady_clock::time_point now) {
 // that is not a sent batch drops the carried count.
 StoreHealth SyncClient::health_for_batch(steady_clock::time_point now) {
     constexpr auto k_recount = seconds{2};
-    if (!m_drain_health_valid || now - m_drain_health_at >= k_recount) {
+    if (!m_drain_counted_at || now - *m_drain_counted_at >= k_recount) {
         m_drain_health = m_store.health();
-        m_drain_health_at = now;
-        m_drain_health_valid = true;
+        m_drain_counted_at = now;
     }
     return m_drain_health;
 }
@@ -148,7 +147,8 @@ SyncStep SyncClient::send_batch(std::vector<Response> batch, steady_clock::time_
     body += "],\"health\":";
     // Pending as the server will see it once this batch is in.
     const StoreHealth before = health_for_batch(now);
-    m_drain_health_valid = false; // until this batch is through
+    const auto counted_at = *m_drain_counted_at;
+    m_drain_counted_at.reset(); // until this batch is through
     const std::int64_t batch_n = static_cast<std::int64_t>(batch.size());
     body += health_json(before, before.pending - batch_n);
     body += '}';
@@ -229,7 +229,7 @@ SyncStep SyncClient::send_batch(std::vector<Response> batch, steady_clock::time_
     m_drain_health = before;
     m_drain_health.pending = m_status.pending;
     m_drain_health.rejected = m_status.rejected;
-    m_drain_health_valid = true;
+    m_drain_counted_at = counted_at;
     m_status.state = m_status.pending > 0 ? SyncPhase::syncing : SyncPhase::idle;
     return s;
 }

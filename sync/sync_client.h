@@ -83,10 +83,10 @@ class SyncClient {
     std::chrono::steady_clock::time_point m_last_contact{};
     std::chrono::steady_clock::time_point m_next_config{};
     bool m_contacted = false;
-    // The counts carried from batch to batch while a backlog drains.
+    // The counts carried from batch to batch while a backlog drains, and
+    // when they were counted (none: count before the next batch).
     StoreHealth m_drain_health;
-    std::chrono::steady_clock::time_point m_drain_health_at{};
-    bool m_drain_health_valid = false;
+    std::optional<std::chrono::steady_clock::time_point> m_drain_counted_at;
 };
 
 // Plain words for an HTTP error answer: the server's JSON message if any.
