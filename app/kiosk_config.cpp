@@ -50,6 +50,11 @@ Result<DeviceSettings> read_device(const toml::table& t, const tomlr::Context& c
     if (!err.empty()) return fail();
     if (auto v = tomlr::get_number(t, "dpi", c, err, 0, 1000)) d.dpi = *v;
     if (!err.empty()) return fail();
+    if (auto v = tomlr::get_string(t, "renderer", c, err)) d.renderer = *v;
+    if (!err.empty()) return fail();
+    if (d.renderer != "auto" && d.renderer != "software" && d.renderer != "gpu")
+        return Error{c.where("renderer") + ": must be \"auto\", \"software\" or \"gpu\", not \"" + d.renderer +
+                     "\""};
     if (auto v = tomlr::get_number(t, "dim_timeout_s", c, err, 0, 86400)) d.dim_timeout_s = *v;
     if (!err.empty()) return fail();
     if (auto v = tomlr::get_string(t, "default_language", c, err)) d.default_language = *v;
@@ -61,7 +66,7 @@ Result<DeviceSettings> read_device(const toml::table& t, const tomlr::Context& c
     if (auto v = tomlr::get_string(t, "staff_pin_hash", c, err)) d.staff_pin_hash = *v;
     if (!err.empty()) return fail();
     if (auto st = check_unknown_keys(t, {"data_dir", "server_url", "ca_file", "server_pin", "config_poll_s", "heartbeat_s", "width", "height", "fullscreen", "dpi",
-                                          "dim_timeout_s", "default_language", "retention_days",
+                                          "renderer", "dim_timeout_s", "default_language", "retention_days",
                                           "manager_pin_hash", "staff_pin_hash"}, c);
         !st)
         return Error{st.error()};

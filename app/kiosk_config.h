@@ -4,7 +4,7 @@
 // (SPEC "Settings: who owns what").
 //
 //   [device]       data_dir, server_url, ca_file, server_pin, width, height, fullscreen, dpi,
-//                  dim_timeout_s, default_language, retention_days,
+//                  renderer, dim_timeout_s, default_language, retention_days,
 //                  manager_pin_hash, staff_pin_hash
 //   [touch_point]  key, name, store, time_zone, opening_hours, response_interval_s,
 //                  idle_timeout_s, thank_you_s, service_standard, cx_statement,
@@ -29,6 +29,7 @@ struct DeviceSettings {
     int height = 0;
     bool fullscreen = true;
     double dpi = 0;         // 0 = ask the display
+    std::string renderer = "auto"; // "auto" (GPU if present), "software" or "gpu"
     double dim_timeout_s = 120;
     std::string default_language = "en";
     int retention_days = 90;

@@ -1,6 +1,6 @@
 // touchpoint-kiosk: the composition root. Reads like Dear ImGui's SDL2 +
-// OpenGL3 example: set up, loop (events -> new frame -> draw -> render ->
-// swap), clean up in reverse — each phase a call into platform::, ui:: or the
+// SDL_Renderer example: set up, loop (events -> new frame -> draw -> render ->
+// present), clean up in reverse — each phase a call into platform::, ui:: or the
 // app library.
 #include "app/clock.h"
 #include "app/display_dimmer.h"
@@ -54,6 +54,7 @@ struct Options {
     std::string windowed; // "WxH"
     std::string format = "csv";
     std::string ui_trace; // diagnostics: append one JSON line per changed screen
+    std::string renderer; // "" = the config's
     // enroll
     std::string server;
     std::string code;
@@ -387,6 +388,10 @@ int run_kiosk(Options& opt) {
         wo.height = cfg->device.height;
     }
     wo.title = "Touchpoint — " + cfg->touch_point->name;
+    const std::string& renderer = opt.renderer.empty() ? cfg->device.renderer : opt.renderer;
+    wo.renderer = renderer == "software" ? platform::Renderer::software
+                  : renderer == "gpu"    ? platform::Renderer::gpu
+                                         : platform::Renderer::automatic;
 
     // The fonts of the question screen in the default language (what nearly
     // every start shows first), built while the window is made.
@@ -404,6 +409,9 @@ int run_kiosk(Options& opt) {
         std::cerr << "touchpoint-kiosk: " << error << "\n";
         return 1;
     }
+    if (!window->renderer_note().empty())
+        std::cerr << "touchpoint-kiosk: " << window->renderer_note() << "\n";
+    std::cerr << "touchpoint-kiosk: drawing with SDL's " << window->renderer_name() << " renderer\n";
     const float dpi = cfg->device.dpi > 0 ? static_cast<float>(cfg->device.dpi) : window->dpi();
     SystemClock clock;
 
@@ -621,6 +629,10 @@ int main(int argc, char** argv) {
     exp->add_option("--config", opt.config, "Kiosk config file (for its data_dir)")
         ->check(CLI::ExistingFile);
     exp->add_option("--format", opt.format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}));
+    app.add_option("--renderer", opt.renderer,
+                   "auto (the GPU if the machine has one, else software), software or gpu; "
+                   "default: the config's device.renderer")
+        ->check(CLI::IsMember({"auto", "software", "gpu"}));
     app.add_option("--ui-trace", opt.ui_trace,
                    "Diagnostics: append a JSON line describing the screen each time it changes");
     CLI::App* enr = app.add_subcommand("enroll", "Enrol this kiosk with a server using a one-time code");

@@ -15,11 +15,19 @@
 //
 // Prints p50/p99 per screen and the ratio to the empty frame, at 1280x800 and
 // 1920x1080. Exits non-zero only on errors; a missed target is printed.
+//
+// Then, for information (no target): the CPU time SDL's software renderer
+// (what a kiosk without a GPU draws with) takes to turn each screen's draw
+// data into pixels: clear + draw, in memory (SDL's dummy video driver), the
+// present to the display left out; baseline: clearing the frame.
 #include "bench_util.h"
 
 #include "imgui.h"
+#include "platform/imgui_render.h"
 #include "ui/screens.h"
 #include "ui/theme.h"
+
+#include <SDL.h>
 
 #include <time.h>
 
@@ -165,7 +173,7 @@ std::unique_ptr<Fonts> build_fonts(float width, float height) {
         for (float px : f->sizes) {
             ImFontConfig cfg;
             cfg.FontDataOwnedByAtlas = false;
-            cfg.OversampleH = 2;
+            cfg.OversampleH = 1; // as the kiosk builds it
             cfg.OversampleV = 1;
             cfg.PixelSnapH = true;
             if (!f->atlas.AddFontFromMemoryTTF(f->ttf.data(), static_cast<int>(f->ttf.size()), px,
@@ -224,6 +232,57 @@ void empty_frame() {
                  ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                      ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoNav);
     ImGui::End();
+}
+
+// The software renderer's share: each contender's last draw data rendered
+// `frames` times into an in-memory window of the display's size.
+void raster(std::vector<Contender>& all, Fonts& fonts, int width, int height, int frames) {
+    SDL_SetHint(SDL_HINT_VIDEODRIVER, "dummy");
+    SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+        std::printf("  software raster: skipped (%s)\n", SDL_GetError());
+        return;
+    }
+    SDL_Window* window = SDL_CreateWindow("frame_bench", 0, 0, width, height, 0);
+    SDL_Renderer* renderer = window ? SDL_CreateRenderer(window, -1, SDL_RENDERER_SOFTWARE) : nullptr;
+    if (!renderer) {
+        std::printf("  software raster: skipped (%s)\n", SDL_GetError());
+        if (window) SDL_DestroyWindow(window);
+        SDL_Quit();
+        return;
+    }
+    const ImTextureID fake = fonts.atlas.TexID; // a stand-in, not a texture
+    fonts.atlas.SetTexID(nullptr);
+    if (!touchpoint::platform::create_font_texture(renderer, fonts.atlas)) die("cannot make the font texture");
+
+    std::printf("  software raster (SDL, clear + draw, %d frames each):\n", frames);
+    std::printf("  %-34s %9s %9s %9s\n", "screen", "p50 ms", "p99 ms", "x p50");
+    double base = 0.0;
+    for (auto& c : all) {
+        ImGui::SetCurrentContext(c.ctx);
+        ImGui::NewFrame();
+        c.draw(0);
+        ImGui::Render();
+        const ImDrawData& data = *ImGui::GetDrawData();
+        std::vector<double> ms;
+        for (int i = 0; i < frames; ++i) {
+            const double t0 = thread_cpu_ms();
+            SDL_SetRenderDrawColor(renderer, 246, 247, 249, 255);
+            SDL_RenderClear(renderer);
+            touchpoint::platform::render_draw_data(renderer, data);
+            SDL_RenderFlush(renderer); // SDL queues drawing until a present or flush
+            ms.push_back(thread_cpu_ms() - t0);
+        }
+        const double p50 = percentile(ms, 0.5);
+        if (&c == &all[0]) base = p50;
+        std::printf("  %-34s %9.3f %9.3f %9.1f\n", c.name.c_str(), p50, percentile(ms, 0.99),
+                    base > 0.0 ? p50 / base : 0.0);
+    }
+    touchpoint::platform::destroy_font_texture(fonts.atlas);
+    fonts.atlas.SetTexID(fake);
+    SDL_DestroyRenderer(renderer);
+    SDL_DestroyWindow(window);
+    SDL_Quit();
 }
 
 bool bench_size(int width, int height, int frames) {
@@ -300,6 +359,8 @@ bool bench_size(int width, int height, int frames) {
     std::printf("  (x = ratio to the empty frame; target p99 < %.1f ms per screen)\n",
                 k_target_p99_ms);
     print_verdict(met);
+
+    raster(all, *fonts, width, height, std::max(1, std::min(frames, 200)));
 
     for (auto& c : all)
         ImGui::DestroyContext(c.ctx);

@@ -1,22 +1,23 @@
 #include "platform/window.h"
+#include "platform/imgui_render.h"
 #include "platform/sdl_pointer.h"
 
 #include <SDL.h>
-#include <SDL_opengl.h>
 #include <stb_image_write.h>
 
+#include <algorithm>
 #include <cfloat>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <malloc.h>
 
-#include "backends/imgui_impl_opengl3.h"
 #include "backends/imgui_impl_sdl.h"
 
 namespace touchpoint::platform {
@@ -92,6 +93,24 @@ bool needs_cjk(const std::vector<std::string>& texts) {
         }
     }
     return false;
+}
+
+// A GPU the kiosk can draw with: a DRM device node. Without one, OpenGL
+// would be Mesa's software rasteriser, which costs more to load than SDL's
+// own software renderer costs to draw.
+bool gpu_device_present() {
+    DIR* dir = ::opendir("/dev/dri");
+    if (!dir)
+        return false;
+    bool found = false;
+    while (const dirent* e = ::readdir(dir)) {
+        if (std::strncmp(e->d_name, "renderD", 7) == 0 || std::strncmp(e->d_name, "card", 4) == 0) {
+            found = true;
+            break;
+        }
+    }
+    ::closedir(dir);
+    return found;
 }
 
 bool is_pointer_event(Uint32 type) {
@@ -176,19 +195,19 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
         return nullptr;
     w->m_sdl_ready = true;
 
-    // GL 3.0 + GLSL 130, as in ImGui's SDL2/OpenGL3 example: Mesa (llvmpipe
-    // under Xvfb) and real drivers all provide it.
-    SDL_GL_SetAttribute(SDL_GL_CONTEXT_FLAGS, 0);
-    SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
-    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
-    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
-    SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
-    SDL_GL_SetAttribute(SDL_GL_DEPTH_SIZE, 0);
-    SDL_GL_SetAttribute(SDL_GL_STENCIL_SIZE, 0);
     // SDL keeps the screen saver off by default: the kiosk dims the display
     // itself, by its own policy.
-
-    Uint32 flags = SDL_WINDOW_OPENGL | SDL_WINDOW_SHOWN;
+    const bool try_gpu = options.renderer == Renderer::gpu ||
+                         (options.renderer == Renderer::automatic && gpu_device_present());
+    if (!try_gpu) {
+        // SDL would otherwise back even a software window with an OpenGL
+        // texture, loading a GL driver (on a machine without a GPU, a whole
+        // compiler: Mesa's llvmpipe) for nothing.
+        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    }
+    Uint32 flags = SDL_WINDOW_SHOWN;
+    if (try_gpu)
+        flags |= SDL_WINDOW_OPENGL; // what SDL's GL renderers need; saves remaking the window
     if (options.fullscreen)
         flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
     const auto [width, height] = planned_size(options);
@@ -198,16 +217,21 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
         error = std::string("cannot open a window: ") + SDL_GetError() + " (is DISPLAY set?)";
         return nullptr;
     }
-    w->m_gl_context = SDL_GL_CreateContext(w->m_window);
-    if (!w->m_gl_context) {
-        error = std::string("cannot create an OpenGL 3.0 context: ") + SDL_GetError();
-        return nullptr;
+    if (try_gpu) {
+        w->m_renderer = SDL_CreateRenderer(w->m_window, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+        if (!w->m_renderer)
+            w->m_renderer_note = std::string("no GPU renderer (") + SDL_GetError() + "), drawing in software";
     }
-    if (SDL_GL_MakeCurrent(w->m_window, w->m_gl_context) != 0) {
-        error = std::string("cannot use the OpenGL context: ") + SDL_GetError();
-        return nullptr;
+    if (!w->m_renderer) {
+        w->m_renderer = SDL_CreateRenderer(w->m_window, -1, SDL_RENDERER_SOFTWARE);
+        if (!w->m_renderer) {
+            error = std::string("cannot draw in the window: ") + SDL_GetError();
+            return nullptr;
+        }
     }
-    SDL_GL_SetSwapInterval(1); // vsync; failure is harmless
+    SDL_RendererInfo info{};
+    if (SDL_GetRendererInfo(w->m_renderer, &info) == 0 && info.name)
+        w->m_renderer_name = info.name;
     if (options.hide_cursor)
         SDL_ShowCursor(SDL_DISABLE);
 
@@ -219,36 +243,28 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
     io.LogFilename = nullptr;
     io.ConfigFlags |= ImGuiConfigFlags_NoMouseCursorChange;
 
-    if (!ImGui_ImplSDL2_InitForOpenGL(w->m_window, w->m_gl_context)) {
+    if (!ImGui_ImplSDL2_InitForSDLRenderer(w->m_window)) {
         error = "cannot initialise ImGui's SDL2 backend";
         return nullptr;
     }
     w->m_sdl_backend_ready = true;
-    if (!ImGui_ImplOpenGL3_Init("#version 130")) {
-        error = "cannot initialise ImGui's OpenGL3 backend";
-        return nullptr;
-    }
-    w->m_gl_backend_ready = true;
-    // Create the device objects now, so load_fonts() can replace the font
-    // texture without the first NewFrame creating a second one.
-    if (!ImGui_ImplOpenGL3_CreateDeviceObjects()) {
-        error = "cannot create OpenGL objects for ImGui (shaders or font texture)";
-        return nullptr;
-    }
+    io.BackendRendererName = "touchpoint_sdl_renderer";
+    // The renderer takes 32-bit vertex offsets per draw command.
+    io.BackendFlags |= ImGuiBackendFlags_RendererHasVtxOffset;
     return w;
 }
 
 Window::~Window() {
     if (m_dimmed)
         set_dimmed(false);
-    if (m_gl_backend_ready)
-        ImGui_ImplOpenGL3_Shutdown();
+    if (m_imgui_ready)
+        destroy_font_texture(*ImGui::GetIO().Fonts);
     if (m_sdl_backend_ready)
         ImGui_ImplSDL2_Shutdown();
     if (m_imgui_ready)
         ImGui::DestroyContext();
-    if (m_gl_context)
-        SDL_GL_DeleteContext(static_cast<SDL_GLContext>(m_gl_context));
+    if (m_renderer)
+        SDL_DestroyRenderer(m_renderer);
     if (m_window)
         SDL_DestroyWindow(m_window);
     if (m_sdl_ready)
@@ -297,11 +313,12 @@ bool Window::wait_events(int timeout_ms) {
 }
 
 void Window::begin_frame() {
-    ImGui_ImplOpenGL3_NewFrame();
+    ImGuiIO& io = ImGui::GetIO();
+    if (!io.Fonts->TexID)
+        upload_fonts(); // no fonts loaded yet: ImGui's own
     ImGui_ImplSDL2_NewFrame();
     // The SDL backend polls the OS pointer (which also follows touches and
     // starts at the screen centre); override it with the filtered pointer.
-    ImGuiIO& io = ImGui::GetIO();
     const PointerFrame f = m_pointer.next_frame();
     io.MousePos = f.has_position ? ImVec2(f.x, f.y) : ImVec2(-FLT_MAX, -FLT_MAX);
     for (bool& down : io.MouseDown)
@@ -310,20 +327,27 @@ void Window::begin_frame() {
     ImGui::NewFrame();
 }
 
+namespace {
+void draw(SDL_Renderer* renderer, const ImDrawData& data) {
+    const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+    auto byte = [](float v) { return static_cast<Uint8>(std::clamp(v, 0.0f, 1.0f) * 255.0f + 0.5f); };
+    SDL_SetRenderDrawBlendMode(renderer, SDL_BLENDMODE_NONE);
+    SDL_SetRenderDrawColor(renderer, byte(bg.x), byte(bg.y), byte(bg.z), 255);
+    SDL_RenderClear(renderer);
+    render_draw_data(renderer, data);
+}
+} // namespace
+
 void Window::end_frame() {
     ImGui::Render();
-    const auto [w, h] = size();
-    glViewport(0, 0, w, h);
-    const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
-    glClearColor(bg.x, bg.y, bg.z, 1.0f);
-    glClear(GL_COLOR_BUFFER_BIT);
-    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-    SDL_GL_SwapWindow(m_window);
+    draw(m_renderer, *ImGui::GetDrawData());
+    SDL_RenderPresent(m_renderer);
 }
 
 std::pair<int, int> Window::size() const {
     int w = 0, h = 0;
-    SDL_GL_GetDrawableSize(m_window, &w, &h);
+    if (SDL_GetRendererOutputSize(m_renderer, &w, &h) != 0)
+        SDL_GetWindowSize(m_window, &w, &h);
     return {w, h};
 }
 
@@ -336,28 +360,15 @@ bool Window::save_screenshot(const std::string& png_path) {
     const auto [w, h] = size();
     if (w <= 0 || h <= 0)
         return false;
-    glViewport(0, 0, w, h);
-    const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
-    glClearColor(bg.x, bg.y, bg.z, 1.0f);
-    glClear(GL_COLOR_BUFFER_BIT);
-    ImGui_ImplOpenGL3_RenderDrawData(data);
-    glFinish();
-
-    std::vector<unsigned char> pixels(static_cast<size_t>(w) * static_cast<size_t>(h) * 4);
-    glPixelStorei(GL_PACK_ALIGNMENT, 1);
-    glReadBuffer(GL_BACK);
-    glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
-    if (glGetError() != GL_NO_ERROR)
-        return false;
-    // GL's first row is the bottom one; PNG's is the top one.
+    draw(m_renderer, *data);
     const size_t stride = static_cast<size_t>(w) * 4;
-    std::vector<unsigned char> flipped(pixels.size());
-    for (int y = 0; y < h; ++y)
-        std::memcpy(&flipped[static_cast<size_t>(y) * stride], &pixels[static_cast<size_t>(h - 1 - y) * stride],
-                    stride);
-    for (size_t i = 3; i < flipped.size(); i += 4)
-        flipped[i] = 255; // opaque, whatever the framebuffer's alpha holds
-    return stbi_write_png(png_path.c_str(), w, h, 4, flipped.data(), static_cast<int>(stride)) != 0;
+    std::vector<unsigned char> pixels(stride * static_cast<size_t>(h));
+    if (SDL_RenderReadPixels(m_renderer, nullptr, SDL_PIXELFORMAT_RGBA32, pixels.data(), static_cast<int>(stride)) !=
+        0)
+        return false;
+    for (size_t i = 3; i < pixels.size(); i += 4)
+        pixels[i] = 255; // opaque, whatever the target's alpha holds
+    return stbi_write_png(png_path.c_str(), w, h, 4, pixels.data(), static_cast<int>(stride)) != 0;
 }
 
 namespace {
@@ -398,9 +409,12 @@ bool build_font_atlas(ImFontAtlas& atlas, const std::vector<float>& pixel_sizes,
     for (float px : pixel_sizes) {
         if (px <= 0.0f || !latin->data())
             continue;
+        // Glyphs at pixel positions, one texel per pixel: text is copied to
+        // the screen 1:1 (SDL's software renderer blits it; oversampled
+        // glyphs would be scaled down by sampling and lose strokes).
         ImFontConfig cfg;
         cfg.FontDataOwnedByAtlas = false;
-        cfg.OversampleH = 2;
+        cfg.OversampleH = 1;
         cfg.OversampleV = 1;
         cfg.PixelSnapH = true;
         if (!atlas.AddFontFromMemoryTTF(latin->data(), latin->size(), px, &cfg, glyph_ranges.data()))
@@ -446,6 +460,7 @@ bool Window::adopt_fonts(FontAtlasJob& job) {
         ImFontAtlas* old = io.Fonts;
         io.Fonts = job.m_atlas;
         job.m_atlas = nullptr;
+        destroy_font_texture(*old);
         IM_DELETE(old);
         m_glyph_ranges = std::move(job.m_ranges);
     }
@@ -455,11 +470,9 @@ bool Window::adopt_fonts(FontAtlasJob& job) {
 
 void Window::upload_fonts() {
     ImFontAtlas& atlas = *ImGui::GetIO().Fonts;
-    if (m_gl_backend_ready) {
-        ImGui_ImplOpenGL3_DestroyFontsTexture();
-        ImGui_ImplOpenGL3_CreateFontsTexture();
-        // The texture is on the GPU side now: drop the CPU copy of the pixels
-        // (the glyph tables stay).
+    if (create_font_texture(m_renderer, atlas)) {
+        // The renderer holds the pixels now: drop ImGui's copy (the glyph
+        // tables stay).
         atlas.ClearTexData();
     }
     // Building the atlas allocates (and frees) tens of megabytes; hand the

@@ -1,10 +1,12 @@
 #pragma once
-// The kiosk's one window: SDL2 window + OpenGL context + Dear ImGui backends.
+// The kiosk's one window: SDL2 window + SDL 2D renderer + Dear ImGui.
 //
 // Contract:
 // - One Window per process, created and used on the UI thread only.
-// - create() initialises SDL video, the GL context and the ImGui context
+// - create() initialises SDL video, the renderer and the ImGui context
 //   (imgui.ini disabled); the destructor undoes it all in reverse order.
+// - Drawing: SDL's software renderer unless a GPU is present (a DRM device
+//   node) or asked for; a GPU that fails falls back to software.
 // - The frame loop is: wait_events() -> begin_frame() -> ui::draw_...() ->
 //   end_frame(). Render only when something changed: after wait_events()
 //   returns true, draw frames until input_pending() is false and a couple more
@@ -21,9 +23,16 @@
 #include "imgui.h"
 #include "platform/pointer_input.h"
 
+struct SDL_Renderer;
 struct SDL_Window;
 
 namespace touchpoint::platform {
+
+enum class Renderer {
+    automatic, // the GPU when the machine has one, else software
+    software,  // SDL's software renderer
+    gpu,       // SDL's accelerated renderer (OpenGL / GLES), else software
+};
 
 struct WindowOptions {
     int width = 0;          // 0: desktop size when fullscreen, else 1280
@@ -31,12 +40,13 @@ struct WindowOptions {
     bool fullscreen = true; // borderless desktop fullscreen
     bool hide_cursor = true;
     std::string title = "Touchpoint";
+    Renderer renderer = Renderer::automatic;
 };
 
 // Start-up in parallel: SDL's video subsystem can start before the window
 // (while the caller reads its configuration on another thread), and the
 // window's size and the display's DPI are known then, so the font atlas can
-// be built on a thread while create() loads the GL stack.
+// be built on a thread while create() makes the window and renderer.
 
 // Sets what the process environment must say before SDL starts (X input
 // method settings). Call first thing, before any other thread runs.
@@ -98,6 +108,11 @@ public:
     // Renders ImGui's draw data and swaps buffers.
     void end_frame();
 
+    // SDL's name of the renderer in use ("software", "opengl", ...), and why
+    // it is not the one asked for ("" when it is).
+    const std::string& renderer_name() const { return m_renderer_name; }
+    const std::string& renderer_note() const { return m_renderer_note; }
+
     // Drawable size in pixels (what ImGui lays out into).
     std::pair<int, int> size() const;
     // Display DPI from SDL; 96 when unknown or implausible.
@@ -130,14 +145,15 @@ public:
 
 private:
     Window() = default;
-    void upload_fonts(); // the atlas to the GPU, then drops its CPU copies
+    void upload_fonts(); // the atlas to a texture, then drops ImGui's pixels
 
     SDL_Window* m_window = nullptr;
-    void* m_gl_context = nullptr;
+    SDL_Renderer* m_renderer = nullptr;
+    std::string m_renderer_name;
+    std::string m_renderer_note;
     bool m_sdl_ready = false;
     bool m_imgui_ready = false;
     bool m_sdl_backend_ready = false;
-    bool m_gl_backend_ready = false;
     bool m_quit = false;
     bool m_dimmed = false;
     PointerInput m_pointer;

@@ -14,7 +14,8 @@ JOBS=${JOBS:-2}
 PACKAGES=(
   # toolchain
   cmake ninja-build g++ pkg-config clang
-  # window, UI, GL (Mesa llvmpipe renders without a GPU)
+  # window and UI (drawn by SDL in software without a GPU; Mesa for the
+  # GPU renderer, which tests run on llvmpipe)
   libsdl2-dev libimgui-dev libgl-dev libgl1-mesa-dri
   # storage, HTTP, time zones, formats, crypto, CLI
   libsqlite3-dev sqlite3 postgresql libcurl4-openssl-dev libcpp-httplib-dev libhowardhinnant-date-dev tzdata

@@ -40,6 +40,7 @@ default_language = "en"
 fullscreen = false
 width = 1024
 height = 600
+renderer = "software"
 
 [touch_point]
 key = "tp"
@@ -67,6 +68,7 @@ TEST_CASE("the sample config in assets runs standalone") {
     CHECK(cfg->survey.id == "checkout");
     CHECK(cfg->survey.scale == Scale::smiley4);
     CHECK(cfg->survey.question.size() >= 5);
+    CHECK(cfg->device.renderer == "auto");
 }
 
 TEST_CASE("every sample survey in assets loads") {
@@ -87,6 +89,7 @@ TEST_CASE("a good config loads with its survey path resolved against the config'
     CHECK(cfg->survey_path == d.path + "/survey.toml");
     CHECK_FALSE(cfg->device.fullscreen);
     CHECK(cfg->device.width == 1024);
+    CHECK(cfg->device.renderer == "software");
     CHECK(cfg->touch_point->idle_timeout_s == 20);
     CHECK(cfg->touch_point->opening_hours.days[0].size() == 1);
     CHECK(cfg->touch_point->opening_hours.days[5].empty());
@@ -111,6 +114,7 @@ TEST_CASE("bad config files are refused with file, key and reason") {
         {with(k_good, "width = 1024", "widht = 1024"), "widht", "unknown key"},
         {with(k_good, "default_language = \"en\"", "default_language = \"fr\""), "default_language", "no question in \"fr\""},
         {with(k_good, "fullscreen = false", "fullscreen = 0"), "fullscreen", "true or false"},
+        {with(k_good, "renderer = \"software\"", "renderer = \"vulkan\""), "renderer", "\"auto\", \"software\" or \"gpu\""},
         {with(k_good, "[touch_point]", "[touch_point"), "kiosk.toml:", "not valid TOML"},
         {"[device]\ndefault_language = \"en\"\n", "[touch_point]", "is missing"},
     };

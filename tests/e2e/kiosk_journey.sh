@@ -2,10 +2,13 @@
 # End-to-end: a real kiosk window under Xvfb, tapped with xdotool.
 # Taps every face, checks the scores and the misuse flag through `export`,
 # then stops the kiosk with SIGTERM and checks it ends cleanly within a second.
+# RENDERER (default auto) is the kiosk's --renderer; the kiosk must say it
+# draws with the renderer EXPECTED names (default software: Xvfb has no GPU),
+# and the screen must show a picture.
 #
-# usage: kiosk_journey.sh KIOSK_BINARY LAYOUT_PROBE ASSETS_DIR OUT_DIR
+# usage: kiosk_journey.sh KIOSK_BINARY LAYOUT_PROBE ASSETS_DIR OUT_DIR [RENDERER EXPECTED]
 set -euo pipefail
-KIOSK=$1 PROBE=$2 ASSETS=$3 OUT=$4
+KIOSK=$1 PROBE=$2 ASSETS=$3 OUT=$4 RENDERER=${5:-auto} EXPECTED=${6:-software}
 W=1280 H=800
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -53,7 +56,9 @@ thank_you_s = 60
 survey = "survey.toml"
 TOML
 
-start_kiosk --config "$work/kiosk.toml" --data-dir "$work/data"
+start_kiosk --config "$work/kiosk.toml" --data-dir "$work/data" --renderer "$RENDERER"
+grep -Eq "drawing with SDL's ($EXPECTED) renderer" "$work/kiosk.log" ||
+  { cat "$work/kiosk.log"; fail "--renderer $RENDERER: expected the $EXPECTED renderer"; }
 
 declare -A at
 while read -r score x y; do at[$score]="$x $y"; done < <("$PROBE" smiley4 $W $H 96)
@@ -76,7 +81,10 @@ for s in 1 2 3; do
   dismiss
   sleep 2.2
 done
-import -window root "$OUT/e2e-question.png" 2>/dev/null || true
+shot="$OUT/e2e-question-$RENDERER.png"
+import -window root "$shot" || fail "could not take a screenshot"
+colours=$(identify -format '%k' "$shot")
+[ "$colours" -ge 16 ] || fail "the question screen under the $EXPECTED renderer has $colours colours"
 
 # Under load the kiosk may still be working through the taps: wait until all
 # five are on disk (the export reads the live database) before stopping it.
@@ -105,4 +113,4 @@ want="4:0:1 1:1:1 1:0:1 2:0:1 3:0:1"
 "$KIOSK" export --data-dir "$work/data" --format jsonl > "$work/out.jsonl"
 [ "$(wc -l < "$work/out.jsonl")" -eq 5 ] || fail "jsonl export has $(wc -l < "$work/out.jsonl") lines"
 grep -q '"survey_version":2' "$work/out.jsonl" || fail "survey version missing from export"
-echo "PASS: 5 taps recorded with the right scores and misuse flags; clean SIGTERM"
+echo "PASS ($EXPECTED renderer): 5 taps recorded with the right scores and misuse flags; clean SIGTERM"
