@@ -26,7 +26,6 @@
 #include "ui/theme.h"
 
 #include <CLI/CLI.hpp>
-#include <curl/curl.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -659,14 +658,6 @@ int main(int argc, char** argv) {
         std::cerr << "touchpoint-kiosk: " << e.what() << "\n\n" << app.help();
         return 2;
     }
-    // Once, before any thread starts (the sync thread uses libcurl).
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        std::cerr << "touchpoint-kiosk: the HTTP library could not start\n";
-        return 1;
-    }
-    struct CurlCleanup {
-        ~CurlCleanup() { curl_global_cleanup(); }
-    } curl_cleanup;
     if (exp->parsed()) return run_export(opt);
     if (enr->parsed()) return run_enroll(opt);
     if (hash->parsed()) return run_hash_pin();

@@ -28,7 +28,6 @@
 #include "sync/http.h"
 #include "sync/sync_client.h"
 
-#include <curl/curl.h>
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
@@ -277,7 +276,6 @@ int main(int argc, char** argv) {
     // cpp-httplib holds a worker thread for as long as a keep-alive connection
     // stays open: fewer workers than devices would queue whole connections.
     if (threads <= 0) threads = std::max(64, devices_n + 14);
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) die("curl_global_init failed");
     if (auto st = server::init_secrets(); !st) die(st.error());
 
     try {
@@ -409,6 +407,5 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
         die(e.what());
     }
-    curl_global_cleanup();
     return 0;
 }

@@ -26,7 +26,6 @@
 #include "sync/enroll.h"
 #include "sync/sync_client.h"
 
-#include <curl/curl.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -190,7 +189,6 @@ int main(int argc, char** argv) {
     parse_flags(argc, argv, {{"--rows", rows}, {"--batch", batch_size}, {"--dir", dir_arg}},
                 "use --rows N, --batch N, --dir PATH");
     if (rows < 1 || batch_size < 1) die("--rows and --batch must be positive");
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) die("curl_global_init failed");
 
     try {
         const WorkDir work(dir_arg);
@@ -341,6 +339,5 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
         die(e.what());
     }
-    curl_global_cleanup();
     return 0;
 }

@@ -1,6 +1,5 @@
 #include "http.h"
-
-#include <curl/curl.h>
+#include "curl_library.h"
 
 #include <algorithm>
 #include <cctype>
@@ -33,20 +32,23 @@ struct UrlParts {
 };
 
 Result<UrlParts> split_url(const std::string& url) {
-    CURLU* u = curl_url();
+    auto lib = curl_library();
+    if (!lib) return Error{lib.error()};
+    const CurlLibrary& curl = **lib;
+    CURLU* u = curl.url();
     if (!u) return Error{"out of memory"};
     UrlParts parts;
-    CURLUcode rc = curl_url_set(u, CURLUPART_URL, url.c_str(), 0);
+    CURLUcode rc = curl.url_set(u, CURLUPART_URL, url.c_str(), 0);
     char* part = nullptr;
-    if (rc == CURLUE_OK && curl_url_get(u, CURLUPART_SCHEME, &part, 0) == CURLUE_OK) {
+    if (rc == CURLUE_OK && curl.url_get(u, CURLUPART_SCHEME, &part, 0) == CURLUE_OK) {
         parts.scheme = lower(part);
-        curl_free(part);
+        curl.free(part);
     }
-    if (rc == CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &part, 0) == CURLUE_OK) {
+    if (rc == CURLUE_OK && curl.url_get(u, CURLUPART_HOST, &part, 0) == CURLUE_OK) {
         parts.host = part;
-        curl_free(part);
+        curl.free(part);
     }
-    curl_url_cleanup(u);
+    curl.url_cleanup(u);
     if (rc != CURLUE_OK || parts.host.empty())
         return Error{"\"" + url + "\" is not a server URL (expected e.g. https://hq.example.com:8443)"};
     return parts;
@@ -82,7 +84,7 @@ int check_abort(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
     return flag && flag->load() ? 1 : 0;
 }
 
-std::string plain_words(CURLcode rc, const char* detail) {
+std::string plain_words(const CurlLibrary& curl, CURLcode rc, const char* detail) {
     switch (rc) {
     case CURLE_COULDNT_RESOLVE_HOST: return "the server's name could not be found (DNS)";
     case CURLE_COULDNT_CONNECT: return "the server could not be reached (connection refused or no route)";
@@ -97,7 +99,7 @@ std::string plain_words(CURLcode rc, const char* detail) {
     case CURLE_SEND_ERROR: return "the connection was cut";
     case CURLE_ABORTED_BY_CALLBACK: return "stopped (the kiosk is shutting down)";
     case CURLE_PARTIAL_FILE: return "the server's answer was cut short";
-    default: return std::string(curl_easy_strerror(rc)) + (*detail ? std::string(": ") + detail : "");
+    default: return std::string(curl.easy_strerror(rc)) + (*detail ? std::string(": ") + detail : "");
     }
 }
 
@@ -116,11 +118,12 @@ Status check_server_url(const std::string& url) {
 }
 
 struct HttpClient::Impl {
+    const CurlLibrary* lib = nullptr;
     CURL* curl = nullptr;
     HttpOptions options;
     std::string base; // without a trailing slash
     ~Impl() {
-        if (curl) curl_easy_cleanup(curl);
+        if (curl) lib->easy_cleanup(curl);
     }
 };
 
@@ -131,7 +134,8 @@ Result<std::unique_ptr<HttpClient>> HttpClient::create(const HttpOptions& option
     c->m_impl->options = options;
     c->m_impl->base = options.base_url;
     while (!c->m_impl->base.empty() && c->m_impl->base.back() == '/') c->m_impl->base.pop_back();
-    c->m_impl->curl = curl_easy_init();
+    c->m_impl->lib = *curl_library(); // loaded: check_server_url needed it
+    c->m_impl->curl = c->m_impl->lib->easy_init();
     if (!c->m_impl->curl) return Error{"could not start the HTTP client"};
     return c;
 }
@@ -151,66 +155,67 @@ HttpResponse HttpClient::get(const std::string& path, const std::string& bearer_
 HttpResponse HttpClient::perform(const std::string& path, const std::string* body,
                                  const std::string& token, const std::string& if_none_match) {
     HttpResponse r;
+    const CurlLibrary& curl = *m_impl->lib;
     CURL* h = m_impl->curl;
     const HttpOptions& o = m_impl->options;
-    curl_easy_reset(h); // keeps the live connection, clears per-request options
+    curl.easy_reset(h); // keeps the live connection, clears per-request options
     std::string url = m_impl->base + path;
     char errbuf[CURL_ERROR_SIZE] = {0};
     curl_slist* headers = nullptr;
     std::string auth = "Authorization: Bearer " + token;
     std::string inm = "If-None-Match: " + if_none_match;
-    if (!token.empty()) headers = curl_slist_append(headers, auth.c_str());
-    if (!if_none_match.empty()) headers = curl_slist_append(headers, inm.c_str());
-    if (body) headers = curl_slist_append(headers, "Content-Type: application/json");
-    headers = curl_slist_append(headers, "Expect:"); // no 100-continue round trip
+    if (!token.empty()) headers = curl.slist_append(headers, auth.c_str());
+    if (!if_none_match.empty()) headers = curl.slist_append(headers, inm.c_str());
+    if (body) headers = curl.slist_append(headers, "Content-Type: application/json");
+    headers = curl.slist_append(headers, "Expect:"); // no 100-continue round trip
 
-    bool ok = curl_easy_setopt(h, CURLOPT_URL, url.c_str()) == CURLE_OK &&
-              curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-              curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
-              curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
-              curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
-              curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
-              curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count())) == CURLE_OK &&
-              curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(o.total_timeout.count())) == CURLE_OK &&
-              curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, o.low_speed_bytes_per_s) == CURLE_OK &&
-              curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(o.low_speed_time.count())) == CURLE_OK &&
-              curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers) == CURLE_OK &&
-              curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK &&
-              curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_body) == CURLE_OK &&
-              curl_easy_setopt(h, CURLOPT_WRITEDATA, &r.body) == CURLE_OK &&
-              curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, read_header) == CURLE_OK &&
-              curl_easy_setopt(h, CURLOPT_HEADERDATA, &r) == CURLE_OK &&
+    bool ok = curl.easy_setopt(h, CURLOPT_URL, url.c_str()) == CURLE_OK &&
+              curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+              curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+              curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+              curl.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
+              curl.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
+              curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count())) == CURLE_OK &&
+              curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(o.total_timeout.count())) == CURLE_OK &&
+              curl.easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, o.low_speed_bytes_per_s) == CURLE_OK &&
+              curl.easy_setopt(h, CURLOPT_LOW_SPEED_TIME, static_cast<long>(o.low_speed_time.count())) == CURLE_OK &&
+              curl.easy_setopt(h, CURLOPT_HTTPHEADER, headers) == CURLE_OK &&
+              curl.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK &&
+              curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, write_body) == CURLE_OK &&
+              curl.easy_setopt(h, CURLOPT_WRITEDATA, &r.body) == CURLE_OK &&
+              curl.easy_setopt(h, CURLOPT_HEADERFUNCTION, read_header) == CURLE_OK &&
+              curl.easy_setopt(h, CURLOPT_HEADERDATA, &r) == CURLE_OK &&
               // gzip only: "" would also offer br, and a server may answer a
               // 100-byte batch result with brotli at its highest quality,
               // which costs it milliseconds per request.
-              curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip") == CURLE_OK;
+              curl.easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip") == CURLE_OK;
     if (ok && o.abort_flag)
-        ok = curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, check_abort) == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_XFERINFODATA, o.abort_flag) == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L) == CURLE_OK;
-    if (ok && !o.ca_file.empty()) ok = curl_easy_setopt(h, CURLOPT_CAINFO, o.ca_file.c_str()) == CURLE_OK;
+        ok = curl.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, check_abort) == CURLE_OK &&
+             curl.easy_setopt(h, CURLOPT_XFERINFODATA, o.abort_flag) == CURLE_OK &&
+             curl.easy_setopt(h, CURLOPT_NOPROGRESS, 0L) == CURLE_OK;
+    if (ok && !o.ca_file.empty()) ok = curl.easy_setopt(h, CURLOPT_CAINFO, o.ca_file.c_str()) == CURLE_OK;
     if (ok && !o.pinned_key.empty())
-        ok = curl_easy_setopt(h, CURLOPT_PINNEDPUBLICKEY, o.pinned_key.c_str()) == CURLE_OK;
+        ok = curl.easy_setopt(h, CURLOPT_PINNEDPUBLICKEY, o.pinned_key.c_str()) == CURLE_OK;
     if (ok && body) {
-        ok = curl_easy_setopt(h, CURLOPT_POST, 1L) == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_POSTFIELDS, body->data()) == CURLE_OK &&
-             curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size())) == CURLE_OK;
+        ok = curl.easy_setopt(h, CURLOPT_POST, 1L) == CURLE_OK &&
+             curl.easy_setopt(h, CURLOPT_POSTFIELDS, body->data()) == CURLE_OK &&
+             curl.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size())) == CURLE_OK;
     }
     if (!ok) {
-        curl_slist_free_all(headers);
+        curl.slist_free_all(headers);
         r.network_error = "the HTTP client could not be set up";
         return r;
     }
-    CURLcode rc = curl_easy_perform(h);
-    curl_slist_free_all(headers);
+    CURLcode rc = curl.easy_perform(h);
+    curl.slist_free_all(headers);
     if (rc != CURLE_OK) {
         r.status = 0;
         r.body.clear();
-        r.network_error = plain_words(rc, errbuf);
+        r.network_error = plain_words(curl, rc, errbuf);
         return r;
     }
     long status = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
     r.status = status;
     return r;
 }

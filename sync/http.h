@@ -3,8 +3,9 @@
 // stays alive. TLS is verified (CA bundle configurable, optional public-key
 // pin); plain http:// is refused unless the server is on a loopback address.
 //
-// Not thread-safe: one HttpClient per thread. curl_global_init must have run
-// (once, in main) before any HttpClient is made.
+// Not thread-safe: one HttpClient per thread. libcurl is loaded on first use
+// (sync/curl_library.h); when it cannot be, create() and check_server_url()
+// say why.
 #include "core/result.h"
 
 #include <atomic>

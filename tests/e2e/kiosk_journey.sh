@@ -59,6 +59,8 @@ TOML
 start_kiosk --config "$work/kiosk.toml" --data-dir "$work/data" --renderer "$RENDERER"
 grep -Eq "drawing with SDL's ($EXPECTED) renderer" "$work/kiosk.log" ||
   { cat "$work/kiosk.log"; fail "--renderer $RENDERER: expected the $EXPECTED renderer"; }
+# A standalone kiosk never syncs, so it never loads libcurl.
+if grep -q "libcurl" "/proc/$kiosk_pid/maps"; then fail "a standalone kiosk has libcurl mapped"; fi
 
 declare -A at
 while read -r score x y; do at[$score]="$x $y"; done < <("$PROBE" smiley4 $W $H 96)

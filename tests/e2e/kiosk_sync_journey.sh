@@ -75,6 +75,9 @@ done
 [ "$(count "SELECT group_concat(score) FROM (SELECT score FROM responses ORDER BY sequence)")" = "5,1,3" ] ||
   fail "scores on the server: $(count 'SELECT group_concat(score) FROM responses')"
 
+# The enrolled kiosk loaded libcurl when it began to sync (it is not linked).
+grep -q "libcurl" "/proc/$kiosk_pid/maps" || fail "the syncing kiosk has no libcurl mapped"
+
 # Head office publishes an NPS survey; the kiosk switches at its next idle moment.
 "$SERVER" admin --db "$db" publish-survey --touch-point akl-checkout-1 \
   --survey "$ASSETS/surveys/store-nps.toml" >/dev/null

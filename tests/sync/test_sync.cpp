@@ -8,8 +8,9 @@
 #include "sync/sync_client.h"
 #include "sync/sync_worker.h"
 
+#include "sync/curl_library.h"
+
 #include <catch2/catch.hpp>
-#include <curl/curl.h>
 
 #include <thread>
 
@@ -20,11 +21,6 @@ using namespace std::chrono;
 using Catch::Matchers::Contains;
 
 namespace {
-
-struct CurlGlobal {
-    CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
-};
-const CurlGlobal g_curl;
 
 struct Kiosk {
     TempDir dir;
@@ -56,6 +52,20 @@ struct Kiosk {
 };
 
 } // namespace
+
+TEST_CASE("libcurl is loaded on first use, once, and works") {
+    auto first = curl_library();
+    REQUIRE(first.ok());
+    auto again = curl_library();
+    REQUIRE(again.ok());
+    CHECK(*first == *again);
+    const CurlLibrary& curl = **first;
+    CURL* h = curl.easy_init();
+    REQUIRE(h != nullptr);
+    CHECK(curl.easy_setopt(h, CURLOPT_URL, "http://127.0.0.1:9/") == CURLE_OK);
+    curl.easy_cleanup(h);
+    CHECK(std::string(curl.easy_strerror(CURLE_COULDNT_CONNECT)).size() > 0);
+}
 
 TEST_CASE("plain http is refused unless the server is on loopback") {
     CHECK(check_server_url("http://127.0.0.1:8080"));
