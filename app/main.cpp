@@ -354,9 +354,8 @@ std::unique_ptr<ResponseStore> open_kiosk_store(const std::string& data_dir, int
 
 int run_kiosk(Options& opt) {
     // Start-up overlaps its slow parts: SDL's video start (the X connection)
-    // with reading the configuration; loading the GL stack and making the
-    // window with building the first screen's font atlas and opening the
-    // database.
+    // with reading the configuration; making the window and renderer with
+    // building the first screen's font atlas and opening the database.
     platform::configure_environment();
     KioskStart start;
     auto prepared = std::async(std::launch::async, [&] { return prepare_kiosk(opt, start); });

@@ -4,7 +4,7 @@
 // so a shared-state race would show as a crash or a wrong atlas):
 //  - the adopted atlas is ImGui's, with one font per size asked for, at those
 //    sizes, holding the glyphs of the texts (Latin with macrons, and CJK);
-//  - the font texture is on the GPU and a frame renders with it;
+//  - the font texture is the renderer's and a frame renders with it;
 //  - load_fonts() after an adopt still rebuilds (the language switch path).
 // Prints one line per failure and exits 1 if any.
 //
@@ -69,7 +69,7 @@ int main(int argc, char** argv) {
             check(has_glyph(f, 0x4E2D /* 中 */) && has_glyph(f, 0x6587 /* 文 */),
                   "a CJK glyph is missing", start);
         }
-        check(atlas->TexID != nullptr, "no font texture on the GPU", start);
+        check(atlas->TexID != nullptr, "no font texture in the renderer", start);
 
         // A frame with the adopted fonts.
         window->begin_frame();
