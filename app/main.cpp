@@ -409,7 +409,7 @@ int run_kiosk(Options& opt) {
     }
     if (!window->renderer_note().empty())
         std::cerr << "touchpoint-kiosk: " << window->renderer_note() << "\n";
-    std::cerr << "touchpoint-kiosk: drawing with SDL's " << window->renderer_name() << " renderer\n";
+    std::cerr << "touchpoint-kiosk: drawing with " << window->renderer_name() << "\n";
     const float dpi = cfg->device.dpi > 0 ? static_cast<float>(cfg->device.dpi) : window->dpi();
     SystemClock clock;
 

@@ -3,6 +3,7 @@
 #include "platform/sdl_pointer.h"
 
 #include <SDL.h>
+#include <SDL_opengl.h>
 #include <stb_image_write.h>
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 #include <malloc.h>
 
+#include "backends/imgui_impl_opengl3.h"
 #include "backends/imgui_impl_sdl.h"
 
 namespace touchpoint::platform {
@@ -199,39 +201,34 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
     // itself, by its own policy.
     const bool try_gpu = options.renderer == Renderer::gpu ||
                          (options.renderer == Renderer::automatic && gpu_device_present());
-    if (!try_gpu) {
+    const auto [width, height] = planned_size(options);
+    Uint32 flags = SDL_WINDOW_SHOWN;
+    if (options.fullscreen)
+        flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+    if (try_gpu && !w->open_gl_window(options.title, width, height, flags)) {
+        w->m_renderer_note = "no OpenGL 3 (" + w->m_renderer_note + "), drawing in software";
+        if (w->m_window)
+            SDL_DestroyWindow(w->m_window);
+        w->m_window = nullptr;
+    }
+    if (!w->m_gl_context) {
         // SDL would otherwise back even a software window with an OpenGL
         // texture, loading a GL driver (on a machine without a GPU, a whole
         // compiler: Mesa's llvmpipe) for nothing.
         SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
-    }
-    Uint32 flags = SDL_WINDOW_SHOWN;
-    if (try_gpu)
-        flags |= SDL_WINDOW_OPENGL; // what SDL's GL renderers need; saves remaking the window
-    if (options.fullscreen)
-        flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
-    const auto [width, height] = planned_size(options);
-    w->m_window = SDL_CreateWindow(options.title.c_str(), SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, width,
-                                   height, flags);
-    if (!w->m_window) {
-        error = std::string("cannot open a window: ") + SDL_GetError() + " (is DISPLAY set?)";
-        return nullptr;
-    }
-    if (try_gpu) {
-        w->m_renderer = SDL_CreateRenderer(w->m_window, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
-        if (!w->m_renderer)
-            w->m_renderer_note = std::string("no GPU renderer (") + SDL_GetError() + "), drawing in software";
-    }
-    if (!w->m_renderer) {
+        w->m_window = SDL_CreateWindow(options.title.c_str(), SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
+                                       width, height, flags);
+        if (!w->m_window) {
+            error = std::string("cannot open a window: ") + SDL_GetError() + " (is DISPLAY set?)";
+            return nullptr;
+        }
         w->m_renderer = SDL_CreateRenderer(w->m_window, -1, SDL_RENDERER_SOFTWARE);
         if (!w->m_renderer) {
             error = std::string("cannot draw in the window: ") + SDL_GetError();
             return nullptr;
         }
+        w->m_renderer_name = "SDL's software renderer";
     }
-    SDL_RendererInfo info{};
-    if (SDL_GetRendererInfo(w->m_renderer, &info) == 0 && info.name)
-        w->m_renderer_name = info.name;
     if (options.hide_cursor)
         SDL_ShowCursor(SDL_DISABLE);
 
@@ -243,21 +240,69 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
     io.LogFilename = nullptr;
     io.ConfigFlags |= ImGuiConfigFlags_NoMouseCursorChange;
 
-    if (!ImGui_ImplSDL2_InitForSDLRenderer(w->m_window)) {
+    const bool sdl_backend = w->m_gl_context ? ImGui_ImplSDL2_InitForOpenGL(w->m_window, w->m_gl_context)
+                                             : ImGui_ImplSDL2_InitForSDLRenderer(w->m_window);
+    if (!sdl_backend) {
         error = "cannot initialise ImGui's SDL2 backend";
         return nullptr;
     }
     w->m_sdl_backend_ready = true;
-    io.BackendRendererName = "touchpoint_sdl_renderer";
-    // The renderer takes 32-bit vertex offsets per draw command.
-    io.BackendFlags |= ImGuiBackendFlags_RendererHasVtxOffset;
+    if (w->m_gl_context) {
+        if (!ImGui_ImplOpenGL3_Init("#version 130")) {
+            error = "cannot initialise ImGui's OpenGL3 backend";
+            return nullptr;
+        }
+        w->m_gl_backend_ready = true;
+        // Create the device objects now, so load_fonts() can replace the font
+        // texture without the first NewFrame creating a second one.
+        if (!ImGui_ImplOpenGL3_CreateDeviceObjects()) {
+            error = "cannot create OpenGL objects for ImGui (shaders or font texture)";
+            return nullptr;
+        }
+    } else {
+        io.BackendRendererName = "touchpoint_sdl_renderer";
+        // The renderer takes 32-bit vertex offsets per draw command.
+        io.BackendFlags |= ImGuiBackendFlags_RendererHasVtxOffset;
+    }
     return w;
+}
+
+bool Window::open_gl_window(const std::string& title, int width, int height, unsigned flags) {
+    // GL 3.0 + GLSL 130, as in ImGui's SDL2/OpenGL3 example: Mesa and real
+    // drivers all provide it.
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_FLAGS, 0);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
+    SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
+    SDL_GL_SetAttribute(SDL_GL_DEPTH_SIZE, 0);
+    SDL_GL_SetAttribute(SDL_GL_STENCIL_SIZE, 0);
+    m_window = SDL_CreateWindow(title.c_str(), SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, width, height,
+                                flags | SDL_WINDOW_OPENGL);
+    if (!m_window) {
+        m_renderer_note = SDL_GetError();
+        return false;
+    }
+    m_gl_context = SDL_GL_CreateContext(m_window);
+    if (!m_gl_context || SDL_GL_MakeCurrent(m_window, m_gl_context) != 0) {
+        m_renderer_note = SDL_GetError();
+        if (m_gl_context)
+            SDL_GL_DeleteContext(static_cast<SDL_GLContext>(m_gl_context));
+        m_gl_context = nullptr;
+        return false;
+    }
+    SDL_GL_SetSwapInterval(1); // vsync; failure is harmless
+    const auto* name = reinterpret_cast<const char*>(glGetString(GL_RENDERER));
+    m_renderer_name = std::string("OpenGL 3 (") + (name ? name : "unknown") + ")";
+    return true;
 }
 
 Window::~Window() {
     if (m_dimmed)
         set_dimmed(false);
-    if (m_imgui_ready)
+    if (m_gl_backend_ready)
+        ImGui_ImplOpenGL3_Shutdown();
+    else if (m_imgui_ready)
         destroy_font_texture(*ImGui::GetIO().Fonts);
     if (m_sdl_backend_ready)
         ImGui_ImplSDL2_Shutdown();
@@ -265,6 +310,8 @@ Window::~Window() {
         ImGui::DestroyContext();
     if (m_renderer)
         SDL_DestroyRenderer(m_renderer);
+    if (m_gl_context)
+        SDL_GL_DeleteContext(static_cast<SDL_GLContext>(m_gl_context));
     if (m_window)
         SDL_DestroyWindow(m_window);
     if (m_sdl_ready)
@@ -314,7 +361,9 @@ bool Window::wait_events(int timeout_ms) {
 
 void Window::begin_frame() {
     ImGuiIO& io = ImGui::GetIO();
-    if (!io.Fonts->TexID)
+    if (m_gl_backend_ready)
+        ImGui_ImplOpenGL3_NewFrame();
+    else if (!io.Fonts->TexID)
         upload_fonts(); // no fonts loaded yet: ImGui's own
     ImGui_ImplSDL2_NewFrame();
     // The SDL backend polls the OS pointer (which also follows touches and
@@ -327,26 +376,38 @@ void Window::begin_frame() {
     ImGui::NewFrame();
 }
 
-namespace {
-void draw(SDL_Renderer* renderer, const ImDrawData& data) {
+// Clears the back buffer to the theme's background and draws `data` into it.
+void Window::draw(const ImDrawData& data) {
     const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+    if (m_gl_context) {
+        const auto [w, h] = size();
+        glViewport(0, 0, w, h);
+        glClearColor(bg.x, bg.y, bg.z, 1.0f);
+        glClear(GL_COLOR_BUFFER_BIT);
+        ImGui_ImplOpenGL3_RenderDrawData(const_cast<ImDrawData*>(&data));
+        return;
+    }
     auto byte = [](float v) { return static_cast<Uint8>(std::clamp(v, 0.0f, 1.0f) * 255.0f + 0.5f); };
-    SDL_SetRenderDrawBlendMode(renderer, SDL_BLENDMODE_NONE);
-    SDL_SetRenderDrawColor(renderer, byte(bg.x), byte(bg.y), byte(bg.z), 255);
-    SDL_RenderClear(renderer);
-    render_draw_data(renderer, data);
+    SDL_SetRenderDrawBlendMode(m_renderer, SDL_BLENDMODE_NONE);
+    SDL_SetRenderDrawColor(m_renderer, byte(bg.x), byte(bg.y), byte(bg.z), 255);
+    SDL_RenderClear(m_renderer);
+    render_draw_data(m_renderer, data);
 }
-} // namespace
 
 void Window::end_frame() {
     ImGui::Render();
-    draw(m_renderer, *ImGui::GetDrawData());
-    SDL_RenderPresent(m_renderer);
+    draw(*ImGui::GetDrawData());
+    if (m_gl_context)
+        SDL_GL_SwapWindow(m_window);
+    else
+        SDL_RenderPresent(m_renderer);
 }
 
 std::pair<int, int> Window::size() const {
     int w = 0, h = 0;
-    if (SDL_GetRendererOutputSize(m_renderer, &w, &h) != 0)
+    if (m_gl_context)
+        SDL_GL_GetDrawableSize(m_window, &w, &h);
+    else if (SDL_GetRendererOutputSize(m_renderer, &w, &h) != 0)
         SDL_GetWindowSize(m_window, &w, &h);
     return {w, h};
 }
@@ -360,12 +421,25 @@ bool Window::save_screenshot(const std::string& png_path) {
     const auto [w, h] = size();
     if (w <= 0 || h <= 0)
         return false;
-    draw(m_renderer, *data);
+    draw(*data);
     const size_t stride = static_cast<size_t>(w) * 4;
     std::vector<unsigned char> pixels(stride * static_cast<size_t>(h));
-    if (SDL_RenderReadPixels(m_renderer, nullptr, SDL_PIXELFORMAT_RGBA32, pixels.data(), static_cast<int>(stride)) !=
-        0)
+    if (m_gl_context) {
+        glFinish();
+        std::vector<unsigned char> bottom_up(pixels.size());
+        glPixelStorei(GL_PACK_ALIGNMENT, 1);
+        glReadBuffer(GL_BACK);
+        glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, bottom_up.data());
+        if (glGetError() != GL_NO_ERROR)
+            return false;
+        // GL's first row is the bottom one; PNG's is the top one.
+        for (int y = 0; y < h; ++y)
+            std::memcpy(&pixels[static_cast<size_t>(y) * stride],
+                        &bottom_up[static_cast<size_t>(h - 1 - y) * stride], stride);
+    } else if (SDL_RenderReadPixels(m_renderer, nullptr, SDL_PIXELFORMAT_RGBA32, pixels.data(),
+                                    static_cast<int>(stride)) != 0) {
         return false;
+    }
     for (size_t i = 3; i < pixels.size(); i += 4)
         pixels[i] = 255; // opaque, whatever the target's alpha holds
     return stbi_write_png(png_path.c_str(), w, h, 4, pixels.data(), static_cast<int>(stride)) != 0;
@@ -460,7 +534,8 @@ bool Window::adopt_fonts(FontAtlasJob& job) {
         ImFontAtlas* old = io.Fonts;
         io.Fonts = job.m_atlas;
         job.m_atlas = nullptr;
-        destroy_font_texture(*old);
+        if (!m_gl_context)
+            destroy_font_texture(*old); // the GL backend keeps its own texture
         IM_DELETE(old);
         m_glyph_ranges = std::move(job.m_ranges);
     }
@@ -470,7 +545,14 @@ bool Window::adopt_fonts(FontAtlasJob& job) {
 
 void Window::upload_fonts() {
     ImFontAtlas& atlas = *ImGui::GetIO().Fonts;
-    if (create_font_texture(m_renderer, atlas)) {
+    bool uploaded = false;
+    if (m_gl_backend_ready) {
+        ImGui_ImplOpenGL3_DestroyFontsTexture();
+        uploaded = ImGui_ImplOpenGL3_CreateFontsTexture();
+    } else if (m_renderer) {
+        uploaded = create_font_texture(m_renderer, atlas);
+    }
+    if (uploaded) {
         // The renderer holds the pixels now: drop ImGui's copy (the glyph
         // tables stay).
         atlas.ClearTexData();

@@ -1,12 +1,15 @@
 #pragma once
-// The kiosk's one window: SDL2 window + SDL 2D renderer + Dear ImGui.
+// The kiosk's one window: SDL2 window, OpenGL 3 or SDL's software renderer,
+// Dear ImGui.
 //
 // Contract:
 // - One Window per process, created and used on the UI thread only.
 // - create() initialises SDL video, the renderer and the ImGui context
 //   (imgui.ini disabled); the destructor undoes it all in reverse order.
-// - Drawing: SDL's software renderer unless a GPU is present (a DRM device
-//   node) or asked for; a GPU that fails falls back to software.
+// - Drawing: with a GPU (a DRM device node) or when asked for, an OpenGL 3.0
+//   context and ImGui's OpenGL3 backend; otherwise, and when OpenGL fails,
+//   SDL's software renderer through platform/imgui_render.h (no GL driver is
+//   loaded: without a GPU that would be Mesa's llvmpipe and LLVM).
 // - The frame loop is: wait_events() -> begin_frame() -> ui::draw_...() ->
 //   end_frame(). Render only when something changed: after wait_events()
 //   returns true, draw frames until input_pending() is false and a couple more
@@ -31,7 +34,7 @@ namespace touchpoint::platform {
 enum class Renderer {
     automatic, // the GPU when the machine has one, else software
     software,  // SDL's software renderer
-    gpu,       // SDL's accelerated renderer (OpenGL / GLES), else software
+    gpu,       // OpenGL 3 (ImGui's OpenGL3 backend), else software
 };
 
 struct WindowOptions {
@@ -108,8 +111,9 @@ public:
     // Renders ImGui's draw data and swaps buffers.
     void end_frame();
 
-    // SDL's name of the renderer in use ("software", "opengl", ...), and why
-    // it is not the one asked for ("" when it is).
+    // The renderer in use, in words ("SDL's software renderer", "OpenGL 3
+    // (<the GL driver's name>)"), and why it is not the one asked for ("" when
+    // it is).
     const std::string& renderer_name() const { return m_renderer_name; }
     const std::string& renderer_note() const { return m_renderer_note; }
 
@@ -146,14 +150,19 @@ public:
 private:
     Window() = default;
     void upload_fonts(); // the atlas to a texture, then drops ImGui's pixels
+    // Window + current GL 3.0 context; false (reason in m_renderer_note) if not.
+    bool open_gl_window(const std::string& title, int width, int height, unsigned flags);
+    void draw(const ImDrawData& data);
 
     SDL_Window* m_window = nullptr;
-    SDL_Renderer* m_renderer = nullptr;
+    void* m_gl_context = nullptr;       // OpenGL 3, or
+    SDL_Renderer* m_renderer = nullptr; // SDL's software renderer
     std::string m_renderer_name;
     std::string m_renderer_note;
     bool m_sdl_ready = false;
     bool m_imgui_ready = false;
     bool m_sdl_backend_ready = false;
+    bool m_gl_backend_ready = false;
     bool m_quit = false;
     bool m_dimmed = false;
     PointerInput m_pointer;
