@@ -14,7 +14,7 @@ W=1280 H=800
 . "$(dirname "$0")/lib.sh"
 
 if [ -z "${DISPLAY:-}" ]; then
-  exec xvfb-run -a -s "-screen 0 ${W}x${H}x24" "$0" "$@"
+  exec "$(dirname "$0")/with_xvfb.sh" "${W}x${H}x24" "$0" "$@"
 fi
 
 work=$(mktemp -d /tmp/tp-e2e-XXXXXX)

@@ -9,7 +9,7 @@ KIOSK=$1 PROBE=$2 ASSETS=$3
 W=1280 H=800
 
 if [ -z "${DISPLAY:-}" ]; then
-  exec xvfb-run -a -s "-screen 0 ${W}x${H}x24" "$0" "$@"
+  exec "$(dirname "$0")/with_xvfb.sh" "${W}x${H}x24" "$0" "$@"
 fi
 
 work=$(mktemp -d /tmp/tp-scales-XXXXXX)

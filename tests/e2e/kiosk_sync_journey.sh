@@ -10,7 +10,7 @@ KIOSK=$1 SERVER=$2 PROBE=$3 ASSETS=$4
 W=1280 H=800
 
 if [ -z "${DISPLAY:-}" ]; then
-  exec xvfb-run -a -s "-screen 0 ${W}x${H}x24" "$0" "$@"
+  exec "$(dirname "$0")/with_xvfb.sh" "${W}x${H}x24" "$0" "$@"
 fi
 
 work=$(mktemp -d /tmp/tp-sync-e2e-XXXXXX)

@@ -17,7 +17,7 @@ W=${STAFF_E2E_W:-1280} H=${STAFF_E2E_H:-800}
 . "$(dirname "$0")/lib.sh"
 
 if [ -z "${DISPLAY:-}" ]; then
-  exec xvfb-run -a -s "-screen 0 ${W}x${H}x24" "$0" "$@"
+  exec "$(dirname "$0")/with_xvfb.sh" "${W}x${H}x24" "$0" "$@"
 fi
 
 work=$(mktemp -d /tmp/tp-staff-e2e-XXXXXX)

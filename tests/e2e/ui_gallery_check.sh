@@ -10,7 +10,7 @@ min_shots=$4
 
 mkdir -p "$out"
 rm -f "$out"/*.png "$out/list.txt"
-xvfb-run -a -s "-screen 0 1920x1920x24" "$gallery" "$out" "$size" > "$out/list.txt"
+"$(dirname "$0")/with_xvfb.sh" 1920x1920x24 "$gallery" "$out" "$size" > "$out/list.txt"
 
 count=0
 while read -r png; do
