@@ -1,6 +1,6 @@
-// touchpoint-kiosk: the composition root. Reads like Dear ImGui's SDL2 +
-// SDL_Renderer example: set up, loop (events -> new frame -> draw -> render ->
-// present), clean up in reverse — each phase a call into platform::, ui:: or the
+// touchpoint-kiosk: the composition root. Reads like Dear ImGui's SDL2
+// examples: set up, loop (events -> new frame -> draw -> render -> present),
+// clean up in reverse — each phase a call into platform::, ui:: or the
 // app library.
 #include "app/clock.h"
 #include "app/display_dimmer.h"
@@ -345,7 +345,7 @@ std::unique_ptr<ResponseStore> open_kiosk_store(const std::string& data_dir, int
         std::cerr << "touchpoint-kiosk: closed " << *closed
                   << " responses left open by the last run\n";
     const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
+                            SystemClock().wall().time_since_epoch())
                             .count();
     if (auto pruned = store->prune_synced(retention_days, now_ms); !pruned)
         std::cerr << "touchpoint-kiosk: pruning old responses failed: " << pruned.error() << "\n";

@@ -197,19 +197,17 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
         return nullptr;
     w->m_sdl_ready = true;
 
-    // SDL keeps the screen saver off by default: the kiosk dims the display
-    // itself, by its own policy.
     const bool try_gpu = options.renderer == Renderer::gpu ||
                          (options.renderer == Renderer::automatic && gpu_device_present());
     const auto [width, height] = planned_size(options);
+    // SDL keeps the screen saver off by default: the kiosk dims the display
+    // itself, by its own policy.
     Uint32 flags = SDL_WINDOW_SHOWN;
     if (options.fullscreen)
         flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
-    if (try_gpu && !w->open_gl_window(options.title, width, height, flags)) {
-        w->m_renderer_note = "no OpenGL 3 (" + w->m_renderer_note + "), drawing in software";
-        if (w->m_window)
-            SDL_DestroyWindow(w->m_window);
-        w->m_window = nullptr;
+    if (try_gpu) {
+        if (const std::string why = w->open_gl_window(options.title, width, height, flags); !why.empty())
+            w->m_renderer_note = "no OpenGL 3 (" + why + "), drawing in software";
     }
     if (!w->m_gl_context) {
         // SDL would otherwise back even a software window with an OpenGL
@@ -267,7 +265,7 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
     return w;
 }
 
-bool Window::open_gl_window(const std::string& title, int width, int height, unsigned flags) {
+std::string Window::open_gl_window(const std::string& title, int width, int height, unsigned flags) {
     // GL 3.0 + GLSL 130, as in ImGui's SDL2/OpenGL3 example: Mesa and real
     // drivers all provide it.
     SDL_GL_SetAttribute(SDL_GL_CONTEXT_FLAGS, 0);
@@ -279,22 +277,22 @@ bool Window::open_gl_window(const std::string& title, int width, int height, uns
     SDL_GL_SetAttribute(SDL_GL_STENCIL_SIZE, 0);
     m_window = SDL_CreateWindow(title.c_str(), SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, width, height,
                                 flags | SDL_WINDOW_OPENGL);
-    if (!m_window) {
-        m_renderer_note = SDL_GetError();
-        return false;
-    }
+    if (!m_window)
+        return SDL_GetError();
     m_gl_context = SDL_GL_CreateContext(m_window);
     if (!m_gl_context || SDL_GL_MakeCurrent(m_window, m_gl_context) != 0) {
-        m_renderer_note = SDL_GetError();
+        const std::string why = SDL_GetError();
         if (m_gl_context)
             SDL_GL_DeleteContext(static_cast<SDL_GLContext>(m_gl_context));
         m_gl_context = nullptr;
-        return false;
+        SDL_DestroyWindow(m_window);
+        m_window = nullptr;
+        return why;
     }
     SDL_GL_SetSwapInterval(1); // vsync; failure is harmless
     const auto* name = reinterpret_cast<const char*>(glGetString(GL_RENDERER));
     m_renderer_name = std::string("OpenGL 3 (") + (name ? name : "unknown") + ")";
-    return true;
+    return {};
 }
 
 Window::~Window() {

@@ -150,8 +150,9 @@ public:
 private:
     Window() = default;
     void upload_fonts(); // the atlas to a texture, then drops ImGui's pixels
-    // Window + current GL 3.0 context; false (reason in m_renderer_note) if not.
-    bool open_gl_window(const std::string& title, int width, int height, unsigned flags);
+    // Makes the window with a current GL 3.0 context; "" on success, else
+    // why not (and neither is left behind).
+    std::string open_gl_window(const std::string& title, int width, int height, unsigned flags);
     void draw(const ImDrawData& data);
 
     SDL_Window* m_window = nullptr;
