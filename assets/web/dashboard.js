@@ -350,7 +350,12 @@
     return out;
   }
 
+  // A newer choice of scope may be answered before an older one: only the
+  // latest request draws.
+  let trendRequest = 0;
+
   async function loadTrend() {
+    const mine = ++trendRequest;
     const scope = $('trend-scope').value;
     const extra = { group_by: 'day' };
     if (scope) {
@@ -358,7 +363,7 @@
       extra[scope.slice(0, colon)] = scope.slice(colon + 1);
     }
     const summary = await getJson('/api/v1/summary' + query(periodParams(), extra));
-    renderTrend(summary.groups);
+    if (mine === trendRequest) renderTrend(summary.groups);
   }
 
   function renderTrend(groups) {
