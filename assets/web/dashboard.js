@@ -13,7 +13,9 @@
   const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
   const $ = (id) => document.getElementById(id);
-  const state = { key: '', trendChart: null, refreshTimer: 0, loading: 0, lastDayHour: [] };
+  // loading and trendRequest count requests: only the newest one draws, and
+  // signing out outdates every request still on its way.
+  const state = { key: '', trendChart: null, refreshTimer: 0, loading: 0, trendRequest: 0, lastDayHour: [] };
 
   // --- The API ---
 
@@ -203,6 +205,8 @@
   function signOut(message) {
     sessionStorage.removeItem(KEY_STORAGE);
     state.key = '';
+    state.loading++;
+    state.trendRequest++;
     clearInterval(state.refreshTimer);
     state.refreshTimer = 0;
     if (state.trendChart) {
@@ -249,7 +253,7 @@
     } catch (e) {
       handleLoadError(e);
     }
-    if (!state.refreshTimer) state.refreshTimer = setInterval(loadAll, REFRESH_MS);
+    if (!state.refreshTimer && state.key) state.refreshTimer = setInterval(loadAll, REFRESH_MS);
   }
 
   function handleLoadError(e) {
@@ -350,12 +354,8 @@
     return out;
   }
 
-  // A newer choice of scope may be answered before an older one: only the
-  // latest request draws.
-  let trendRequest = 0;
-
   async function loadTrend() {
-    const mine = ++trendRequest;
+    const mine = ++state.trendRequest;
     const scope = $('trend-scope').value;
     const extra = { group_by: 'day' };
     if (scope) {
@@ -363,7 +363,7 @@
       extra[scope.slice(0, colon)] = scope.slice(colon + 1);
     }
     const summary = await getJson('/api/v1/summary' + query(periodParams(), extra));
-    if (mine === trendRequest) renderTrend(summary.groups);
+    if (mine === state.trendRequest) renderTrend(summary.groups);
   }
 
   function renderTrend(groups) {
@@ -532,6 +532,7 @@
   // found by reading a short recent window first and widening it only when
   // it holds too few.
   async function loadComments() {
+    const token = state.loading;
     const v = $('period').value;
     const periodDays = v === 'all' ? Infinity : Number(v);
     const windows = [2, 7, 30, 90, 365].filter((d) => d < periodDays);
@@ -557,6 +558,7 @@
       }
       if (found.length >= COMMENTS_SHOWN) break;
     }
+    if (token !== state.loading) return; // signed out, or a newer load took over
     found.sort((a, b) => b.utc_ms - a.utc_ms);
     renderComments(found.slice(0, COMMENTS_SHOWN));
   }

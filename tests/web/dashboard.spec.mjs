@@ -276,6 +276,39 @@ try {
   assert.ok(storeRows.every((r) => r[1] === STORE), 'the store key\'s CSV holds its store only');
   await context.close();
 
+  log('answers still on their way when the key changes are not drawn');
+  {
+    const slow = await openPage({ width: 1280, height: 800 });
+    const held = [];
+    const isHeld = (u) => {
+      const url = new URL(u);
+      return url.pathname === '/api/v1/responses' || url.searchParams.get('group_by') === 'day';
+    };
+    await slow.page.route('**/api/v1/**', (route) => {
+      const req = route.request();
+      if (req.headers()['authorization'] === 'Bearer ' + HO_KEY && isHeld(req.url())) held.push(route);
+      else route.continue();
+    });
+    await slow.page.goto(URL_ + '/');
+    await slow.page.fill('#api-key', HO_KEY);
+    await slow.page.click('#sign-in-button');
+    for (let i = 0; i < 200 && held.length < 2; i++) await slow.page.waitForTimeout(25);
+    assert.ok(held.length >= 2, `the head-office trend and comments are held (${held.length})`);
+    await slow.page.click('#sign-out');
+    await slow.page.waitForSelector('#sign-in-form', { state: 'visible' });
+    await signIn(slow.page, STORE_KEY);
+    for (const route of held) await route.continue();
+    // Let the released answers arrive (and, were they drawn, be drawn).
+    await slow.page.waitForLoadState('networkidle');
+    await slow.page.waitForTimeout(300);
+    const stale = await slow.page.$$eval('#comments li', (lis) => lis.map((li) => li.dataset.store));
+    assert.ok(stale.length > 0 && stale.every((s) => s === STORE), 'only the store\'s own comments: ' + stale.join(' '));
+    const ownDays = await api('/api/v1/summary' + asked.search.replace('group_by=store', 'group_by=day'), STORE_KEY);
+    const trendRows = await slow.page.$$eval('#trend-table tbody tr', (trs) => trs.map((tr) => tr.children[1].textContent));
+    assert.deepEqual(trendRows, ownDays.groups.slice().reverse().map((g) => fmt(g.count)), 'the trend is the store\'s own');
+    await slow.context.close();
+  }
+
   log('without Chart.js the figures are still there, as tables');
   const bare = await openPage({ width: 1280, height: 800 }, { blockChartJs: true });
   await bare.page.goto(URL_ + '/');
