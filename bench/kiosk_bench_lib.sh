@@ -8,12 +8,14 @@ start_xvfb() {
   local name=$1 w=$2 h=$3 log=$4 n display=""
   for n in $(seq 90 160); do
     [ -e "/tmp/.X$n-lock" ] || [ -e "/tmp/.X11-unix/X$n" ] && continue
-    Xvfb ":$n" -screen 0 "${w}x${h}x24" -br -nolisten tcp >"$log" 2>&1 &
+    # -displayfd writes the number once the server answers clients (a server
+    # that finds :$n taken exits instead); -noreset keeps it from resetting
+    # between one measured program and the next, as a real display does not.
+    : >"$log.ready"
+    Xvfb ":$n" -screen 0 "${w}x${h}x24" -br -nolisten tcp -noreset -displayfd 3 3>"$log.ready" >"$log" 2>&1 &
     xvfb_pid=$!
-    # Ours once the lock names our server (another may have taken :$n first).
     for _ in $(seq 1 100); do
-      [ -S "/tmp/.X11-unix/X$n" ] && [ "$(tr -d ' \n' 2>/dev/null <"/tmp/.X$n-lock")" = "$xvfb_pid" ] &&
-        { display=":$n"; break; }
+      [ "$(cat "$log.ready" 2>/dev/null)" = "$n" ] && { display=":$n"; break; }
       kill -0 "$xvfb_pid" 2>/dev/null || break
       sleep 0.05
     done

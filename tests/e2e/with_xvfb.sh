@@ -3,7 +3,8 @@
 # number is claimed with a lock that is held until this server has fully
 # exited: a server that is still shutting down removes its socket, and a new
 # server given the same number (as `xvfb-run -a` or `Xvfb -displayfd` can
-# give) would lose its socket and leave its test with no display.
+# give) would lose its socket and leave its test with no display. The
+# command starts once the server answers, not when its socket appears.
 #
 # usage: with_xvfb.sh WIDTHxHEIGHTxDEPTH COMMAND [ARGS...]
 # Exits with COMMAND's status; 1 if no X server starts.
@@ -34,10 +35,13 @@ for n in $(seq 200 299); do
     exec 9>&-
     continue
   fi
-  Xvfb ":$n" -screen 0 "$screen" -nolisten tcp >"$dir/xvfb.log" 2>&1 &
+  # Its socket appears before it answers: a client that connects in between
+  # is refused. -displayfd writes the number once it is ready for clients.
+  : >"$dir/ready"
+  Xvfb ":$n" -screen 0 "$screen" -nolisten tcp -noreset -displayfd 3 3>"$dir/ready" >"$dir/xvfb.log" 2>&1 &
   xvfb_pid=$!
   for _ in $(seq 1 200); do
-    [ -S "/tmp/.X11-unix/X$n" ] && { number=$n; break; }
+    [ "$(cat "$dir/ready" 2>/dev/null)" = "$n" ] && { number=$n; break; }
     kill -0 "$xvfb_pid" 2>/dev/null || break
     sleep 0.05
   done
