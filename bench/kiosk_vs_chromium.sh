@@ -67,7 +67,7 @@ run_pid=""  # the contender being measured (it leads its own setsid)
 run_tag=""  # a folder only this contender's processes name
 cleanup() {
   if [ -n "$run_pid" ]; then stop_contender || true; fi
-  if [ -n "$xvfb_pid" ]; then kill "$xvfb_pid" 2>/dev/null || true; wait "$xvfb_pid" 2>/dev/null || true; fi
+  xvfb_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
