@@ -18,7 +18,7 @@ PACKAGES=(
   # GPU renderer, which tests run on llvmpipe)
   libsdl2-dev libimgui-dev libgl-dev libgl1-mesa-dri
   # storage, HTTP, time zones, formats, crypto, CLI
-  libsqlite3-dev sqlite3 postgresql libcurl4-openssl-dev libcpp-httplib-dev libhowardhinnant-date-dev tzdata
+  libsqlite3-dev sqlite3 postgresql libcurl4-openssl-dev libboost-dev libcpp-httplib-dev libhowardhinnant-date-dev tzdata
   nlohmann-json3-dev libtomlplusplus-dev libsodium-dev libcli11-dev libpq-dev libjs-chart.js
   # tests and benchmarks
   catch2 libbenchmark-dev openssl chromium nodejs iproute2

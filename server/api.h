@@ -9,9 +9,12 @@
 #include "server/server_stats.h"
 #include "server/storage.h"
 
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -51,6 +54,9 @@ struct ApiOptions {
     // Kiosks send a heartbeat this often; silent after 3 intervals of open time.
     std::int64_t heartbeat_interval_ms = 3 * 60 * 1000;
     std::size_t export_page_rows = 2000; // rows read from storage per export step
+    // A cursor of GET /api/v1/responses is refused this long after the page
+    // that gave it out.
+    std::int64_t cursor_ttl_ms = 7LL * 24 * 60 * 60 * 1000;
     // Clocks, injectable for tests: wall time (ms since the epoch, UTC) and a
     // monotonic time for rate limiting. Defaults: the system clocks.
     std::function<std::int64_t()> now_ms;
@@ -101,11 +107,18 @@ class Api {
                                            ResponseFilter& filter);
     // How many devices are silent now (for /metrics).
     Result<std::int64_t> silent_device_count();
+    // The key that seals cursors: read from storage (created there the first
+    // time) on first use, then kept. Thread-safe.
+    using CursorKey = std::array<unsigned char, 32>;
+    Result<CursorKey> cursor_key();
 
     Storage& m_storage;
     ApiOptions m_options;
     RateLimiter m_limiter;
     ServerStats m_stats;
+    std::mutex m_cursor_key_mutex;
+    std::atomic<bool> m_cursor_key_loaded{false};
+    CursorKey m_cursor_key{}; // written once, before m_cursor_key_loaded is set
 };
 
 // The JSON error answer for an ApiError.

@@ -10,6 +10,8 @@
 #include "server/export_format.h"
 #include "server/secrets.h"
 
+#include <sodium.h>
+
 #include <cctype>
 #include <cstdio>
 #include <map>
@@ -66,39 +68,106 @@ std::optional<bool> read_bool(const std::string& s) {
     return std::nullopt;
 }
 
-// --- Cursors: opaque to clients; inside, the insertion sequence of the last
-// row a page held, so rows committed later always come after it. ---
+// --- Cursors ---
+// A cursor is the insertion sequence of the last row a page held (rows
+// committed later always come after it) and the time it was given out,
+// sealed with XChaCha20-Poly1305 under the server's cursor key, with the API
+// key's id as associated data: base64url(nonce | ciphertext | tag). The
+// sequence counts every store's responses, so a client must not read it; a
+// cursor cannot be made, edited or used with another key, and the random
+// nonce makes two cursors for one position look unrelated.
 
-std::string encode_cursor(std::int64_t seq) {
-    static const char hex[] = "0123456789abcdef";
-    const std::string plain = "seq:" + std::to_string(seq);
-    std::string out;
-    for (unsigned char c : plain) {
-        out += hex[c >> 4];
-        out += hex[c & 15];
-    }
-    return out;
+constexpr unsigned char k_cursor_format = 1;
+constexpr std::size_t k_cursor_plain_bytes = 1 + 8 + 8; // format, seq, issued_utc_ms
+constexpr std::size_t k_cursor_nonce_bytes = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
+constexpr std::size_t k_cursor_bytes =
+    k_cursor_nonce_bytes + k_cursor_plain_bytes + crypto_aead_xchacha20poly1305_ietf_ABYTES;
+constexpr int k_base64 = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+// Without the terminating NUL that sodium_base64_ENCODED_LEN counts.
+constexpr std::size_t k_cursor_chars = sodium_base64_ENCODED_LEN(k_cursor_bytes, k_base64) - 1;
+constexpr const char* k_cursor_key_name = "cursor_key";
+
+struct CursorPosition {
+    std::int64_t seq = 0;
+    std::int64_t issued_utc_ms = 0;
+};
+
+// Binds a cursor to one API key (and to its use as a cursor).
+std::string cursor_associated_data(const std::string& key_id) {
+    return "touchpoint cursor\n" + key_id;
 }
 
-std::optional<std::int64_t> decode_cursor(const std::string& cursor) {
-    if (cursor.empty() || cursor.size() % 2 || cursor.size() > 64) return std::nullopt;
-    std::string plain;
-    for (std::size_t i = 0; i < cursor.size(); i += 2) {
-        auto nibble = [](char c) -> int {
-            if (c >= '0' && c <= '9') return c - '0';
-            if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-            return -1;
-        };
-        int hi = nibble(cursor[i]), lo = nibble(cursor[i + 1]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        plain += static_cast<char>(hi * 16 + lo);
-    }
-    if (plain.rfind("seq:", 0) != 0) return std::nullopt;
-    const std::string digits = plain.substr(4);
-    if (digits.empty() || digits.size() > 18 ||
-        digits.find_first_not_of("0123456789") != std::string::npos)
+void put_int64(unsigned char* out, std::int64_t v) {
+    const auto u = static_cast<std::uint64_t>(v);
+    for (int i = 0; i < 8; ++i)
+        out[i] = static_cast<unsigned char>(u >> (56 - 8 * i));
+}
+
+std::int64_t get_int64(const unsigned char* in) {
+    std::uint64_t u = 0;
+    for (int i = 0; i < 8; ++i)
+        u = (u << 8) | in[i];
+    return static_cast<std::int64_t>(u);
+}
+
+std::string seal_cursor(const unsigned char* key, const std::string& key_id,
+                        const CursorPosition& position) {
+    unsigned char plain[k_cursor_plain_bytes];
+    plain[0] = k_cursor_format;
+    put_int64(plain + 1, position.seq);
+    put_int64(plain + 9, position.issued_utc_ms);
+    unsigned char sealed[k_cursor_bytes];
+    randombytes_buf(sealed, k_cursor_nonce_bytes);
+    const std::string ad = cursor_associated_data(key_id);
+    unsigned long long sealed_len = 0;
+    crypto_aead_xchacha20poly1305_ietf_encrypt(
+        sealed + k_cursor_nonce_bytes, &sealed_len, plain, sizeof plain,
+        reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), nullptr, sealed, key);
+    char text[k_cursor_chars + 1];
+    sodium_bin2base64(text, sizeof text, sealed, sizeof sealed, k_base64);
+    return std::string(text, k_cursor_chars);
+}
+
+// The position inside a cursor this server sealed for this key; nothing for
+// any other text (made up, edited, cut short, another key's or another
+// database's).
+std::optional<CursorPosition> open_cursor(const unsigned char* key, const std::string& key_id,
+                                          const std::string& text) {
+    if (text.size() != k_cursor_chars) return std::nullopt;
+    unsigned char sealed[k_cursor_bytes];
+    std::size_t sealed_len = 0;
+    // Strict: the whole text, no padding, no other alphabet, unused bits zero.
+    if (sodium_base642bin(sealed, sizeof sealed, text.data(), text.size(), nullptr, &sealed_len,
+                          nullptr, k_base64) != 0 ||
+        sealed_len != k_cursor_bytes)
         return std::nullopt;
-    return std::stoll(digits);
+    unsigned char plain[k_cursor_plain_bytes];
+    unsigned long long plain_len = 0;
+    const std::string ad = cursor_associated_data(key_id);
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt(
+            plain, &plain_len, nullptr, sealed + k_cursor_nonce_bytes,
+            sizeof sealed - k_cursor_nonce_bytes,
+            reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), sealed, key) != 0 ||
+        plain_len != sizeof plain || plain[0] != k_cursor_format)
+        return std::nullopt;
+    CursorPosition p{get_int64(plain + 1), get_int64(plain + 9)};
+    if (p.seq < 0) return std::nullopt;
+    return p;
+}
+
+ApiResponse invalid_cursor(const std::string& message) {
+    return error_response({400, "invalid_cursor", message});
+}
+
+// "7 days", "90 minutes", "1500 ms": a lifetime in the largest whole unit.
+std::string duration_words(std::int64_t ms) {
+    static const std::pair<std::int64_t, const char*> units[] = {
+        {24LL * 60 * 60 * 1000, "day"}, {60LL * 60 * 1000, "hour"}, {60LL * 1000, "minute"},
+        {1000, "second"}};
+    for (const auto& [size, name] : units)
+        if (ms > 0 && ms % size == 0)
+            return std::to_string(ms / size) + " " + name + (ms == size ? "" : "s");
+    return std::to_string(ms) + " ms";
 }
 
 // The touch point settings (opening hours, zone) of each touch point.
@@ -317,10 +386,19 @@ ApiResponse Api::responses(const ApiRequest& req) {
                            std::to_string(k_max_limit));
         limit = std::stoul(v);
     }
+    auto sealing = cursor_key();
+    if (!sealing) return storage_failure(sealing.error());
+    const std::int64_t now = m_options.now_ms();
     if (has_query(req, "cursor")) {
-        auto seq = decode_cursor(query(req, "cursor"));
-        if (!seq) return invalid("cursor: not a cursor this server gave out");
-        f.after_seq = *seq;
+        auto position = open_cursor(sealing->data(), key.id, query(req, "cursor"));
+        if (!position)
+            return invalid_cursor("cursor: not one this server gave to this API key (pass a "
+                                  "page's next_cursor unchanged, with the key that received it)");
+        if (now - position->issued_utc_ms > m_options.cursor_ttl_ms)
+            return invalid_cursor("cursor: expired (a cursor can be used for " +
+                                  duration_words(m_options.cursor_ttl_ms) +
+                                  " after the page that gave it); page again from the start");
+        f.after_seq = position->seq;
     }
     auto rows = m_storage.list_responses(f, limit + 1);
     if (!rows) return storage_failure(rows.error());
@@ -334,9 +412,10 @@ ApiResponse Api::responses(const ApiRequest& req) {
         if (i) body += ',';
         append_json_object(body, (*rows)[i]);
     }
-    body += "],\"next_cursor\":\"" + encode_cursor(last) + "\",\"has_more\":";
+    body += "],\"next_cursor\":\"" + seal_cursor(sealing->data(), key.id, {last, now}) +
+            "\",\"has_more\":";
     body += more ? "true" : "false";
-    body += ",\"server_utc_ms\":" + std::to_string(m_options.now_ms()) + "}";
+    body += ",\"server_utc_ms\":" + std::to_string(now) + "}";
     ApiResponse r;
     r.status = 200;
     r.body = std::move(body);
@@ -557,6 +636,29 @@ ApiResponse Api::publish_survey(const ApiRequest& req, const std::string& store_
                              {"version", s.value("version", 0)}});
     }
     return json_response(200, json{{"touch_points", published}, {"server_utc_ms", now}});
+}
+
+// --- Cursor key ---
+
+Result<Api::CursorKey> Api::cursor_key() {
+    static_assert(sizeof(CursorKey) == crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
+    if (m_cursor_key_loaded.load(std::memory_order_acquire)) return m_cursor_key;
+    std::lock_guard<std::mutex> lock(m_cursor_key_mutex);
+    if (m_cursor_key_loaded.load(std::memory_order_relaxed)) return m_cursor_key;
+    if (Status st = init_secrets(); !st) return Error{st.error()};
+    // Offered as this instance's; the database keeps the first one offered.
+    auto hex = m_storage.server_secret(k_cursor_key_name, random_hex(m_cursor_key.size()),
+                                       m_options.now_ms());
+    if (!hex) return Error{hex.error()};
+    CursorKey key{};
+    std::size_t len = 0;
+    if (sodium_hex2bin(key.data(), key.size(), hex->data(), hex->size(), nullptr, &len, nullptr) !=
+            0 ||
+        len != key.size())
+        return Error{"the cursor key kept in the database is damaged"};
+    m_cursor_key = key;
+    m_cursor_key_loaded.store(true, std::memory_order_release);
+    return m_cursor_key;
 }
 
 // --- Monitoring ---

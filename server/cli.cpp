@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <ctime>
@@ -19,6 +20,7 @@
 #include <memory>
 #include <ostream>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sstream>
 #include <thread>
 
@@ -68,15 +70,43 @@ struct ServeOptions {
     std::size_t max_batch = 500;
     double rate = 10;
     double burst = 20;
-    int threads = 8;
+    // Transport: workers, deadlines, limits (seconds here, milliseconds there).
+    HttpServerOptions http;
+    double header_timeout_s = 10, idle_timeout_s = 75, write_timeout_s = 30,
+           shutdown_grace_s = 10;
     bool access_log = false;
     int retention_days = 0; // 0: keep responses forever
     double heartbeat_interval_s = 180;
     DashboardOptions dashboard = default_dashboard_options();
 };
 
+// Every connection is a file descriptor: take the hard limit, and say so
+// when even that is below the connection cap.
+void raise_open_file_limit(std::size_t max_connections, std::ostream& err) {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    if (limit.rlim_cur < limit.rlim_max) {
+        rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+    }
+    // A few descriptors for the database, the listener and logs.
+    constexpr rlim_t k_spare = 64;
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < max_connections + k_spare)
+        err << "touchpoint-server: warning: the open-file limit is " << limit.rlim_cur
+            << ", below the " << max_connections
+            << " connections allowed (--max-connections); connections past it are refused "
+               "when accepted (raise LimitNOFILE or ulimit -n)"
+            << std::endl;
+}
+
 int serve(const ServeOptions& o, std::ostream& out, std::ostream& err) {
-    HttpServerOptions http;
+    HttpServerOptions http = o.http;
+    auto ms = [](double s) { return static_cast<std::int64_t>(s * 1000.0); };
+    http.header_timeout_ms = ms(o.header_timeout_s);
+    http.idle_timeout_ms = ms(o.idle_timeout_s);
+    http.write_timeout_ms = ms(o.write_timeout_s);
+    http.shutdown_grace_ms = ms(o.shutdown_grace_s);
     if (!parse_listen(o.listen, http.host, http.port)) {
         err << "touchpoint-server: --listen \"" << o.listen
             << "\" is not HOST:PORT (e.g. 127.0.0.1:8080)\n";
@@ -85,7 +115,6 @@ int serve(const ServeOptions& o, std::ostream& out, std::ostream& err) {
     http.tls_cert = o.tls_cert;
     http.tls_key = o.tls_key;
     http.max_body_bytes = o.max_body_bytes;
-    http.threads = o.threads;
     http.access_log = o.access_log;
     http.dashboard = o.dashboard;
     for (const std::string& w : dashboard_warnings(o.dashboard))
@@ -105,13 +134,16 @@ int serve(const ServeOptions& o, std::ostream& out, std::ostream& err) {
     Api api(**storage, api_options);
     HttpServer server(api, http);
 
-    // SIGINT / SIGTERM are taken by one thread with sigwait(), so stopping
-    // never runs inside a signal handler. Blocked before any thread starts.
+    // SIGINT / SIGTERM (stop) and SIGHUP (reload the TLS certificate) are
+    // taken by one thread with sigwait(), so nothing runs inside a signal
+    // handler. Blocked before any thread starts.
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    raise_open_file_limit(http.max_connections, err);
 
     if (Status st = server.bind(); !st) {
         err << "touchpoint-server: " << st.error() << "\n";
@@ -135,13 +167,23 @@ int serve(const ServeOptions& o, std::ostream& out, std::ostream& err) {
         });
     }
 
-    std::thread waiter([&server, signals] {
-        int sig = 0;
-        sigwait(&signals, &sig);
+    std::atomic<bool> ended{false};
+    std::thread waiter([&server, &ended, &err, signals] {
+        for (;;) {
+            int sig = 0;
+            if (sigwait(&signals, &sig) != 0 || ended) return;
+            if (sig != SIGHUP) break;
+            if (Status st = server.reload_tls(); st)
+                err << "touchpoint-server: reloaded the TLS certificate" << std::endl;
+            else
+                err << "touchpoint-server: SIGHUP: " << st.error()
+                    << " (the certificate in use is kept)" << std::endl;
+        }
         server.stop();
     });
     Status st = server.run();
     // Wake the waiter if the server ended on its own.
+    ended = true;
     pthread_kill(waiter.native_handle(), SIGTERM);
     waiter.join();
     if (retention) retention->stop();
@@ -387,9 +429,56 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     app.add_option("--burst", so.burst, "Requests a device may send in a burst")
         ->capture_default_str()
         ->check(CLI::Range(1.0, 100000.0));
-    app.add_option("--threads", so.threads, "Worker threads")
-        ->capture_default_str()
+    app.add_option("--io-threads", so.http.io_threads,
+                   "I/O threads holding every connection (default: from the core count, " +
+                       std::to_string(default_io_threads()) + " here)")
+        ->check(CLI::Range(1, 64));
+    app.add_option("--workers", so.http.workers,
+                   "Worker threads running API handlers (default: from the core count, " +
+                       std::to_string(default_workers()) + " here)")
         ->check(CLI::Range(1, 256));
+    app.add_option("--threads", so.http.workers, "Deprecated: the same as --workers")
+        ->check(CLI::Range(1, 256));
+    app.add_option("--worker-queue", so.http.worker_queue,
+                   "Requests waiting for a worker before 503 overloaded (default: 64 per worker)")
+        ->check(CLI::Range(1, 1000000));
+    app.add_option("--header-timeout-s", so.header_timeout_s,
+                   "Deadline for a request's whole header block, from its first byte")
+        ->capture_default_str()
+        ->check(CLI::Range(0.1, 3600.0));
+    app.add_option("--min-body-rate", so.http.min_body_rate,
+                   "Bytes/s a request body must average once it has run 10 s (0: no minimum)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 1 << 30));
+    app.add_option("--idle-timeout-s", so.idle_timeout_s,
+                   "A keep-alive connection with no request is closed after this")
+        ->capture_default_str()
+        ->check(CLI::Range(0.1, 86400.0));
+    app.add_option("--write-timeout-s", so.write_timeout_s,
+                   "A client that reads none of its answer for this long is cut")
+        ->capture_default_str()
+        ->check(CLI::Range(0.1, 3600.0));
+    app.add_option("--max-header-bytes", so.http.max_header_bytes,
+                   "Largest request line plus header block (431 beyond it)")
+        ->capture_default_str()
+        ->check(CLI::Range(1024, 1024 * 1024));
+    app.add_option("--max-headers", so.http.max_headers, "Most header fields in a request (431)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 10000));
+    app.add_option("--max-connections", so.http.max_connections, "Open connections in all")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000000));
+    app.add_option("--max-connections-per-address", so.http.max_connections_per_address,
+                   "Open connections from one client address (a store's kiosks may share one)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000000));
+    app.add_option("--trusted-proxy", so.http.trusted_proxies,
+                   "A load balancer's address (repeatable): on its connections the client "
+                   "address comes from X-Forwarded-For, and the per-address cap does not apply");
+    app.add_option("--shutdown-grace-s", so.shutdown_grace_s,
+                   "On SIGTERM, in-flight requests get this long to finish")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 3600.0));
     app.add_flag("--access-log", so.access_log, "Log one line per request to stderr");
     app.add_option("--retention-days", so.retention_days,
                    "Delete responses older than this many days, at start and hourly (0: keep)")

@@ -2,8 +2,6 @@
 
 #include "server/api_error.h"
 
-#include <httplib.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -28,18 +26,17 @@ constexpr const char* k_csp = "default-src 'none'; script-src 'self'; style-src 
                               "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 struct StaticFile {
-    const char* route;   // as shown in errors
-    const char* pattern; // cpp-httplib matches routes as regular expressions
-    const char* name; // under the web root; empty for Chart.js
+    const char* route; // the request path
+    const char* name;  // under the web root; empty for Chart.js
     const char* content_type;
 };
 
 constexpr StaticFile k_files[] = {
-    {"/", "/", "index.html", "text/html; charset=utf-8"},
-    {"/index.html", R"(/index\.html)", "index.html", "text/html; charset=utf-8"},
-    {"/dashboard.js", R"(/dashboard\.js)", "dashboard.js", "text/javascript; charset=utf-8"},
-    {"/dashboard.css", R"(/dashboard\.css)", "dashboard.css", "text/css; charset=utf-8"},
-    {"/vendor/chart.js", R"(/vendor/chart\.js)", "", "text/javascript; charset=utf-8"},
+    {"/", "index.html", "text/html; charset=utf-8"},
+    {"/index.html", "index.html", "text/html; charset=utf-8"},
+    {"/dashboard.js", "dashboard.js", "text/javascript; charset=utf-8"},
+    {"/dashboard.css", "dashboard.css", "text/css; charset=utf-8"},
+    {"/vendor/chart.js", "", "text/javascript; charset=utf-8"},
 };
 
 bool read_whole_file(const std::string& path, std::string& out) {
@@ -63,15 +60,15 @@ std::string join(const std::string& dir, const std::string& name) {
     return dir.back() == '/' ? dir + name : dir + "/" + name;
 }
 
-void set_security_headers(httplib::Response& res) {
-    res.set_header("Content-Security-Policy", k_csp);
-    res.set_header("X-Content-Type-Options", "nosniff");
-    res.set_header("Referrer-Policy", "no-referrer");
-    res.set_header("X-Frame-Options", "DENY");
+void set_security_headers(ApiResponse& res) {
+    res.headers.emplace_back("Content-Security-Policy", k_csp);
+    res.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    res.headers.emplace_back("Referrer-Policy", "no-referrer");
+    res.headers.emplace_back("X-Frame-Options", "DENY");
     // The page is small and changes with the server; the key never lands in
     // a cache because only the API answers carry data, and those are fetched
     // with the Authorization header.
-    res.set_header("Cache-Control", "no-cache");
+    res.headers.emplace_back("Cache-Control", "no-cache");
 }
 
 } // namespace
@@ -96,28 +93,27 @@ std::vector<std::string> dashboard_warnings(const DashboardOptions& options) {
     return out;
 }
 
-void register_dashboard(httplib::Server& server, const DashboardOptions& options) {
+std::optional<ApiResponse> dashboard_file(const DashboardOptions& options,
+                                          const std::string& path) {
     for (const StaticFile& f : k_files) {
-        const std::string path =
-            *f.name ? join(options.web_root, f.name) : options.chart_js;
-        const std::string content_type = f.content_type;
-        const std::string route = f.route;
-        server.Get(f.pattern, [path, content_type, route](const httplib::Request&,
-                                                        httplib::Response& res) {
-            std::string body;
-            set_security_headers(res);
-            if (!read_whole_file(path, body)) {
-                res.status = 404;
-                const ApiError e{404, "not_found",
-                                 route + " is not installed on this server (" + path +
-                                     " cannot be read)"};
-                res.set_content(error_body(e).dump(), "application/json");
-                return;
-            }
-            res.status = 200;
-            res.set_content(std::move(body), content_type);
-        });
+        if (path != f.route) continue;
+        const std::string file = *f.name ? join(options.web_root, f.name) : options.chart_js;
+        ApiResponse res;
+        set_security_headers(res);
+        if (!read_whole_file(file, res.body)) {
+            const ApiError e{404, "not_found",
+                             path + " is not installed on this server (" + file +
+                                 " cannot be read)"};
+            res.status = 404;
+            res.content_type = "application/json";
+            res.body = error_body(e).dump();
+            return res;
+        }
+        res.status = 200;
+        res.content_type = f.content_type;
+        return res;
     }
+    return std::nullopt;
 }
 
 } // namespace touchpoint::server

@@ -7,12 +7,11 @@
 // Every file is answered with its Content-Type, no-cache, nosniff and a
 // Content-Security-Policy that allows this server's own scripts, styles and
 // API and nothing from anywhere else.
+#include "server/api.h"
+
+#include <optional>
 #include <string>
 #include <vector>
-
-namespace httplib {
-class Server;
-}
 
 namespace touchpoint::server {
 
@@ -30,10 +29,10 @@ DashboardOptions default_dashboard_options();
 // works and shows its figures as tables.
 std::vector<std::string> dashboard_warnings(const DashboardOptions& options);
 
-// Adds GET / (and /index.html), /dashboard.js, /dashboard.css and
-// /vendor/chart.js to `server`. Call before any catch-all route. Files are
-// read when asked for, so a missing one answers 404 and an edited one is
-// served at once.
-void register_dashboard(httplib::Server& server, const DashboardOptions& options);
+// The answer to GET `path` when it is one of the page's files: / (and
+// /index.html), /dashboard.js, /dashboard.css and /vendor/chart.js; nothing
+// for any other path (the API answers those). Files are read when asked for,
+// so a missing one answers 404 and an edited one is served at once.
+std::optional<ApiResponse> dashboard_file(const DashboardOptions& options, const std::string& path);
 
 } // namespace touchpoint::server

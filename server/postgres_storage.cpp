@@ -528,6 +528,13 @@ INSERT INTO response_rollup_daily (store_id, touch_point, local_day, scale, scor
     SELECT store_id, touch_point, local_day, scale, score, misuse, sum(n)
     FROM response_rollup GROUP BY store_id, touch_point, local_day, scale, score, misuse;
 )sql",
+    R"sql(
+CREATE TABLE server_secrets (
+    name TEXT COLLATE "C" PRIMARY KEY,
+    value TEXT COLLATE "C" NOT NULL,
+    created_utc_ms BIGINT NOT NULL
+);
+)sql",
 };
 
 // Serialises schema migrations of instances starting at once.
@@ -1438,6 +1445,31 @@ Result<std::int64_t> PostgresStorage::prune_responses(std::int64_t cutoff_utc_ms
         if (del.rows() < k_chunk) break;
     }
     return total;
+}
+
+// --- The server's own secrets ---
+
+Result<std::string> PostgresStorage::server_secret(const std::string& name,
+                                                   const std::string& candidate,
+                                                   std::int64_t now_ms) {
+    auto conn = m_pool->acquire();
+    if (!conn) return Error{conn.error()};
+    PGconn* c = conn->get();
+    // Two statements, not one: an INSERT that waited for another instance's
+    // insert of the same name does nothing, and only a statement started after
+    // that commit sees the row it kept.
+    Params p;
+    p.add(name).add(candidate).add(now_ms);
+    PgResult ins = exec(c,
+                        "INSERT INTO server_secrets (name, value, created_utc_ms) "
+                        "VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING",
+                        p);
+    if (!ins.ok()) return Error{"cannot keep the server secret: " + ins.error()};
+    Params q;
+    q.add(name);
+    PgResult r = exec(c, "SELECT value FROM server_secrets WHERE name = $1", q);
+    if (!r.ok() || r.rows() != 1) return Error{"cannot read the server secret: " + r.error()};
+    return r.text(0, 0);
 }
 
 } // namespace touchpoint::server

@@ -74,6 +74,9 @@ class PostgresStorage final : public Storage {
     Result<EraseStatus> erase_response(const std::string& id, std::int64_t now_ms) override;
     Result<std::int64_t> prune_responses(std::int64_t cutoff_utc_ms) override;
 
+    Result<std::string> server_secret(const std::string& name, const std::string& candidate,
+                                      std::int64_t now_ms) override;
+
   private:
     explicit PostgresStorage(std::unique_ptr<PostgresConnectionPool> pool);
     Status migrate();

@@ -273,6 +273,15 @@ INSERT INTO response_rollup_daily (store_id, touch_point, local_day, scale, scor
     SELECT store_id, touch_point, local_day, scale, score, misuse, sum(n)
     FROM response_rollup GROUP BY store_id, touch_point, local_day, scale, score, misuse;
 )sql",
+    // Secrets the server keeps for itself (the key that seals paging cursors),
+    // one per name, shared by every instance on the database.
+    R"sql(
+CREATE TABLE server_secrets (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    created_utc_ms BIGINT NOT NULL
+);
+)sql",
 };
 
 StoredResponse read_response(const Stmt& s) {
@@ -984,6 +993,25 @@ Result<std::int64_t> SqliteStorage::prune_responses(std::int64_t cutoff_utc_ms) 
         if (last) break;
     }
     return total;
+}
+
+// --- The server's own secrets ---
+
+Result<std::string> SqliteStorage::server_secret(const std::string& name,
+                                                 const std::string& candidate,
+                                                 std::int64_t now_ms) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    {
+        // Kept as it is when another process stored one first.
+        Stmt ins(m_db, "INSERT INTO server_secrets (name, value, created_utc_ms) VALUES (?, ?, ?) "
+                       "ON CONFLICT (name) DO NOTHING");
+        ins.bind(1, name).bind(2, candidate).bind(3, now_ms);
+        if (ins.step() != SQLITE_DONE) return Error{"cannot keep the server secret: " + ins.error()};
+    }
+    Stmt s(m_db, "SELECT value FROM server_secrets WHERE name = ?");
+    s.bind(1, name);
+    if (s.step() != SQLITE_ROW) return Error{"cannot read the server secret: " + s.error()};
+    return s.text(0);
 }
 
 } // namespace touchpoint::server

@@ -216,6 +216,15 @@ class Storage {
     // Deletes every response whose utc_ms is before `cutoff_utc_ms` (and its
     // roll-up counts), in short transactions. Returns how many were deleted.
     virtual Result<std::int64_t> prune_responses(std::int64_t cutoff_utc_ms) = 0;
+
+    // --- The server's own secrets ---
+    // The secret kept under `name` (text, e.g. the hex of a key). The first
+    // call for a name stores `candidate` and returns it; every later call, from
+    // this or any other server instance on the same database, returns the one
+    // stored, whichever instance stored it first.
+    virtual Result<std::string> server_secret(const std::string& name,
+                                              const std::string& candidate,
+                                              std::int64_t now_ms) = 0;
 };
 
 // Opens the storage named by a URL: "sqlite:PATH" (created when missing, with

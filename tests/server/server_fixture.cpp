@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -154,6 +155,62 @@ httplib::Result get_auth(httplib::Client& c, const std::string& path, const std:
     return c.Get(path.c_str(), extra);
 }
 
+void generate_responses(touchpoint::server::Storage& storage,
+                        const touchpoint::server::DeviceRecord& device, int rows) {
+    const char* scales[] = {"smiley4", "smiley5", "nps", "ces7", "thumbs"};
+    const int max_score[] = {4, 5, 10, 7, 1};
+    const int min_score[] = {1, 1, 0, 1, 0};
+    const std::int64_t base = now_ms() - 30LL * 24 * 3600 * 1000;
+    constexpr int k_chunk = 25000;
+    for (int start = 0; start < rows; start += k_chunk) {
+        std::vector<touchpoint::server::IncomingResponse> batch;
+        for (int i = start; i < std::min(rows, start + k_chunk); ++i) {
+            touchpoint::server::IncomingResponse in;
+            auto& r = in.response;
+            const int s = i % 5;
+            char id[40];
+            std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", i);
+            r.id = id;
+            r.survey_id = "checkout";
+            r.survey_version = 1;
+            r.question_id = "checkout-experience";
+            r.scale = *touchpoint::scale_from_string(scales[s]);
+            r.score = min_score[s] + (i / 5) % (max_score[s] - min_score[s] + 1);
+            if (i % 3 == 0) r.reasons = {"fast", "friendly"};
+            if (i % 7 == 0) r.comment = "Quick, \"friendly\" and clean";
+            r.language = "en";
+            r.utc_ms = base + i * 1000LL;
+            char day[16];
+            std::snprintf(day, sizeof day, "2026-02-%02d", 1 + (i / 40000) % 28);
+            r.local_day = day;
+            r.local_hour = 8 + i % 10;
+            char local[40];
+            std::snprintf(local, sizeof local, "%sT%02d:15:00+13:00", day, r.local_hour);
+            r.local_time = local;
+            r.sequence = i;
+            in.content_hash = r.id;
+            batch.push_back(std::move(in));
+        }
+        auto out = storage.ingest_batch(device, batch, "", now_ms());
+        if (!out) throw std::runtime_error(out.error());
+    }
+}
+
+std::int64_t resident_bytes(int pid) {
+    std::ifstream in(pid > 0 ? "/proc/" + std::to_string(pid) + "/status"
+                             : std::string("/proc/self/status"));
+    std::string key;
+    while (in >> key) {
+        if (key == "VmRSS:") {
+            std::int64_t kb = 0;
+            in >> kb;
+            return kb * 1024;
+        }
+        std::getline(in, key);
+    }
+    return 0;
+}
+
 nlohmann::json body_json(const httplib::Result& r) {
     if (!r) return nullptr;
     auto j = nlohmann::json::parse(r->body, nullptr, false);
@@ -193,13 +250,13 @@ TestServer::TestServer(ServerSetup setup) {
     if (!storage) throw std::runtime_error(storage.error());
     m_storage = std::move(storage).value();
     m_api = std::make_unique<touchpoint::server::Api>(*m_storage, setup.api);
-    touchpoint::server::HttpServerOptions http;
+    touchpoint::server::HttpServerOptions http = setup.http;
     http.host = "127.0.0.1";
     http.port = 0;
     http.tls_cert = setup.tls_cert;
     http.tls_key = setup.tls_key;
     http.max_body_bytes = setup.api.max_body_bytes;
-    http.threads = 4;
+    if (http.workers == 0) http.workers = 4;
     m_http = std::make_unique<touchpoint::server::HttpServer>(*m_api, http);
     if (auto st = m_http->bind(); !st) throw std::runtime_error(st.error());
     m_thread = std::thread([this] { (void)m_http->run(); });

@@ -81,6 +81,10 @@ struct Enrolled {
 
 struct ServerSetup {
     touchpoint::server::ApiOptions api;
+    // The transport's options; host, port, TLS files and the body limit are
+    // the fixture's (127.0.0.1, any free port, the fields here and api's).
+    // 0 workers: 4.
+    touchpoint::server::HttpServerOptions http;
     std::string tls_cert;
     std::string tls_key;
     bool seed = true; // create the two stores and touch points
@@ -154,6 +158,12 @@ httplib::Result delete_auth(httplib::Client& c, const std::string& path, const s
 // next_cursor until has_more is false; the responses in order.
 std::vector<nlohmann::json> page_all(httplib::Client& c, const std::string& path,
                                      const std::string& key, int limit);
+// Fills the database through the storage layer, in big transactions: `rows`
+// responses of every scale from `device`, ids 00000000-0000-4000-8000-<i>.
+void generate_responses(touchpoint::server::Storage& storage,
+                        const touchpoint::server::DeviceRecord& device, int rows);
+// VmRSS of a process (0: this one) in bytes; 0 when it cannot be read.
+std::int64_t resident_bytes(int pid = 0);
 // The body as JSON (null when it is not JSON).
 nlohmann::json body_json(const httplib::Result& r);
 // The "error.code" of a JSON error answer, or "" when the body is not one.

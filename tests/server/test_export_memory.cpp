@@ -9,72 +9,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <thread>
 
 using namespace tpt;
 using nlohmann::json;
-
-namespace {
-
-// VmRSS of this process in bytes.
-std::int64_t resident_bytes() {
-    std::ifstream in("/proc/self/status");
-    std::string key;
-    while (in >> key) {
-        if (key == "VmRSS:") {
-            std::int64_t kb = 0;
-            in >> kb;
-            return kb * 1024;
-        }
-        std::getline(in, key);
-    }
-    return 0;
-}
-
-// Fills the database through the storage layer, in big transactions.
-void generate(touchpoint::server::Storage& storage, const touchpoint::server::DeviceRecord& device,
-              int rows) {
-    const char* scales[] = {"smiley4", "smiley5", "nps", "ces7", "thumbs"};
-    const int max_score[] = {4, 5, 10, 7, 1};
-    const int min_score[] = {1, 1, 0, 1, 0};
-    const std::int64_t base = now_ms() - 30LL * 24 * 3600 * 1000;
-    constexpr int k_chunk = 25000;
-    for (int start = 0; start < rows; start += k_chunk) {
-        std::vector<touchpoint::server::IncomingResponse> batch;
-        for (int i = start; i < std::min(rows, start + k_chunk); ++i) {
-            touchpoint::server::IncomingResponse in;
-            auto& r = in.response;
-            const int s = i % 5;
-            char id[40];
-            std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", i);
-            r.id = id;
-            r.survey_id = "checkout";
-            r.survey_version = 1;
-            r.question_id = "checkout-experience";
-            r.scale = *touchpoint::scale_from_string(scales[s]);
-            r.score = min_score[s] + (i / 5) % (max_score[s] - min_score[s] + 1);
-            if (i % 3 == 0) r.reasons = {"fast", "friendly"};
-            if (i % 7 == 0) r.comment = "Quick, \"friendly\" and clean";
-            r.language = "en";
-            r.utc_ms = base + i * 1000LL;
-            char day[16];
-            std::snprintf(day, sizeof day, "2026-02-%02d", 1 + (i / 40000) % 28);
-            r.local_day = day;
-            r.local_hour = 8 + i % 10;
-            char local[40];
-            std::snprintf(local, sizeof local, "%sT%02d:15:00+13:00", day, r.local_hour);
-            r.local_time = local;
-            r.sequence = i;
-            in.content_hash = r.id;
-            batch.push_back(std::move(in));
-        }
-        auto out = storage.ingest_batch(device, batch, "", now_ms());
-        if (!out) throw std::runtime_error(out.error());
-    }
-}
-
-} // namespace
 
 TEST_CASE("export: a million responses stream with flat memory", "[server][export][slow]") {
     ServerSetup setup;
@@ -88,7 +26,7 @@ TEST_CASE("export: a million responses stream with flat memory", "[server][expor
     REQUIRE(device->has_value());
     constexpr int k_rows = 1000000;
     const auto t0 = std::chrono::steady_clock::now();
-    generate(srv.storage(), **device, k_rows);
+    generate_responses(srv.storage(), **device, k_rows);
     const auto t1 = std::chrono::steady_clock::now();
 
     for (const char* format : {"csv", "jsonl"}) {

@@ -1,51 +1,17 @@
 // HTTPS: a server certificate signed by a test CA made with the openssl
 // command line; a client trusting that CA connects, one trusting another
 // CA is refused.
+#include "certificates.h"
 #include "server_fixture.h"
 
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-#include <fstream>
-
 using namespace tpt;
 using nlohmann::json;
 
-namespace {
-
-bool sh(const std::string& cmd) {
-    return std::system((cmd + " >/dev/null 2>&1").c_str()) == 0;
-}
-
-// Makes <name>-ca.pem/key; when `server` is set, also server.pem/key for
-// 127.0.0.1 and localhost signed by that CA.
-bool make_ca(const std::string& dir, const std::string& name) {
-    return sh(
-        "cd '" + dir +
-        "' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-        "-keyout " +
-        name + "-ca.key -out " + name + "-ca.pem -days 2 -subj '/CN=" + name +
-        " test CA' "
-        "-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign");
-}
-
-bool make_server_cert(const std::string& dir, const std::string& ca) {
-    std::ofstream(dir + "/ext.cnf") << "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
-                                       "basicConstraints=CA:FALSE\n"
-                                       "keyUsage=digitalSignature\n"
-                                       "extendedKeyUsage=serverAuth\n";
-    return sh("cd '" + dir +
-              "' && openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-              "-keyout server.key -out server.csr -subj '/CN=localhost'") &&
-           sh("cd '" + dir + "' && openssl x509 -req -in server.csr -CA " + ca + "-ca.pem -CAkey " +
-              ca + "-ca.key -CAcreateserial -out server.pem -days 2 -extfile ext.cnf");
-}
-
-} // namespace
-
 TEST_CASE("TLS: HTTPS with a certificate the client trusts; another CA is refused",
           "[server][tls]") {
-    if (!sh("command -v openssl")) {
+    if (!have_openssl()) {
         WARN("the openssl command is not installed: TLS test skipped");
         return;
     }
@@ -101,7 +67,7 @@ TEST_CASE("TLS: HTTPS with a certificate the client trusts; another CA is refuse
 }
 
 TEST_CASE("TLS: a missing or mismatched certificate is a clear start error", "[server][tls]") {
-    if (!sh("command -v openssl")) return;
+    if (!have_openssl()) return;
     TempDir certs;
     const std::string dir = certs.path().string();
     REQUIRE(make_ca(dir, "good"));

@@ -17,6 +17,7 @@
 using namespace touchpoint;
 using namespace touchpoint::sync;
 using namespace tpsync;
+using namespace tptest;
 using namespace std::chrono;
 using Catch::Matchers::Contains;
 

@@ -14,6 +14,7 @@
 using namespace touchpoint;
 using namespace touchpoint::sync;
 using namespace tpsync;
+using namespace tptest;
 using Catch::Matchers::Contains;
 
 namespace {
