@@ -30,7 +30,7 @@ class SecondInstance {
         touchpoint::server::HttpServerOptions http;
         http.host = "127.0.0.1";
         http.port = 0;
-        http.threads = 4;
+        http.workers = 4;
         m_http = std::make_unique<touchpoint::server::HttpServer>(*m_api, http);
         if (auto st = m_http->bind(); !st) throw std::runtime_error(st.error());
         m_thread = std::thread([this] { (void)m_http->run(); });

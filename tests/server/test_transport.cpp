@@ -197,8 +197,10 @@ TEST_CASE("transport: idle connections and slow header blocks do not hold up oth
     ServerProcess server;
     server.start();
     std::vector<RawConnection> idle;
+    // A fleet comes from many addresses: spread them, so the per-address cap
+    // (a test of its own) is not what is measured here.
     for (int i = 0; i < 256; ++i) {
-        idle.emplace_back(server.port());
+        idle.emplace_back(server.port(), "127.0.2." + std::to_string(1 + i % 8));
         REQUIRE(idle.back().connected());
     }
     SlowHeaderClients slow(server.port(), 16);
@@ -742,7 +744,9 @@ TEST_CASE("transport: an export read slowly keeps the server's memory flat",
     CHECK(std::count(a->body.begin(), a->body.end(), '\n') == k_rows + 1);
     CHECK(a->body.size() > 20 * static_cast<std::size_t>(k_mib));
     CHECK(slow_bytes < a->body.size() / 2);
-    CHECK(peak - before < 12 * k_mib);
+    // A server that buffered the export would hold all of it (45 MB); one
+    // that streams holds a page per worker and SQLite's page cache.
+    CHECK(peak - before < static_cast<std::int64_t>(a->body.size() / 3));
 }
 
 // --- TLS: a new certificate on SIGHUP ---
