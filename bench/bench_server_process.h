@@ -23,7 +23,7 @@ class BenchServer {
     BenchServer(const BenchServer&) = delete;
     BenchServer& operator=(const BenchServer&) = delete;
 
-    // Starts on any free loopback port with `options` (e.g. --threads 64,
+    // Starts on any free loopback port with `options` (e.g. --workers 8,
     // --rate, --burst) and waits until it listens.
     void start(const std::vector<std::string>& options);
     void stop(); // SIGTERM, then wait

@@ -15,7 +15,9 @@
 //  (so the table and its indexes are the server's own), in transactions of
 //  --batch rows. Prints the ratio ingest/bare.
 //
-//   server_ingest_bench [--devices N] [--rows N] [--batch N] [--threads N] [--dir PATH]
+//   server_ingest_bench [--devices N] [--rows N] [--batch N] [--workers N] [--dir PATH]
+//
+//  The server runs with its default options (--workers N overrides the pool).
 //
 // Exits non-zero only on errors; a missed target is printed, not fatal.
 #include "bench_server_process.h"
@@ -262,20 +264,17 @@ int main(int argc, char** argv) {
     int devices_n = 50;
     long long rows = 200'000;
     int batch = 500;
-    int threads = 0; // 0: devices + 14, at least 64
+    int threads = 0; // 0: the server's default worker pool
     std::string dir_arg;
     parse_flags(argc, argv,
                 {{"--devices", devices_n},
                  {"--rows", rows},
                  {"--batch", batch},
-                 {"--threads", threads},
+                 {"--workers", threads},
                  {"--dir", dir_arg}},
-                "use --devices N, --rows N, --batch N, --threads N, --dir PATH");
+                "use --devices N, --rows N, --batch N, --workers N, --dir PATH");
     if (devices_n < 1 || rows < devices_n || batch < 1)
         die("--devices and --batch must be positive, --rows at least --devices");
-    // cpp-httplib holds a worker thread for as long as a keep-alive connection
-    // stays open: fewer workers than devices would queue whole connections.
-    if (threads <= 0) threads = std::max(64, devices_n + 14);
     if (auto st = server::init_secrets(); !st) die(st.error());
 
     try {
@@ -294,20 +293,23 @@ int main(int argc, char** argv) {
         // Bodies of `batch` responses are about 0.45 kB each; leave room.
         const std::size_t max_body =
             std::max<std::size_t>(1 << 20, static_cast<std::size_t>(batch) * 2048);
-        const std::vector<std::string> server_options{
-            "--threads",        std::to_string(threads),
+        std::vector<std::string> server_options{
             "--rate",           "100000",
             "--burst",          "100000",
             "--max-batch",      std::to_string(std::max(500, batch)),
             "--max-body-bytes", std::to_string(max_body)};
+        if (threads > 0) { // the default pool unless asked
+            server_options.push_back("--workers");
+            server_options.push_back(std::to_string(threads));
+        }
         server.start(server_options);
         std::string shown;
         for (const auto& o : server_options)
             shown += " " + o;
         std::printf("  server: touchpoint-server%s at %s\n", shown.c_str(), server.url().c_str());
-        std::printf("    (--threads %d, not the default 8: cpp-httplib holds a worker thread "
-                    "for each open keep-alive connection, so at least one per device)\n",
-                    threads);
+        if (threads <= 0)
+            std::printf("    (the server's default worker pool: every device keeps its "
+                        "keep-alive connection, the I/O threads hold them all)\n");
 
         auto t_setup = Clock::now();
         sync::HttpOptions http;

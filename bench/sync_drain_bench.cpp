@@ -211,7 +211,7 @@ int main(int argc, char** argv) {
 
         bench::BenchServer server(dir);
         const std::vector<std::string> server_options{
-            "--threads", "8",      "--rate",      "100000",
+            "--workers", "8",      "--rate",      "100000",
             "--burst",   "100000", "--max-batch", std::to_string(std::max(500, batch_size))};
         server.start(server_options);
         std::string shown;

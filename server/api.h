@@ -1,7 +1,7 @@
 #pragma once
 // The server's API v1 (docs/api.md), apart from HTTP: a request goes in, a
-// status, headers and a JSON body come out. HttpServer adapts cpp-httplib to
-// it; tests and the fuzzer can call it directly.
+// status, headers and a JSON body come out. HttpServer (http_server.h) carries it
+// over HTTP; tests and the fuzzer can call it directly.
 //
 // Thread-safety: handle() may be called from many threads at once.
 #include "server/batch.h"

@@ -60,7 +60,7 @@ TEST_CASE("concurrency: parallel devices with resends store each response once",
 
 TEST_CASE("concurrency: the listening socket queues a fleet reconnecting at once",
           "[server][concurrency]") {
-    // cpp-httplib listens with a backlog of 5; the server raises it. The
+    // The server listens with a backlog of 4096 (a common default is 5). The
     // kernel reports a listening socket's backlog as its Send-Q (iproute2's ss).
     TestServer srv;
     const std::string cmd = "ss -Hltn 'sport = :" + std::to_string(srv.port()) + "' 2>&1";
