@@ -31,7 +31,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 survey="$here/../assets/surveys/checkout.toml"
 [ -f "$survey" ] || { echo "idle_cpu: missing $survey" >&2; exit 1; }
 for tool in Xvfb import; do
-  command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (scripts/dev.sh installs it)" >&2; exit 77; }
+  command -v "$tool" >/dev/null || { echo "$tool is not installed (scripts/dev.sh installs it)" >&2; [ "${CI:-}" = true ] && exit 1; exit 77; }
 done
 
 work=$(mktemp -d /tmp/tp-idle-cpu-XXXXXX)

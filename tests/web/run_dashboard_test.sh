@@ -13,9 +13,12 @@ SERVER=$1 ASSETS=$2 WORK=$3 SHOTS=${4:-$3/screenshots}
 HERE=$(cd "$(dirname "$0")" && pwd)
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 
-[ -x "$CHROMIUM" ] || { echo "SKIP: $CHROMIUM not installed (apt install chromium)"; exit 77; }
+# A missing tool skips the test on a developer's machine; in CI it fails.
+missing=77
+[ "${CI:-}" = true ] && missing=1
+[ -x "$CHROMIUM" ] || { echo "$CHROMIUM not installed (apt install chromium)"; exit $missing; }
 command -v node >/dev/null && command -v npm >/dev/null ||
-  { echo "SKIP: node and npm are needed (apt install nodejs npm)"; exit 77; }
+  { echo "node and npm are needed (apt install nodejs npm)"; exit $missing; }
 # playwright-core, pinned in package-lock.json; test-time only.
 if [ ! -d "$HERE/node_modules/playwright-core" ]; then
   (cd "$HERE" && npm install --no-audit --no-fund --loglevel=error >/dev/null) ||
