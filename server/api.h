@@ -57,6 +57,8 @@ struct ApiOptions {
     // A cursor of GET /api/v1/responses is refused this long after the page
     // that gave it out.
     std::int64_t cursor_ttl_ms = 7LL * 24 * 60 * 60 * 1000;
+    // Open HTTP connections now, for /metrics (unset: not reported).
+    std::function<std::size_t()> open_connections;
     // Clocks, injectable for tests: wall time (ms since the epoch, UTC) and a
     // monotonic time for rate limiting. Defaults: the system clocks.
     std::function<std::int64_t()> now_ms;

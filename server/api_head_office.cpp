@@ -683,6 +683,11 @@ ApiResponse Api::metrics() {
     r.status = 200;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = m_stats.render(*silent);
+    if (m_options.open_connections)
+        r.body += "# HELP touchpoint_http_connections HTTP connections open now\n"
+                  "# TYPE touchpoint_http_connections gauge\n"
+                  "touchpoint_http_connections " +
+                  std::to_string(m_options.open_connections()) + "\n";
     return r;
 }
 

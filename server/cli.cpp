@@ -131,8 +131,14 @@ int serve(const ServeOptions& o, std::ostream& out, std::ostream& err) {
     api_options.rate_per_s = o.rate;
     api_options.burst = o.burst;
     api_options.heartbeat_interval_ms = static_cast<std::int64_t>(o.heartbeat_interval_s * 1000.0);
+    std::atomic<HttpServer*> live{nullptr};
+    api_options.open_connections = [&live] {
+        HttpServer* s = live.load();
+        return s ? s->connections() : std::size_t{0};
+    };
     Api api(**storage, api_options);
     HttpServer server(api, http);
+    live = &server;
 
     // SIGINT / SIGTERM (stop) and SIGHUP (reload the TLS certificate) are
     // taken by one thread with sigwait(), so nothing runs inside a signal

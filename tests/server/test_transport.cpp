@@ -544,6 +544,18 @@ TEST_CASE("transport: the per-address connection cap answers 429; other addresse
     REQUIRE(other);
     CHECK(other->status == 200);
 
+    // /metrics counts the open connections: the eight held and its own (the
+    // one just closed may not have been counted out yet).
+    auto metrics = ask(server.port(), raw_request("GET", "/metrics"), "127.0.0.3");
+    REQUIRE(metrics);
+    REQUIRE(metrics->status == 200);
+    const std::string gauge = "\ntouchpoint_http_connections ";
+    const auto at = metrics->body.find(gauge);
+    REQUIRE(at != std::string::npos);
+    const long open = std::stol(metrics->body.substr(at + gauge.size()));
+    CHECK(open >= 9);
+    CHECK(open <= 10);
+
     // One closed: there is room again.
     held.pop_back();
     std::optional<RawAnswer> again;
