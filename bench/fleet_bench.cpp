@@ -469,6 +469,7 @@ template <class Stream> class Kiosk final : public Connection {
     void finish() {
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - m_sent).count();
         disarm();
+        m_phase = Phase::idle;
         m_lane.progress.in_flight--;
         m_lane.progress.answered++;
         auto& res = m_parser->get();
@@ -507,7 +508,6 @@ template <class Stream> class Kiosk final : public Connection {
             return reconnect_later();
         }
         m_buffer = beast::flat_buffer();
-        m_phase = Phase::idle;
         watch();
         wait_next();
     }
@@ -1083,7 +1083,7 @@ std::string mb(double v) {
 
 void print_latency_table(const PhaseResult& r) {
     std::printf("    latency ms          p50       p99       max         n\n");
-    for (int k : {k_heartbeat, k_batch, k_config, -1}) {
+    for (int k : {int{k_heartbeat}, int{k_batch}, int{k_config}, -1}) {
         const auto v = r.latencies(k);
         const double mx = v.empty() ? 0 : *std::max_element(v.begin(), v.end());
         std::printf("      %-12s %9.2f %9.2f %9.2f %9zu\n", k < 0 ? "all" : k_kind_names[k],
