@@ -1,19 +1,9 @@
 #include "export.h"
 
+#include "core/csv.h"
 #include "core/wire.h"
 
 namespace touchpoint {
-
-std::string csv_field(const std::string& s) {
-    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    out += '"';
-    return out;
-}
 
 Result<std::int64_t> export_responses(const ResponseStore& store, ExportFormat format,
                                       std::ostream& out) {

@@ -1,5 +1,6 @@
 #include "server/export_format.h"
 
+#include "core/csv.h"
 #include "core/wire.h"
 
 #include <charconv>
@@ -18,23 +19,6 @@ void append_bool(std::string& out, bool v) {
     out += v ? "true" : "false";
 }
 
-void append_csv_text(std::string& out, const std::string& s) {
-    const bool formula = !s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
-                                        s[0] == '\t' || s[0] == '\r');
-    const bool quote = formula || s.find_first_of(",\"\r\n") != std::string::npos;
-    if (!quote) {
-        out += s;
-        return;
-    }
-    out += '"';
-    if (formula) out += '\'';
-    for (char c : s) {
-        if (c == '"') out += '"';
-        out += c;
-    }
-    out += '"';
-}
-
 } // namespace
 
 const std::string& csv_header() {
@@ -47,19 +31,19 @@ const std::string& csv_header() {
 
 void append_csv_row(std::string& out, const StoredResponse& s) {
     const Response& r = s.response;
-    append_csv_text(out, r.id);
+    append_csv_field(out, r.id);
     out += ',';
-    append_csv_text(out, s.store_id);
+    append_csv_field(out, s.store_id);
     out += ',';
-    append_csv_text(out, r.touch_point);
+    append_csv_field(out, r.touch_point);
     out += ',';
-    append_csv_text(out, r.device_id);
+    append_csv_field(out, r.device_id);
     out += ',';
-    append_csv_text(out, r.survey_id);
+    append_csv_field(out, r.survey_id);
     out += ',';
     append_int(out, r.survey_version);
     out += ',';
-    append_csv_text(out, r.question_id);
+    append_csv_field(out, r.question_id);
     out += ',';
     out += to_string(r.scale);
     out += ',';
@@ -70,17 +54,17 @@ void append_csv_row(std::string& out, const StoredResponse& s) {
         if (i) reasons += ';';
         reasons += r.reasons[i];
     }
-    append_csv_text(out, reasons);
+    append_csv_field(out, reasons);
     out += ',';
-    append_csv_text(out, r.comment);
+    append_csv_field(out, r.comment);
     out += ',';
-    append_csv_text(out, r.language);
+    append_csv_field(out, r.language);
     out += ',';
     append_int(out, r.utc_ms);
     out += ',';
-    append_csv_text(out, r.local_time);
+    append_csv_field(out, r.local_time);
     out += ',';
-    append_csv_text(out, r.local_day);
+    append_csv_field(out, r.local_day);
     out += ',';
     append_int(out, r.local_hour);
     out += ',';
