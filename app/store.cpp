@@ -632,7 +632,9 @@ Opened connect_file(const std::string& path, const StoreOptions& opts, sqlite3*&
 
     std::string mode;
     rc = query_text(db, "PRAGMA journal_mode = WAL", mode);
-    if (rc == SQLITE_OK) rc = exec(db, "PRAGMA synchronous = FULL");
+    if (rc == SQLITE_OK)
+        rc = exec(db, opts.unsafe_synchronous_off ? "PRAGMA synchronous = OFF"
+                                                  : "PRAGMA synchronous = FULL");
     if (rc == SQLITE_OK) rc = exec(db, "PRAGMA foreign_keys = ON");
     // Statement journals (the insert's triggers need one) stay in memory
     // instead of a temporary file: measurably faster per tap.

@@ -27,6 +27,10 @@ struct StoreOptions {
     // Test hook: caps the file at this many pages (PRAGMA max_page_count) so a
     // "full disk" can be produced on demand. 0 = no cap.
     std::int64_t max_page_count = 0;
+    // Test hook: PRAGMA synchronous = OFF instead of FULL, so commits are not
+    // flushed and a power cut loses them; the power-loss test uses it to show
+    // that it notices lost taps. Never set outside tests.
+    bool unsafe_synchronous_off = false;
 };
 
 struct StoreEvent {
