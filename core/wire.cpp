@@ -3,6 +3,9 @@
 #include "core/local_time.h"
 #include "core/uuid.h"
 
+#include <sodium.h>
+
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <limits>
@@ -601,6 +604,26 @@ Result<TouchPointSettings> touch_point_from_json(const nlohmann::json& j) {
         tp.opening_hours = hours;
     }
     return tp;
+}
+
+// --- Batch answers ---
+
+std::string committed_digest(std::vector<std::string> ids) {
+    // libsodium asks for sodium_init() before any other call (thread-safe).
+    static const int k_sodium = sodium_init();
+    (void)k_sodium;
+    std::sort(ids.begin(), ids.end());
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    for (const std::string& id : ids) {
+        crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>(id.data()), id.size());
+        crypto_hash_sha256_update(&st, reinterpret_cast<const unsigned char*>("\n"), 1);
+    }
+    unsigned char hash[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&st, hash);
+    char hex[crypto_hash_sha256_BYTES * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+    return hex;
 }
 
 } // namespace touchpoint

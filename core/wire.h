@@ -9,6 +9,8 @@
 
 #include <cstddef>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 namespace touchpoint {
 
@@ -38,6 +40,13 @@ struct WireLimits {
 // "<field>: <what is wrong>" (the first one found). The result is closed and
 // pending; local_day and local_hour come from local_time when absent. Never throws.
 Result<Response> response_from_json(const nlohmann::json& j, const WireLimits& limits = {});
+
+// The batch answer's "committed_digest" (docs/api.md, POST /api/v1/batches):
+// lower-case hex of the SHA-256 of the ids of the responses the answer counts
+// as stored (accepted and duplicates, one per position in the batch), sorted
+// by their bytes, each followed by "\n". No ids: the SHA-256 of nothing.
+// Thread-safe; never throws (except std::bad_alloc).
+std::string committed_digest(std::vector<std::string> ids);
 
 // Counts Unicode code points in UTF-8 text.
 std::size_t utf8_length(const std::string& s);

@@ -449,14 +449,18 @@ ApiResponse Api::batches(const ApiRequest& req) {
 
     std::int64_t accepted = 0, duplicates = 0;
     json clock_suspect = json::array();
+    std::vector<std::string> stored; // the ids committed_digest covers
+    stored.reserve(incoming.size());
     for (std::size_t i = 0; i < incoming.size(); ++i) {
         switch (outcome->items[i]) {
         case IngestStatus::accepted:
             ++accepted;
+            stored.push_back(incoming[i].response.id);
             if (incoming[i].server_clock_suspect) clock_suspect.push_back(incoming[i].response.id);
             break;
         case IngestStatus::duplicate:
             ++duplicates;
+            stored.push_back(incoming[i].response.id);
             break;
         case IngestStatus::conflict:
             rejected.push_back({{"index", incoming[i].index},
@@ -470,9 +474,12 @@ ApiResponse Api::batches(const ApiRequest& req) {
     std::sort(rejected.begin(), rejected.end(), [](const json& a, const json& b) {
         return a["index"].get<std::size_t>() < b["index"].get<std::size_t>();
     });
+    // The digest lets a kiosk check that the answer is about its batch: the
+    // ids it sent, less the rejected ones, must hash to it.
     return json_response(200, json{{"accepted", accepted},
                                    {"duplicates", duplicates},
                                    {"rejected", rejected},
+                                   {"committed_digest", committed_digest(std::move(stored))},
                                    {"clock_suspect", clock_suspect},
                                    {"server_utc_ms", now}});
 }

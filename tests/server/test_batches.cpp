@@ -3,6 +3,9 @@
 #include "server_fixture.h"
 
 #include <catch2/catch.hpp>
+#include <openssl/evp.h>
+
+#include <algorithm>
 
 using namespace tpt;
 using nlohmann::json;
@@ -23,6 +26,25 @@ json stored(TestServer& srv, const std::string& id) {
     j["server_clock_suspect"] = s.server_clock_suspect;
     j["device_clock_suspect"] = s.device_clock_suspect;
     return j;
+}
+
+// What docs/api.md says committed_digest is, computed apart from the server
+// (OpenSSL, where the server uses libsodium).
+std::string expected_digest(std::vector<std::string> ids) {
+    std::sort(ids.begin(), ids.end());
+    std::string text;
+    for (const auto& id : ids)
+        text += id + "\n";
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    REQUIRE(EVP_Digest(text.data(), text.size(), md, &len, EVP_sha256(), nullptr) == 1);
+    static constexpr char k_hex[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned int i = 0; i < len; ++i) {
+        hex += k_hex[md[i] >> 4];
+        hex += k_hex[md[i] & 15];
+    }
+    return hex;
 }
 
 } // namespace
@@ -397,4 +419,65 @@ TEST_CASE("batches: a refused request stores nothing", "[server][batch]") {
         return;
     }
     CHECK(srv.dump() == before);
+}
+
+TEST_CASE("batches: committed_digest is the SHA-256 of the ids counted as stored",
+          "[server][batch]") {
+    TestServer srv;
+    auto c = srv.client();
+    Enrolled dev = srv.enroll();
+    auto digest_of = [&](const json& batch) {
+        auto r = send(c, dev.token, batch);
+        REQUIRE(r);
+        REQUIRE(r->status == 200);
+        json a = body_json(r);
+        REQUIRE(a["committed_digest"].is_string());
+        return a;
+    };
+
+    SECTION("an empty batch: the SHA-256 of nothing") {
+        json a = digest_of(batch_of({}));
+        CHECK(a["committed_digest"] ==
+              "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        CHECK(a["committed_digest"] == expected_digest({}));
+    }
+
+    SECTION("new, repeated, invalid and conflicting responses") {
+        const std::string a_id = new_id(), b_id = new_id(), c_id = new_id(), bad_id = new_id();
+        const json ra = response_json(a_id, 1), rb = response_json(b_id, 2);
+        json bad = response_json(bad_id, 7);
+        // a twice in one batch (new, then a duplicate); the invalid one is left out.
+        json first = digest_of(batch_of({ra, rb, bad, ra}));
+        CHECK(first["accepted"] == 2);
+        CHECK(first["duplicates"] == 1);
+        CHECK(first["rejected"].size() == 1);
+        CHECK(first["committed_digest"] == expected_digest({a_id, a_id, b_id}));
+        CHECK(first["committed_digest"] != expected_digest({a_id, b_id}));
+
+        // A resend counts as stored; a conflict does not.
+        json changed = rb;
+        changed["score"] = 4;
+        json second = digest_of(batch_of({response_json(c_id, 3), changed, ra}));
+        CHECK(second["accepted"] == 1);
+        CHECK(second["duplicates"] == 1);
+        REQUIRE(second["rejected"].size() == 1);
+        CHECK(second["rejected"][0]["code"] == "conflict");
+        CHECK(second["committed_digest"] == expected_digest({c_id, a_id}));
+    }
+
+    SECTION("a full batch: the answer stays small") {
+        std::vector<json> responses;
+        std::vector<std::string> ids;
+        for (int i = 0; i < 500; ++i) {
+            ids.push_back(new_id());
+            responses.push_back(response_json(ids.back(), 1 + i % 4));
+        }
+        auto r = send(c, dev.token, batch_of(responses));
+        REQUIRE(r);
+        REQUIRE(r->status == 200);
+        json a = body_json(r);
+        CHECK(a["accepted"] == 500);
+        CHECK(a["committed_digest"] == expected_digest(ids));
+        CHECK(r->body.size() < 300);
+    }
 }
