@@ -20,12 +20,22 @@ Result<Enrollment> enroll(const HttpOptions& http, const std::string& code,
     nlohmann::json j = nlohmann::json::parse(r.body, nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("token") || !j["token"].is_string())
         return Error{"enrolment failed: the server's answer could not be read"};
+    // Text at j[outer][key] (or j[key]), "" when absent or of another type.
+    auto text = [&](const char* outer, const char* key) {
+        const nlohmann::json* o = &j;
+        if (outer) {
+            auto it = j.find(outer);
+            if (it == j.end() || !it->is_object()) return std::string();
+            o = &*it;
+        }
+        auto it = o->find(key);
+        return it != o->end() && it->is_string() ? it->get<std::string>() : std::string();
+    };
     Enrollment e;
     e.token = j["token"].get<std::string>();
-    e.device_id = j.value("device_id", std::string());
-    if (j.contains("store") && j["store"].is_object()) e.store = j["store"].value("id", std::string());
-    if (j.contains("touch_point") && j["touch_point"].is_object())
-        e.touch_point = j["touch_point"].value("key", std::string());
+    e.device_id = text(nullptr, "device_id");
+    e.store = text("store", "id");
+    e.touch_point = text("touch_point", "key");
 
     HttpResponse c = (*client)->get("/api/v1/config", e.token);
     if (c.status != 200) return Error{"enrolled, but the configuration could not be pulled: " + describe_http_error(c)};

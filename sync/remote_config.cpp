@@ -34,7 +34,8 @@ Status save_remote_config(const std::string& data_dir, const std::string& body, 
     if (wrapper["config"].is_discarded()) return Status::failure("the server's configuration is not valid JSON");
     const std::string path = data_dir + "/server_config.json";
     const std::string tmp = path + ".tmp";
-    const std::string text = wrapper.dump(2) + "\n";
+    // The ETag comes from a header, which need not be UTF-8: replace, not throw.
+    const std::string text = wrapper.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) return Status::failure("cannot write " + tmp);
     bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
@@ -60,7 +61,9 @@ Result<RemoteConfig> load_remote_config(const std::string& data_dir) {
     nlohmann::json j = nlohmann::json::parse(os.str(), nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("config"))
         return Error{path + ": damaged (not the expected JSON)"};
-    auto rc = parse_remote_config(j["config"].dump(), j.value("etag", ""));
+    const auto etag = j.find("etag");
+    auto rc = parse_remote_config(j["config"].dump(),
+                                  etag != j.end() && etag->is_string() ? etag->get<std::string>() : "");
     if (!rc) return Error{path + ": " + rc.error()};
     return rc;
 }

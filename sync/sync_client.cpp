@@ -4,8 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
+#include <optional>
 #include <random>
-#include <set>
 
 namespace touchpoint::sync {
 
@@ -19,6 +20,109 @@ std::uint64_t seed_or_random(std::uint64_t s) {
     if (s != 0) return s;
     std::random_device rd;
     return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+}
+
+// What a 200 answer to a batch says, once it has been checked to account
+// for the batch.
+struct BatchAnswer {
+    int accepted = 0;
+    int duplicates = 0;
+    std::map<std::string, std::string> rejected; // id -> reason
+};
+
+// A count in the answer: a non-negative integer no larger than the batch.
+std::optional<int> read_count(const nlohmann::json& answer, const char* key, std::size_t batch_n) {
+    auto it = answer.find(key);
+    if (it == answer.end() || !it->is_number_integer()) return std::nullopt;
+    if (it->is_number_unsigned()) {
+        const auto n = it->get<std::uint64_t>();
+        if (n > batch_n) return std::nullopt;
+        return static_cast<int>(n);
+    }
+    const auto n = it->get<std::int64_t>();
+    if (n < 0 || static_cast<std::uint64_t>(n) > batch_n) return std::nullopt;
+    return static_cast<int>(n);
+}
+
+// An id from the answer, short enough to quote in the last error.
+std::string quoted_id(const std::string& id) {
+    std::string q = id.size() > 40 ? id.substr(0, 40) + "..." : id;
+    return "\"" + q + "\"";
+}
+
+// Reads a 200 answer to `batch` (docs/api.md, "What a sync client does with
+// each answer"). It accounts for the batch when it is a JSON object whose
+// counts are integers, every rejected entry names a different response of
+// the batch (at its index, when the index is given), accepted + duplicates +
+// rejected is the number of responses sent, and committed_digest, when the
+// server gives one, is the digest of the ids sent less the rejected ones.
+// Anything else is an error in plain words. Never throws (except bad_alloc).
+Result<BatchAnswer> read_batch_answer(const std::string& body, const std::vector<Response>& batch) {
+    const std::string prefix = "the server's answer did not account for the batch: ";
+    const nlohmann::json answer = nlohmann::json::parse(body, nullptr, false);
+    if (answer.is_discarded()) return Error{prefix + "it is not JSON"};
+    if (!answer.is_object()) return Error{prefix + "it is not a JSON object"};
+    const std::size_t n = batch.size();
+    BatchAnswer out;
+    const auto accepted = read_count(answer, "accepted", n);
+    if (!accepted) return Error{prefix + "\"accepted\" is missing or not a count"};
+    const auto duplicates = read_count(answer, "duplicates", n);
+    if (!duplicates) return Error{prefix + "\"duplicates\" is missing or not a count"};
+    out.accepted = *accepted;
+    out.duplicates = *duplicates;
+
+    auto rejected = answer.find("rejected");
+    if (rejected == answer.end() || !rejected->is_array())
+        return Error{prefix + "\"rejected\" is missing or not a list"};
+    std::map<std::string, std::size_t> position;
+    for (std::size_t i = 0; i < n; ++i)
+        position.emplace(batch[i].id, i);
+    for (const nlohmann::json& item : *rejected) {
+        if (!item.is_object()) return Error{prefix + "a rejected entry is not an object"};
+        auto id = item.find("id");
+        if (id == item.end() || !id->is_string())
+            return Error{prefix + "a rejected entry has no id"};
+        const std::string& rid = id->get_ref<const std::string&>();
+        auto pos = position.find(rid);
+        if (pos == position.end())
+            return Error{prefix + "rejected response " + quoted_id(rid) + " was not in it"};
+        if (auto index = item.find("index"); index != item.end()) {
+            if (!index->is_number_unsigned() || index->get<std::uint64_t>() != pos->second)
+                return Error{prefix + "rejected response " + quoted_id(rid) + " has the wrong index"};
+        }
+        std::string why = "rejected by the server";
+        if (auto error = item.find("error"); error != item.end()) {
+            if (!error->is_string())
+                return Error{prefix + "the reason for rejecting " + quoted_id(rid) + " is not text"};
+            why = error->get<std::string>();
+        }
+        if (auto code = item.find("code"); code != item.end()) {
+            if (!code->is_string())
+                return Error{prefix + "the code for rejecting " + quoted_id(rid) + " is not text"};
+            why = code->get<std::string>() + ": " + why;
+        }
+        if (!out.rejected.emplace(rid, std::move(why)).second)
+            return Error{prefix + "response " + quoted_id(rid) + " is rejected twice"};
+    }
+
+    const std::size_t counted = static_cast<std::size_t>(out.accepted) +
+                                static_cast<std::size_t>(out.duplicates) + out.rejected.size();
+    if (counted != n)
+        return Error{prefix + std::to_string(out.accepted) + " accepted + " +
+                     std::to_string(out.duplicates) + " duplicates + " +
+                     std::to_string(out.rejected.size()) + " rejected for " + std::to_string(n) +
+                     " responses sent"};
+
+    if (auto digest = answer.find("committed_digest"); digest != answer.end()) {
+        if (!digest->is_string()) return Error{prefix + "\"committed_digest\" is not text"};
+        std::vector<std::string> stored;
+        stored.reserve(n);
+        for (const Response& r : batch)
+            if (!out.rejected.count(r.id)) stored.push_back(r.id);
+        if (digest->get_ref<const std::string&>() != committed_digest(std::move(stored)))
+            return Error{prefix + "its committed_digest is not that of the responses sent"};
+    }
+    return out;
 }
 } // namespace
 
@@ -58,7 +162,9 @@ std::string SyncClient::health_json(const StoreHealth& h, std::int64_t pending) 
         j["last_sync_utc_ms"] = m_status.last_sync_utc_ms;
     else
         j["last_sync_utc_ms"] = nullptr;
-    return j.dump();
+    // The error is cut at 1000 bytes, maybe inside a character: replace what
+    // is not UTF-8 rather than throw.
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 SyncStep SyncClient::failed(const HttpResponse& r, const std::string& what, steady_clock::time_point now) {
@@ -78,6 +184,28 @@ SyncStep SyncClient::failed(const HttpResponse& r, const std::string& what, stea
     milliseconds retry_after{r.retry_after_s > 0 ? r.retry_after_s * 1000 : 0};
     s.kind = SyncStep::Kind::retry_later;
     s.wait = m_backoff.next_delay(retry_after);
+    m_status.next_attempt_in_ms = s.wait.count();
+    return s;
+}
+
+SyncStep SyncClient::unaccounted(const std::string& why) {
+    m_status.last_error = why;
+    m_status.server_reachable = true;
+    m_status.state = SyncPhase::retrying;
+    SyncStep s;
+    s.kind = SyncStep::Kind::retry_later;
+    s.wait = m_backoff.next_delay();
+    m_status.next_attempt_in_ms = s.wait.count();
+    return s;
+}
+
+SyncStep SyncClient::fault(const std::string& what) {
+    m_status.last_error = "sync stopped by an unexpected error: " + what;
+    m_status.state = SyncPhase::retrying;
+    m_drain_counted_at.reset();
+    SyncStep s;
+    s.kind = SyncStep::Kind::retry_later;
+    s.wait = m_backoff.next_delay();
     m_status.next_attempt_in_ms = s.wait.count();
     return s;
 }
@@ -147,6 +275,8 @@ SyncStep SyncClient::send_batch(std::vector<Response> batch, steady_clock::time_
     body += "],\"health\":";
     // Pending as the server will see it once this batch is in.
     const StoreHealth before = health_for_batch(now);
+    m_status.pending = before.pending; // until the server accounts for the batch
+    m_status.rejected = before.rejected;
     const auto counted_at = *m_drain_counted_at;
     m_drain_counted_at.reset(); // until this batch is through
     const std::int64_t batch_n = static_cast<std::int64_t>(batch.size());
@@ -175,34 +305,20 @@ SyncStep SyncClient::send_batch(std::vector<Response> batch, steady_clock::time_
     }
     if (r.status != 200) return failed(r, "sync", now);
 
-    nlohmann::json answer = nlohmann::json::parse(r.body, nullptr, false);
-    if (answer.is_discarded() || !answer.is_object()) {
-        // Committed or not, we cannot tell: resend later (duplicates are safe).
-        HttpResponse bad = r;
-        bad.status = 0;
-        bad.network_error = "the server's answer could not be read";
-        return failed(bad, "sync", now);
+    auto answer = read_batch_answer(r.body, batch);
+    if (!answer) {
+        // Committed or not, we cannot tell: nothing is marked, the batch is
+        // sent again later (a resend is counted as duplicates, never stored twice).
+        return unaccounted(answer.error());
     }
-    std::set<std::string> rejected_ids;
-    SyncStep s;
-    s.kind = SyncStep::Kind::sent;
-    if (answer.contains("rejected") && answer["rejected"].is_array()) {
-        for (const auto& item : answer["rejected"]) {
-            if (!item.is_object() || !item.contains("id") || !item["id"].is_string()) continue;
-            std::string id = item["id"].get<std::string>();
-            std::string why = item.value("error", std::string("rejected by the server"));
-            if (item.contains("code") && item["code"].is_string())
-                why = item["code"].get<std::string>() + ": " + why;
-            rejected_ids.insert(id);
-            Status st = m_store.mark_rejected(id, why);
-            if (!st) m_status.last_error = "the local database could not be written: " + st.error();
-            ++s.rejected;
-        }
+    for (const auto& [id, why] : answer->rejected) {
+        Status st = m_store.mark_rejected(id, why);
+        if (!st) m_status.last_error = "the local database could not be written: " + st.error();
     }
     std::vector<std::int64_t> synced;
     synced.reserve(batch.size());
     for (const Response& resp : batch)
-        if (!rejected_ids.count(resp.id)) synced.push_back(resp.sequence);
+        if (!answer->rejected.count(resp.id)) synced.push_back(resp.sequence);
     Status st = m_store.mark_synced(synced);
     if (!st) {
         // The server has them; they will be resent and counted as duplicates.
@@ -212,8 +328,11 @@ SyncStep SyncClient::send_batch(std::vector<Response> batch, steady_clock::time_
         retry.wait = m_backoff.next_delay();
         return retry;
     }
-    s.accepted = answer.value("accepted", 0);
-    s.duplicates = answer.value("duplicates", 0);
+    SyncStep s;
+    s.kind = SyncStep::Kind::sent;
+    s.accepted = answer->accepted;
+    s.duplicates = answer->duplicates;
+    s.rejected = static_cast<int>(answer->rejected.size());
     m_backoff.reset();
     m_batch_size = std::min(m_settings.batch_size, std::max(m_batch_size * 2, 1));
     m_contacted = true;

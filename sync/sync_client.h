@@ -1,9 +1,12 @@
 #pragma once
 // SyncClient: one step of the kiosk -> server sync at a time (SPEC "Sync").
 // Sends the oldest closed, pending responses as a batch; marks them synced
-// only after the 2xx that confirms them; marks a response the server rejects
-// as rejected (with the reason) so it never blocks the queue; sends a
+// only after a 200 whose answer accounts for every response sent (an answer
+// that does not is a retry, and marks nothing); marks a response the server
+// rejects as rejected (with the reason) so it never blocks the queue; sends a
 // heartbeat when nothing is pending; pulls the configuration with ETags.
+// Answers are read without exceptions: a malformed one is an error in plain
+// words (SyncStatus::last_error).
 //
 // Not thread-safe: owned by the sync thread, with its own store connection
 // and its own HttpClient.
@@ -58,6 +61,10 @@ class SyncClient {
     // unchanged one (304) returns nullopt.
     Result<std::optional<RemoteConfig>> pull_config();
 
+    // An exception escaped a step or a pull (a bug, or memory running out):
+    // records `what` as the last error and returns a retry after backoff.
+    SyncStep fault(const std::string& what);
+
     const SyncStatus& status() const { return m_status; }
     void set_known_etag(std::string etag) { m_etag = std::move(etag); }
     std::chrono::steady_clock::time_point next_config_pull() const { return m_next_config; }
@@ -66,6 +73,9 @@ class SyncClient {
   private:
     SyncStep send_batch(std::vector<Response> batch, std::chrono::steady_clock::time_point now);
     SyncStep failed(const HttpResponse& r, const std::string& what, std::chrono::steady_clock::time_point now);
+    // A 200 answer that does not account for the batch: nothing is marked;
+    // retry after backoff with `why` as the last error.
+    SyncStep unaccounted(const std::string& why);
     // The health object sent with heartbeats and batches; `pending` as the
     // server should see it.
     std::string health_json(const StoreHealth& h, std::int64_t pending) const;

@@ -1,5 +1,7 @@
 #include "sync_worker.h"
 
+#include <exception>
+
 namespace touchpoint::sync {
 
 using namespace std::chrono;
@@ -68,16 +70,32 @@ void SyncWorker::run() {
     while (!m_stop) {
         const auto now = steady_clock::now();
         if (now >= m_client->next_config_pull()) {
-            auto cfg = m_client->pull_config();
+            // Scheduled first, so a pull that throws waits its interval too.
             m_client->schedule_config_pull(now + m_settings.config_interval);
-            if (cfg && *cfg) {
-                std::lock_guard<std::mutex> lock(m_mutex);
-                m_new_config = std::move(**cfg);
+            try {
+                auto cfg = m_client->pull_config();
+                if (cfg && *cfg) {
+                    std::lock_guard<std::mutex> lock(m_mutex);
+                    m_new_config = std::move(**cfg);
+                }
+            } catch (const std::exception& e) {
+                m_client->fault(std::string("configuration: ") + e.what());
+            } catch (...) {
+                m_client->fault("configuration: an unknown error");
             }
         }
         milliseconds wait{0};
         if (now >= retry_at) {
-            SyncStep s = m_client->step(now);
+            // Nothing may end the thread: whatever escapes a step is the last
+            // error, and the next attempt waits out a backoff.
+            SyncStep s;
+            try {
+                s = m_client->step(now);
+            } catch (const std::exception& e) {
+                s = m_client->fault(e.what());
+            } catch (...) {
+                s = m_client->fault("an unknown error");
+            }
             switch (s.kind) {
             case SyncStep::Kind::sent: wait = milliseconds{0}; break;
             case SyncStep::Kind::retry_later:

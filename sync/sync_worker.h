@@ -3,7 +3,8 @@
 // connection and its own HTTP client; the UI thread never waits on the
 // network. The UI thread reads a status snapshot and drains new
 // configurations once per frame; it wakes the thread for "sync now" or after
-// a response is closed.
+// a response is closed. An exception never ends the thread: it becomes the
+// status's last error and the next attempt waits out a backoff.
 //
 // Thread-safety: every public member may be called from the UI thread while
 // the worker runs. The destructor stops the thread promptly (an HTTP transfer

@@ -75,6 +75,36 @@ std::string canned(int status, const char* reason, int retry_after_s) {
     return r;
 }
 
+// The answer `resp` (a whole HTTP/1.1 response) with `body` in place of its
+// body; unchanged unless it is a 200 with a Content-Length.
+std::string with_body(const std::string& resp, const std::string& body) {
+    auto header_end = resp.find("\r\n\r\n");
+    if (header_end == std::string::npos || resp.compare(0, 12, "HTTP/1.1 200") != 0) return resp;
+    std::string out;
+    bool had_length = false;
+    std::size_t pos = 0;
+    while (pos < header_end) {
+        auto eol = resp.find("\r\n", pos);
+        if (eol == std::string::npos || eol > header_end) eol = header_end;
+        std::string line = resp.substr(pos, eol - pos);
+        std::string lower = line;
+        for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (lower.rfind("content-length:", 0) == 0) {
+            had_length = true;
+            line = "Content-Length: " + std::to_string(body.size());
+        }
+        out += line + "\r\n";
+        pos = eol + 2;
+    }
+    if (!had_length) return resp;
+    return out + "\r\n" + body;
+}
+
+std::string body_of(const std::string& message) {
+    auto header_end = message.find("\r\n\r\n");
+    return header_end == std::string::npos ? std::string() : message.substr(header_end + 4);
+}
+
 } // namespace
 
 FaultProxy::FaultProxy(int upstream_port, FaultPlan plan)
@@ -160,6 +190,11 @@ void FaultProxy::handle(int fd, std::uint64_t roll_seed) {
                 std::uniform_int_distribution<int>(1, std::max(1, plan.max_delay_ms))(rng)));
         }
         std::string resp = forward(m_upstream, req);
+        if (plan.rewrite_batch_answer && req.rfind("POST /api/v1/batches ", 0) == 0 &&
+            resp.compare(0, 12, "HTTP/1.1 200") == 0) {
+            ++m_counts.rewritten;
+            resp = with_body(resp, plan.rewrite_batch_answer(body_of(req), body_of(resp)));
+        }
         roll = std::uniform_real_distribution<double>(0, 1)(rng);
         if (take(plan.truncate) && resp.size() > 2) {
             ++m_counts.truncated;

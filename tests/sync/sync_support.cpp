@@ -3,6 +3,7 @@
 #include "core/local_time.h"
 #include "core/uuid.h"
 
+#include <catch2/catch.hpp>
 #include <sqlite3.h>
 
 #include <stdexcept>
@@ -12,6 +13,32 @@ namespace tpsync {
 
 using namespace touchpoint;
 using namespace std::chrono;
+
+Kiosk::Kiosk() {
+    auto s = ResponseStore::open(dir.path + "/responses.db");
+    REQUIRE(s.ok());
+    store = std::move(*s);
+}
+
+void Kiosk::enroll_with(const tptest::ServerProcess& server, sync::HttpOptions http) {
+    if (http.base_url.empty()) http.base_url = server.url();
+    auto e = sync::enroll(http, server.create_code(), "test kiosk", dir.path);
+    REQUIRE(e.ok());
+    enrollment = *e;
+}
+
+sync::SyncSettings Kiosk::settings(const std::string& url) const {
+    sync::SyncSettings s;
+    s.http.base_url = url;
+    s.http.connect_timeout = milliseconds{2000};
+    s.http.total_timeout = milliseconds{10000};
+    s.token = enrollment.token;
+    s.data_dir = dir.path;
+    s.backoff_base = milliseconds{10};
+    s.backoff_cap = milliseconds{200};
+    s.seed = 42;
+    return s;
+}
 
 std::set<std::string> fill(ResponseStore& store, int n, const std::string& device_id,
                            std::int64_t first_utc_ms, std::int64_t step_ms) {

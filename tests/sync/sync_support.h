@@ -1,7 +1,11 @@
 #pragma once
-// Helpers for the sync tests: a kiosk store filled with closed responses, and
-// a loop that runs a SyncClient until the queue is empty.
+// Helpers for the sync tests: a kiosk (store and enrolment), a store filled
+// with closed responses, and a loop that runs a SyncClient until the queue is
+// empty.
+#include "server_process.h"
+
 #include "app/store.h"
+#include "sync/enroll.h"
 #include "sync/sync_client.h"
 
 #include <memory>
@@ -9,6 +13,17 @@
 #include <string>
 
 namespace tpsync {
+
+// A kiosk's data dir and store, enrolled with a test server; sync settings
+// with short timeouts and backoff.
+struct Kiosk {
+    tptest::TempDir dir;
+    std::unique_ptr<touchpoint::ResponseStore> store;
+    touchpoint::sync::Enrollment enrollment;
+    Kiosk();
+    void enroll_with(const tptest::ServerProcess& server, touchpoint::sync::HttpOptions http = {});
+    touchpoint::sync::SyncSettings settings(const std::string& url) const;
+};
 
 // Inserts and closes `n` responses (scores cycle through smiley4) into the store.
 std::set<std::string> fill(touchpoint::ResponseStore& store, int n, const std::string& device_id,

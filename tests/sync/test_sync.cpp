@@ -21,39 +21,6 @@ using namespace tptest;
 using namespace std::chrono;
 using Catch::Matchers::Contains;
 
-namespace {
-
-struct Kiosk {
-    TempDir dir;
-    std::unique_ptr<ResponseStore> store;
-    Enrollment enrollment;
-    Kiosk() {
-        auto s = ResponseStore::open(dir.path + "/responses.db");
-        REQUIRE(s.ok());
-        store = std::move(*s);
-    }
-    void enroll_with(const ServerProcess& server, HttpOptions http = {}) {
-        if (http.base_url.empty()) http.base_url = server.url();
-        auto e = sync::enroll(http, server.create_code(), "test kiosk", dir.path);
-        REQUIRE(e.ok());
-        enrollment = *e;
-    }
-    SyncSettings settings(const std::string& url) const {
-        SyncSettings s;
-        s.http.base_url = url;
-        s.http.connect_timeout = milliseconds{2000};
-        s.http.total_timeout = milliseconds{10000};
-        s.token = enrollment.token;
-        s.data_dir = dir.path;
-        s.backoff_base = milliseconds{10};
-        s.backoff_cap = milliseconds{200};
-        s.seed = 42;
-        return s;
-    }
-};
-
-} // namespace
-
 TEST_CASE("libcurl is loaded on first use, once, and works") {
     auto first = curl_library();
     REQUIRE(first.ok());
