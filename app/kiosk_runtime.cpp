@@ -183,6 +183,16 @@ void KioskRuntime::shutdown() {
     m_flow->shutdown();
 }
 
+bool KioskRuntime::report_fault(const std::string& what) {
+    const auto now = m_clock.mono();
+    if (m_last_fault_at && what == m_last_fault && now - *m_last_fault_at < minutes{1}) return false;
+    m_last_fault = what;
+    m_last_fault_at = now;
+    m_store.record_event(k_kiosk_fault_kind, "The kiosk met an unexpected error and carried on: " + what);
+    m_dirty = true;
+    return true;
+}
+
 // --- StaffHost ---
 
 void KioskRuntime::set_paused(bool paused) {
@@ -277,10 +287,12 @@ SettingsModel KioskRuntime::settings() const {
     m.standard = m_config.touch_point->service_standard;
     m.notice = m_staff.notice();
     if (m.standalone && !m_opts.surveys_dir.empty()) {
+        // Iterated with error codes: the range-for's ++ would throw.
         std::error_code ec;
         std::vector<std::string> files;
-        for (const auto& e : std::filesystem::directory_iterator(m_opts.surveys_dir, ec))
-            if (e.path().extension() == ".toml") files.push_back(e.path().string());
+        for (std::filesystem::directory_iterator it(m_opts.surveys_dir, ec), end; !ec && it != end;
+             it.increment(ec))
+            if (it->path().extension() == ".toml") files.push_back(it->path().string());
         std::sort(files.begin(), files.end());
         const std::string current = same_file_key(m_config.survey_path);
         for (const auto& f : files) {
@@ -363,7 +375,8 @@ std::string KioskRuntime::trace_line() const {
         break;
     }
     }
-    return j.dump();
+    // Texts here come from files and the server: replace what is not UTF-8.
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 } // namespace touchpoint

@@ -27,6 +27,9 @@
 
 namespace touchpoint {
 
+// The store event report_fault() records.
+inline constexpr const char* k_kiosk_fault_kind = "kiosk_fault";
+
 struct RuntimeOptions {
     std::string data_dir;
     std::string surveys_dir; // the surveys a manager may choose from (*.toml)
@@ -102,6 +105,12 @@ class KioskRuntime final : private StaffHost {
     // survey when none is published). Call at an idle moment.
     Status apply_server_config(const TouchPointSettings& touch_point, const std::optional<Survey>& survey);
 
+    // An exception reached the frame loop (a bug, or memory running out):
+    // records it as a store event, which the staff area's health panel shows,
+    // so the kiosk can carry on. The same text is recorded at most once a
+    // minute; returns whether it was this time.
+    bool report_fault(const std::string& what);
+
     bool exit_requested() const { return m_exit; }
     // Closes the open response (the kiosk is shutting down).
     void shutdown();
@@ -150,6 +159,8 @@ class KioskRuntime final : private StaffHost {
     HealthModel m_health;
     bool m_dirty = true;
     std::chrono::steady_clock::time_point m_last_refresh{};
+    std::string m_last_fault;
+    std::optional<std::chrono::steady_clock::time_point> m_last_fault_at;
     bool m_exit = false;
 };
 

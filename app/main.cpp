@@ -452,96 +452,118 @@ int run_kiosk(Options& opt) {
     std::optional<sync::RemoteConfig> pending_config;
     Screen last_screen = runtime.flow().screen();
     int frames_to_draw = 3;
+    // Nothing throws into the frame loop: what escapes one turn of it (a
+    // bug, or memory running out) ends that turn, is shown in the staff
+    // area's health panel, and the kiosk carries on.
+    bool frame_open = false;
+    auto on_fault = [&](const std::string& what) {
+        if (frame_open) window->abandon_frame();
+        frame_open = false;
+        if (runtime.report_fault(what))
+            std::cerr << "touchpoint-kiosk: unexpected error (carrying on): " << what << "\n";
+        // Draw again after the next event or deadline, not at once: a fault
+        // that repeats must not spin the loop.
+        frames_to_draw = 0;
+    };
     while (!window->quit_requested() && !runtime.exit_requested()) {
-        // Render only when something changed; otherwise sleep until an event
-        // or the next deadline (flow timeouts, the corner hold, staff timeout, dimming).
-        const auto mono = clock.mono();
-        int timeout_ms = 1000;
-        if (auto d = runtime.next_deadline())
-            timeout_ms = static_cast<int>(std::min<long long>(d->count() + 1, 1000));
-        if (auto d = dimmer.until_dim(mono))
-            timeout_ms = std::min(timeout_ms, static_cast<int>(d->count() + 1));
-        if (runtime.flow().screen() == Screen::thank_you && !runtime.staff_visible())
-            timeout_ms = std::min(timeout_ms, 100); // countdown bar
-        if (frames_to_draw > 0 || window->input_pending()) timeout_ms = 0;
-        if (window->wait_events(timeout_ms)) {
-            runtime.flow().note_activity(); // any touch keeps a follow-up alive
-            if (window->input_pending()) dimmer.note_activity(clock.mono());
-            frames_to_draw = std::max(frames_to_draw, 3);
-        }
-        if (window->quit_requested()) break;
+        try {
+            // Render only when something changed; otherwise sleep until an event
+            // or the next deadline (flow timeouts, the corner hold, staff timeout, dimming).
+            const auto mono = clock.mono();
+            int timeout_ms = 1000;
+            if (auto d = runtime.next_deadline())
+                timeout_ms = static_cast<int>(std::min<long long>(d->count() + 1, 1000));
+            if (auto d = dimmer.until_dim(mono))
+                timeout_ms = std::min(timeout_ms, static_cast<int>(d->count() + 1));
+            if (runtime.flow().screen() == Screen::thank_you && !runtime.staff_visible())
+                timeout_ms = std::min(timeout_ms, 100); // countdown bar
+            if (frames_to_draw > 0 || window->input_pending()) timeout_ms = 0;
+            if (window->wait_events(timeout_ms)) {
+                runtime.flow().note_activity(); // any touch keeps a follow-up alive
+                if (window->input_pending()) dimmer.note_activity(clock.mono());
+                frames_to_draw = std::max(frames_to_draw, 3);
+            }
+            if (window->quit_requested()) break;
 
-        if (runtime.tick() || runtime.flow().screen() == Screen::thank_you ||
-            runtime.staff_visible())
-            frames_to_draw = std::max(frames_to_draw, runtime.staff_visible() ? 1 : 2);
+            if (runtime.tick() || runtime.flow().screen() == Screen::thank_you ||
+                runtime.staff_visible())
+                frames_to_draw = std::max(frames_to_draw, runtime.staff_visible() ? 1 : 2);
 
-        // A response was closed: let the sync thread send it soon.
-        const Screen screen = runtime.flow().screen();
-        if (screen != last_screen) {
-            if (worker && (screen == Screen::thank_you || screen == Screen::question))
-                worker->notify_new_response();
-            if (screen == Screen::comment) ui_state.shift = false;
-            last_screen = screen;
-        }
-        // A new configuration from the server waits for an idle moment.
-        if (worker)
-            if (auto fresh = worker->take_new_config()) pending_config = std::move(fresh);
-        if (pending_config && runtime.at_idle_moment()) {
-            if (Status st = runtime.apply_server_config(pending_config->touch_point, pending_config->survey); !st)
-                std::cerr << "touchpoint-kiosk: the server's configuration was not applied: " << st.error() << "\n";
-            pending_config.reset();
-            reload_fonts();
-            frames_to_draw = std::max(frames_to_draw, 2);
-        }
+            // A response was closed: let the sync thread send it soon.
+            const Screen screen = runtime.flow().screen();
+            if (screen != last_screen) {
+                if (worker && (screen == Screen::thank_you || screen == Screen::question))
+                    worker->notify_new_response();
+                if (screen == Screen::comment) ui_state.shift = false;
+                last_screen = screen;
+            }
+            // A new configuration from the server waits for an idle moment.
+            if (worker)
+                if (auto fresh = worker->take_new_config()) pending_config = std::move(fresh);
+            if (pending_config && runtime.at_idle_moment()) {
+                const sync::RemoteConfig next = std::move(*pending_config);
+                pending_config.reset(); // tried once, even if applying it throws
+                if (Status st = runtime.apply_server_config(next.touch_point, next.survey); !st)
+                    std::cerr << "touchpoint-kiosk: the server's configuration was not applied: " << st.error() << "\n";
+                reload_fonts();
+                frames_to_draw = std::max(frames_to_draw, 2);
+            }
 
-        // Dim the idle question and sleep screens.
-        dimmer.set_enabled(!runtime.staff_visible() &&
-                               (screen == Screen::question || screen == Screen::sleep),
-                           clock.mono());
-        const bool dim = dimmer.dimmed(clock.mono());
-        if (dim != ui_state.dimmed || dimmer.wake_touch_pending() != ui_state.wake_touch) {
-            if (dim != window->dimmed()) window->set_dimmed(dim);
-            ui_state.dimmed = dim;
-            ui_state.wake_touch = dimmer.wake_touch_pending();
-            frames_to_draw = std::max(frames_to_draw, 2);
-        }
+            // Dim the idle question and sleep screens.
+            dimmer.set_enabled(!runtime.staff_visible() &&
+                                   (screen == Screen::question || screen == Screen::sleep),
+                               clock.mono());
+            const bool dim = dimmer.dimmed(clock.mono());
+            if (dim != ui_state.dimmed || dimmer.wake_touch_pending() != ui_state.wake_touch) {
+                if (dim != window->dimmed()) window->set_dimmed(dim);
+                ui_state.dimmed = dim;
+                ui_state.wake_touch = dimmer.wake_touch_pending();
+                frames_to_draw = std::max(frames_to_draw, 2);
+            }
 
-        if (window->size() != last_size || runtime.staff_visible() != staff_fonts ||
-            runtime.flow().language() != font_language) {
-            last_size = window->size();
-            staff_fonts = runtime.staff_visible();
-            font_language = runtime.flow().language();
-            reload_fonts();
-            frames_to_draw = std::max(frames_to_draw, 2);
-        }
-        if (frames_to_draw <= 0 && !window->input_pending()) continue;
+            if (window->size() != last_size || runtime.staff_visible() != staff_fonts ||
+                runtime.flow().language() != font_language) {
+                last_size = window->size();
+                staff_fonts = runtime.staff_visible();
+                font_language = runtime.flow().language();
+                reload_fonts();
+                frames_to_draw = std::max(frames_to_draw, 2);
+            }
+            if (frames_to_draw <= 0 && !window->input_pending()) continue;
 
-        const bool want_contrast = runtime.flow().high_contrast() && !runtime.staff_visible();
-        if (want_contrast != contrast) {
-            contrast = want_contrast;
-            ui::apply_theme(contrast);
-        }
-        window->begin_frame();
-        const ImGuiIO& io = ImGui::GetIO();
-        runtime.pointer(io.MouseDown[0], io.MousePos.x, io.MousePos.y, ui::min_target_px(dpi));
-        ui::Intent intent;
-        StaffIntent staff_intent;
-        if (runtime.staff_visible())
-            staff_intent = draw_staff(runtime, dpi);
-        else
-            intent = ui::draw_customer(runtime.flow(), *catalogue, ui_state, dpi);
-        window->end_frame();
-        trace.frame_drawn(runtime);
-        --frames_to_draw;
-        if (intent.kind != ui::Intent::Kind::none) {
-            apply(runtime.flow(), intent, ui_state, dimmer);
-            frames_to_draw = std::max(frames_to_draw, 3);
-        }
-        if (staff_intent.kind != StaffIntent::Kind::none) {
-            const bool survey_changes = staff_intent.kind == StaffIntent::Kind::set_survey;
-            runtime.handle(staff_intent);
-            if (survey_changes) reload_fonts();
-            frames_to_draw = std::max(frames_to_draw, 3);
+            const bool want_contrast = runtime.flow().high_contrast() && !runtime.staff_visible();
+            if (want_contrast != contrast) {
+                contrast = want_contrast;
+                ui::apply_theme(contrast);
+            }
+            window->begin_frame();
+            frame_open = true;
+            const ImGuiIO& io = ImGui::GetIO();
+            runtime.pointer(io.MouseDown[0], io.MousePos.x, io.MousePos.y, ui::min_target_px(dpi));
+            ui::Intent intent;
+            StaffIntent staff_intent;
+            if (runtime.staff_visible())
+                staff_intent = draw_staff(runtime, dpi);
+            else
+                intent = ui::draw_customer(runtime.flow(), *catalogue, ui_state, dpi);
+            window->end_frame();
+            frame_open = false;
+            trace.frame_drawn(runtime);
+            --frames_to_draw;
+            if (intent.kind != ui::Intent::Kind::none) {
+                apply(runtime.flow(), intent, ui_state, dimmer);
+                frames_to_draw = std::max(frames_to_draw, 3);
+            }
+            if (staff_intent.kind != StaffIntent::Kind::none) {
+                const bool survey_changes = staff_intent.kind == StaffIntent::Kind::set_survey;
+                runtime.handle(staff_intent);
+                if (survey_changes) reload_fonts();
+                frames_to_draw = std::max(frames_to_draw, 3);
+            }
+        } catch (const std::exception& e) {
+            on_fault(e.what());
+        } catch (...) {
+            on_fault("an unknown error");
         }
     }
 
@@ -657,8 +679,17 @@ int main(int argc, char** argv) {
         std::cerr << "touchpoint-kiosk: " << e.what() << "\n\n" << app.help();
         return 2;
     }
-    if (exp->parsed()) return run_export(opt);
-    if (enr->parsed()) return run_enroll(opt);
-    if (hash->parsed()) return run_hash_pin();
-    return run_kiosk(opt);
+    // The frame loop carries on through errors (run_kiosk); anywhere else an
+    // exception ends the program with a message rather than an abort.
+    try {
+        if (exp->parsed()) return run_export(opt);
+        if (enr->parsed()) return run_enroll(opt);
+        if (hash->parsed()) return run_hash_pin();
+        return run_kiosk(opt);
+    } catch (const std::exception& e) {
+        std::cerr << "touchpoint-kiosk: unexpected error: " << e.what() << "\n";
+    } catch (...) {
+        std::cerr << "touchpoint-kiosk: unexpected error\n";
+    }
+    return 1;
 }

@@ -21,6 +21,7 @@
 
 #include "backends/imgui_impl_opengl3.h"
 #include "backends/imgui_impl_sdl.h"
+#include "imgui_internal.h" // ErrorCheckEndFrameRecover
 
 namespace touchpoint::platform {
 
@@ -400,6 +401,13 @@ void Window::end_frame() {
     else
         SDL_RenderPresent(m_renderer);
 }
+
+void end_interrupted_frame() {
+    ImGui::ErrorCheckEndFrameRecover(nullptr);
+    ImGui::EndFrame();
+}
+
+void Window::abandon_frame() { end_interrupted_frame(); }
 
 std::pair<int, int> Window::size() const {
     int w = 0, h = 0;

@@ -87,6 +87,12 @@ private:
     std::thread m_thread;
 };
 
+// Ends an ImGui frame whose drawing stopped half-way (an exception between
+// NewFrame and Render): the windows, groups, IDs and style pushes left open
+// are closed and the frame ends without being drawn, so the next frame starts
+// clean instead of failing ImGui's checks. Needs only an ImGui context.
+void end_interrupted_frame();
+
 class Window {
 public:
     // Returns nullptr and sets `error` to a plain-words reason on failure,
@@ -110,6 +116,9 @@ public:
     void begin_frame();
     // Renders ImGui's draw data and swaps buffers.
     void end_frame();
+    // Instead of end_frame() when drawing stopped half-way (an exception):
+    // see end_interrupted_frame(). Nothing is presented.
+    void abandon_frame();
 
     // The renderer in use, in words ("SDL's software renderer", "OpenGL 3
     // (<the GL driver's name>)"), and why it is not the one asked for ("" when

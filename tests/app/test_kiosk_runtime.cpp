@@ -56,11 +56,18 @@ int alert_events(const ResponseStore& store) {
     return n;
 }
 
+// What the sync thread would report: not configured unless a test says otherwise.
+struct TestSync final : SyncControl {
+    SyncStatus shown = SyncNotConfigured().status();
+    SyncStatus status() const override { return shown; }
+    bool request_sync() override { return false; }
+};
+
 struct Kiosk {
     TempDir& dir;
     ManualClock clock{
         system_clock::time_point(milliseconds(1'774'864'800'000))}; // 2026-03-30 10:00 UTC
-    SyncNotConfigured sync;
+    TestSync sync;
     std::unique_ptr<ResponseStore> store;
     std::unique_ptr<KioskRuntime> kiosk;
 
@@ -286,4 +293,51 @@ TEST_CASE("an enrolled kiosk keeps its survey and standard from the server",
     CHECK(k.kiosk->settings().notice.find("server") != std::string::npos);
     k.kiosk->handle({K::set_dim_timeout, 0, 0, 60}); // device settings still apply
     CHECK(k.kiosk->config().device.dim_timeout_s == 60);
+}
+
+TEST_CASE("an error that reached the frame loop is shown in the health panel", "[runtime][fault]") {
+    TempDir dir;
+    Kiosk k(dir, pin_hash_line("1111"));
+    auto faults = [&] {
+        int n = 0;
+        const auto events = k.store->events();
+        for (const auto& e : *events)
+            n += e.kind == k_kiosk_fault_kind;
+        return n;
+    };
+    CHECK(k.kiosk->report_fault("std::bad_alloc"));
+    CHECK_FALSE(k.kiosk->report_fault("std::bad_alloc")); // the same, within a minute
+    CHECK(k.kiosk->report_fault("json: type_error"));
+    k.clock.advance(minutes{1});
+    CHECK(k.kiosk->report_fault("json: type_error"));
+    CHECK(faults() == 3);
+
+    k.hold_corner();
+    k.enter("1111");
+    k.kiosk->handle({K::show_health});
+    k.kiosk->tick();
+    REQUIRE(k.kiosk->screen_name() == "staff_health");
+    bool shown = false;
+    for (const auto& e : k.kiosk->health().events)
+        shown = shown || e.message.find("unexpected error and carried on: std::bad_alloc") !=
+                             std::string::npos;
+    CHECK(shown);
+}
+
+TEST_CASE("the diagnostics line survives text that is not UTF-8", "[runtime][fault]") {
+    TempDir dir;
+    Kiosk k(dir, pin_hash_line("1111"));
+    // A sync error cut in the middle of a character.
+    k.sync.shown.state = SyncPhase::retrying;
+    k.sync.shown.last_error = "the server answered 503: caf\xc3";
+    k.hold_corner();
+    k.enter("1111");
+    k.kiosk->handle({K::show_health});
+    k.kiosk->tick();
+    REQUIRE(k.kiosk->screen_name() == "staff_health");
+    std::string line;
+    REQUIRE_NOTHROW(line = k.kiosk->trace_line());
+    const auto trace = nlohmann::json::parse(line);
+    CHECK(trace["screen"] == "staff_health");
+    CHECK(trace["sync"].get<std::string>().rfind("the server answered 503: caf", 0) == 0);
 }
