@@ -21,7 +21,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3 postgresql libcurl4-openssl-dev libboost-dev libcpp-httplib-dev libhowardhinnant-date-dev tzdata
   nlohmann-json3-dev libtomlplusplus-dev libsodium-dev libcli11-dev libpq-dev libjs-chart.js
   # tests and benchmarks
-  catch2 libbenchmark-dev openssl chromium nodejs iproute2
+  catch2 libbenchmark-dev openssl chromium nodejs iproute2 python3 procps nginx-light haproxy
   # fonts loaded at run time (Latin incl. macrons; Chinese)
   fonts-noto-core fonts-wqy-microhei fonts-dejavu-core
   # headless GUI tests
@@ -52,10 +52,18 @@ build() {
   cmake --build "$BUILD_DIR" -j "$JOBS"
 }
 
+DEMO_SERVER_PID=""
+stop_demo_server() {
+  [ -n "$DEMO_SERVER_PID" ] || return 0
+  kill "$DEMO_SERVER_PID" 2>/dev/null || true
+  wait "$DEMO_SERVER_PID" 2>/dev/null || true
+  DEMO_SERVER_PID=""
+}
+
 # The demo: a local touchpoint-server on its embedded SQLite default, a store
 # and touch point made once, and a kiosk enrolled against it.
 run_demo() {
-  local demo="$BUILD_DIR/demo" port=${TOUCHPOINT_DEMO_PORT:-8787}
+  local demo="${TOUCHPOINT_DEMO_DIR:-$BUILD_DIR/demo}" port=${TOUCHPOINT_DEMO_PORT:-8787}
   local server="$BUILD_DIR/server/touchpoint-server" kiosk="$BUILD_DIR/touchpoint-kiosk"
   local db="sqlite:$demo/server.db" url="http://127.0.0.1:$port"
   mkdir -p "$demo"
@@ -65,11 +73,12 @@ run_demo() {
       --survey assets/surveys/checkout.toml >/dev/null
   fi
   "$server" --db "$db" --listen "127.0.0.1:$port" > "$demo/server.log" 2>&1 &
-  local server_pid=$!
-  trap 'kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null' EXIT
+  # Global, not local: the EXIT trap runs after this function has returned.
+  DEMO_SERVER_PID=$!
+  trap stop_demo_server EXIT
   for _ in $(seq 1 50); do
     grep -q "listening" "$demo/server.log" 2>/dev/null && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$demo/server.log" >&2; exit 1; }
+    kill -0 "$DEMO_SERVER_PID" 2>/dev/null || { cat "$demo/server.log" >&2; exit 1; }
     sleep 0.1
   done
   echo "touchpoint-server: $url (log: $demo/server.log)"
