@@ -11,8 +11,9 @@
 //  that send nothing and --slow ones that send a header byte a second.
 //
 //  The fleet runs in a few Asio threads (--client-threads), no thread per
-//  connection. A warm-up opens every connection and makes each kiosk's first
-//  pull of its configuration; then --duration-s are measured: latency per
+//  connection. A warm-up opens every connection (--connect-rate a second)
+//  and makes each kiosk's first pull of its configuration within seconds of
+//  connecting; then --duration-s are measured: latency per
 //  request type (from the first byte written to the last byte read), errors
 //  of every kind, the server's resident memory, CPU time and descriptors.
 //
@@ -25,7 +26,7 @@
 //  database behind haproxy (http mode, http-reuse, X-Forwarded-For).
 //
 //   fleet_bench [--kiosks N] [--idle M] [--slow K] [--duration-s S] [--warmup-s S]
-//               [--cadence-scale X] [--client-threads T] [--per-address P]
+//               [--cadence-scale X] [--client-threads T] [--connect-rate R] [--per-address P]
 //               [--idle-timeout-s S] [--header-timeout-s S] [--request-timeout-s S]
 //               [--server-args "OPTIONS"] [--nginx-workers W] [--anchor-duration-s S]
 //               [--api-enrolled N] [--postgres URL] [--tls] [--no-anchor] [--check]
@@ -105,6 +106,8 @@ struct FleetPlan {
     std::array<double, k_kinds> interval_s{30, 60, 300};
     int batch_size = 10;
     double warmup_s = 10;
+    double connect_rate = 2000;   // connections opened a second, per lane
+    double first_request_s = 5;   // a kiosk's first request within this of connecting
     double request_timeout_s = 10;
     double reconnect_s = 1;
     std::string trickle; // what slow-header connections send, a byte a second
@@ -144,7 +147,8 @@ class Connection;
 
 // One io thread and the connections it holds.
 struct Lane {
-    Lane(const FleetPlan& p, Progress& g, std::uint64_t seed) : plan(p), progress(g), rng(seed) {}
+    Lane(const FleetPlan& p, Progress& g, std::uint64_t seed)
+        : plan(p), progress(g), rng(seed), pace(io) {}
 
     asio::io_context io{1};
     const FleetPlan& plan;
@@ -155,11 +159,16 @@ struct Lane {
     std::mt19937_64 rng;
     std::vector<std::shared_ptr<Connection>> members;
 
-    // Connections are opened a window at a time, so the listen queue never
-    // overflows into SYN retries.
+    // Connections are opened at plan.connect_rate, at most a window at a
+    // time: a fleet coming up, not every kiosk in the same millisecond (and
+    // the listen queue never overflows into SYN retries).
     static constexpr int k_window = 64;
     std::deque<Connection*> to_open;
     int opening = 0;
+    long started = 0;
+    Clock::time_point open_start;
+    asio::steady_timer pace;
+    bool pace_armed = false;
     void open_next();
     void first_open_done(bool ok) {
         --opening;
@@ -223,11 +232,23 @@ class Connection {
 };
 
 void Lane::open_next() {
-    while (opening < k_window && !to_open.empty()) {
+    if (started == 0) open_start = Clock::now();
+    const double elapsed = std::chrono::duration<double>(Clock::now() - open_start).count();
+    const long allowed = static_cast<long>(elapsed * plan.connect_rate) + 1;
+    while (opening < k_window && !to_open.empty() && started < allowed) {
         Connection* c = to_open.front();
         to_open.pop_front();
         ++opening;
+        ++started;
         c->open_first();
+    }
+    if (!to_open.empty() && opening < k_window && !pace_armed) {
+        pace_armed = true;
+        pace.expires_after(std::chrono::milliseconds(5));
+        pace.async_wait([this](const error_code& ec) {
+            pace_armed = false;
+            if (!ec && !stopping) open_next();
+        });
     }
 }
 
@@ -357,7 +378,7 @@ template <class Stream> class Kiosk final : public Connection {
             m_first = false;
             m_lane.first_open_done(true);
             m_warm_pending = true;
-            m_warm_due = Clock::now();
+            m_warm_due = Clock::now() + seconds(m_lane.uniform(0, m_lane.plan.first_request_s));
         } else {
             m_lane.tally.reconnects++;
         }
@@ -810,6 +831,7 @@ struct Options {
     double cadence_scale = 1;
     int batch_size = 10;
     int client_threads = 1;
+    int connect_rate = 2000;
     int per_address = 64;
     double idle_timeout_s = 75;
     double header_timeout_s = 10;
@@ -1053,6 +1075,7 @@ PhaseResult run_phase(const std::string& name, const Options& o, FleetPlan plan,
         Lane& lane = *lanes[i];
         asio::post(lane.io, [&lane] {
             lane.stopping = true;
+            lane.pace.cancel();
             for (auto& c : lane.members)
                 c->stop();
         });
@@ -1213,6 +1236,7 @@ Options parse_options(int argc, char** argv) {
                  {"--cadence-scale", cadence},
                  {"--batch-size", o.batch_size},
                  {"--client-threads", o.client_threads},
+                 {"--connect-rate", o.connect_rate},
                  {"--per-address", o.per_address},
                  {"--idle-timeout-s", idle_timeout},
                  {"--header-timeout-s", header_timeout},
@@ -1229,7 +1253,7 @@ Options parse_options(int argc, char** argv) {
     o.request_timeout_s = std::atof(request_timeout.c_str());
     o.server_args = split_words(server_args);
     if (o.kiosks < 1 || o.idle < 0 || o.slow < 0 || o.duration_s < 1 || o.cadence_scale <= 0 ||
-        o.batch_size < 1 || o.batch_size > 500 || o.client_threads < 1 || o.per_address < 1 ||
+        o.batch_size < 1 || o.batch_size > 500 || o.client_threads < 1 || o.connect_rate < 1 || o.per_address < 1 ||
         o.per_address > 256 || o.idle_timeout_s <= 0 || o.header_timeout_s <= 0 ||
         o.request_timeout_s <= 0 || o.api_enrolled < 0)
         die("an option is out of range (see bench/fleet_bench.cpp)");
@@ -1286,6 +1310,9 @@ int main(int argc, char** argv) {
         plan.interval_s = {30 / o.cadence_scale, 60 / o.cadence_scale, 300 / o.cadence_scale};
         plan.batch_size = o.batch_size;
         plan.warmup_s = o.warmup_s;
+        plan.connect_rate = static_cast<double>(o.connect_rate) / o.client_threads;
+        // Soon enough that nginx (client_header_timeout) keeps the connection.
+        plan.first_request_s = std::min(0.8 * o.warmup_s, 0.5 * o.header_timeout_s);
         plan.request_timeout_s = o.request_timeout_s;
         double expected_rate = 0;
         for (double s : plan.interval_s)

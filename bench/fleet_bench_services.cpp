@@ -368,9 +368,12 @@ int start_nginx(ChildProcess& p, const NginxSettings& s, const AnchorAnswers& an
       << ";\n"
          "pid nginx.pid;\n"
          "error_log error.log warn;\n"
+         "# Twice the connections: with fewer than 1/16 of them free, nginx closes\n"
+         "# idle keep-alive connections to make room (\"worker_connections are not\n"
+         "# enough, reusing connections\"). They cost memory, not descriptors.\n"
          "events {\n"
          "    worker_connections "
-      << s.connections
+      << 2 * s.connections
       << ";\n"
          "    multi_accept on;\n"
          "}\n"

@@ -98,7 +98,7 @@ struct AnchorAnswers {
 struct NginxSettings {
     std::string dir; // its prefix: config, logs, pid, temp folders
     int workers = 1;
-    long connections = 1024; // worker_connections
+    long connections = 1024; // the fleet's (worker_connections is twice this)
     double idle_timeout_s = 75;
     double header_timeout_s = 10;
     std::string tls_cert; // both or neither
