@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <system_error>
 
@@ -117,7 +118,10 @@ void KioskRuntime::seed_alerts() {
 void KioskRuntime::on_tap(const Response& r) {
     if (r.scale != m_config.survey.scale) return;
     for (const auto& a : m_alerts.on_tap({r.utc_ms, r.score, r.misuse}))
-        m_store.record_event(k_low_score_alert_kind, a.message, a.utc_ms);
+        if (Status st = m_store.record_event(k_low_score_alert_kind, a.message, a.utc_ms); !st)
+            // The store's own health (shown to staff) says why it cannot write.
+            std::fprintf(stderr, "touchpoint-kiosk: a low-score alert could not be saved: %s\n",
+                         st.error().c_str());
     m_dirty = true;
 }
 
@@ -138,6 +142,42 @@ bool KioskRuntime::pointer(bool down, float x, float y, float corner_px) {
 
 void KioskRuntime::handle(const StaffIntent& in) {
     m_staff.handle(in, m_clock.mono());
+    follow_settings_screen();
+}
+
+void KioskRuntime::follow_settings_screen() {
+    const bool open = m_staff.visible() && m_staff.screen() == StaffScreen::settings;
+    if (open && !m_settings_open) {
+        m_survey_files.clear();
+        m_survey_keys.clear();
+        m_survey_selected_for.clear();
+        m_survey_selected.clear();
+        if (is_standalone(m_base) && !m_opts.surveys_dir.empty()) {
+            // Iterated with error codes: the range-for's ++ would throw.
+            std::error_code ec;
+            std::vector<std::string> files;
+            for (std::filesystem::directory_iterator it(m_opts.surveys_dir, ec), end;
+                 !ec && it != end; it.increment(ec))
+                if (it->path().extension() == ".toml") files.push_back(it->path().string());
+            std::sort(files.begin(), files.end());
+            for (const auto& f : files) {
+                auto survey = load_survey_file(f);
+                if (!survey) continue;
+                m_survey_files.push_back(
+                    {f, survey->id + " (" + std::string(to_string(survey->scale)) + ")"});
+                m_survey_keys.push_back(same_file_key(f));
+            }
+        }
+    }
+    // Which listed file is the survey in use: again only when it changed.
+    if (open && (m_survey_selected.empty() || m_survey_selected_for != m_config.survey_path)) {
+        m_survey_selected_for = m_config.survey_path;
+        m_survey_selected = m_config.survey_path;
+        const std::string current = same_file_key(m_config.survey_path);
+        for (std::size_t i = 0; i < m_survey_files.size(); ++i)
+            if (m_survey_keys[i] == current) m_survey_selected = m_survey_files[i].path;
+    }
+    m_settings_open = open;
 }
 
 bool KioskRuntime::tick() {
@@ -149,6 +189,7 @@ bool KioskRuntime::tick() {
         m_staff.open(now);
     m_flow->tick();
     m_staff.tick(now);
+    follow_settings_screen();
     if (m_staff.visible() && (m_dirty || now - m_last_refresh >= k_refresh)) rebuild_models();
     return screen_name() != before;
 }
@@ -188,7 +229,10 @@ bool KioskRuntime::report_fault(const std::string& what) {
     if (m_last_fault_at && what == m_last_fault && now - *m_last_fault_at < minutes{1}) return false;
     m_last_fault = what;
     m_last_fault_at = now;
-    m_store.record_event(k_kiosk_fault_kind, "The kiosk met an unexpected error and carried on: " + what);
+    // Best effort: the caller prints the fault too, and a store that cannot
+    // write says so in its own health.
+    (void)m_store.record_event(k_kiosk_fault_kind,
+                               "The kiosk met an unexpected error and carried on: " + what);
     m_dirty = true;
     return true;
 }
@@ -286,22 +330,9 @@ SettingsModel KioskRuntime::settings() const {
     m.headline_name = std::string(headline_name(m.scale));
     m.standard = m_config.touch_point->service_standard;
     m.notice = m_staff.notice();
-    if (m.standalone && !m_opts.surveys_dir.empty()) {
-        // Iterated with error codes: the range-for's ++ would throw.
-        std::error_code ec;
-        std::vector<std::string> files;
-        for (std::filesystem::directory_iterator it(m_opts.surveys_dir, ec), end; !ec && it != end;
-             it.increment(ec))
-            if (it->path().extension() == ".toml") files.push_back(it->path().string());
-        std::sort(files.begin(), files.end());
-        const std::string current = same_file_key(m_config.survey_path);
-        for (const auto& f : files) {
-            auto s = load_survey_file(f);
-            if (!s) continue;
-            SurveyChoice c{f, s->id + " (" + std::string(to_string(s->scale)) + ")"};
-            if (same_file_key(f) == current) m.survey_path = f;
-            m.surveys.push_back(std::move(c));
-        }
+    if (m.standalone) {
+        if (m_survey_selected_for == m_config.survey_path) m.survey_path = m_survey_selected;
+        m.surveys = m_survey_files;
     }
     return m;
 }

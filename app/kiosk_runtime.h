@@ -90,6 +90,8 @@ class KioskRuntime final : private StaffHost {
     const DashboardModel& dashboard() const { return m_dashboard; }
     const HuddleModel& huddle() const { return m_huddle; }
     const HealthModel& health() const { return m_health; }
+    // Built from memory: the survey files are read once, when the settings
+    // screen opens (not on every drawn frame).
     SettingsModel settings() const;
     // Unacknowledged low-score alerts (for the staff area's badge).
     int open_alerts() const { return static_cast<int>(m_dashboard.alerts.size()); }
@@ -133,6 +135,8 @@ class KioskRuntime final : private StaffHost {
     void seed_alerts();
     void on_tap(const Response& r);
     void rebuild_models();
+    // Reads the survey folder when the settings screen has just opened.
+    void follow_settings_screen();
 
     KioskConfig m_base;   // as the config file says
     KioskConfig m_config; // with the device overrides applied
@@ -157,6 +161,12 @@ class KioskRuntime final : private StaffHost {
     DashboardModel m_dashboard;
     HuddleModel m_huddle;
     HealthModel m_health;
+    // The survey files found when the settings screen opened: (path, label).
+    std::vector<SurveyChoice> m_survey_files;
+    std::vector<std::string> m_survey_keys; // their canonical paths
+    std::string m_survey_selected_for;      // m_config.survey_path when...
+    std::string m_survey_selected;          // ...this file was found to be it
+    bool m_settings_open = false;
     bool m_dirty = true;
     std::chrono::steady_clock::time_point m_last_refresh{};
     std::string m_last_fault;

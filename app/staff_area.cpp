@@ -194,7 +194,7 @@ void StaffArea::handle(const StaffIntent& in, time_point now) {
         m_host.refresh();
         return;
     case K::acknowledge:
-        m_host.acknowledge(in.id);
+        if (Status st = m_host.acknowledge(in.id); !st) m_notice = st.error();
         m_host.refresh();
         return;
     case K::exit_kiosk:

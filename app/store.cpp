@@ -869,7 +869,7 @@ Result<std::unique_ptr<ResponseStore>> ResponseStore::open(const std::string& pa
             return Error{"A fresh database could not be created at " + store->m_path + ": " + err +
                          "."};
         std::int64_t rows = salvage(aside, store->m_db);
-        store->record_event("corruption_recovered",
+        (void)store->record_event("corruption_recovered",
                             "The database file was damaged. It was moved aside to " + aside +
                                 " and " + std::to_string(rows) +
                                 (rows == 1 ? " response was" : " responses were") +
@@ -879,7 +879,8 @@ Result<std::unique_ptr<ResponseStore>> ResponseStore::open(const std::string& pa
     } else if (how == Opened::failed) {
         return Error{"The database " + store->m_path + " could not be opened: " + err + "."};
     } else if (unclean) {
-        store->record_event("unclean_shutdown",
+        // Notes for the health panel: the store opened fine without them.
+        (void)store->record_event("unclean_shutdown",
                             "The kiosk did not shut down cleanly last time. The database was "
                             "checked and is fine.");
     }
@@ -1062,7 +1063,8 @@ Status ResponseStore::insert_open(Response& r) {
     if (impl.disk_full_event_pending) {
         impl.disk_full_event_pending = false;
         std::int64_t lost = std::exchange(impl.taps_lost_to_full_disk, 0);
-        record_event("disk_full", "The disk was full. " + std::to_string(lost) +
+        // A note for the health panel; the tap itself is already saved.
+        (void)record_event("disk_full", "The disk was full. " + std::to_string(lost) +
                                       (lost == 1 ? " tap was" : " taps were") +
                                       " not saved before space was freed.");
     }

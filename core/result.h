@@ -1,6 +1,8 @@
 #pragma once
 // A small value-or-error type for boundaries that must not throw into the
-// frame loop (config loading, store operations).
+// frame loop (config loading, store operations). Both types are
+// [[nodiscard]]: a result is checked, or dropped on purpose with
+// `(void)` and a comment saying why.
 #include <string>
 #include <utility>
 #include <variant>
@@ -11,7 +13,7 @@ struct Error {
     std::string message;
 };
 
-template <class T> class Result {
+template <class T> class [[nodiscard]] Result {
   public:
     Result(T value) : m_v(std::move(value)) {}
     Result(Error e) : m_v(std::move(e)) {}
@@ -31,14 +33,25 @@ template <class T> class Result {
     std::variant<T, Error> m_v;
 };
 
-// Result<void>: success or an error message.
-struct Status {
-    std::string error_message;
-    static Status success() { return {}; }
-    static Status failure(std::string msg) { return {std::move(msg)}; }
-    bool ok() const { return error_message.empty(); }
+// Result<void>: success or an error message. The state is explicit: a
+// failure is a failure even when its message is empty (it then reads
+// "unknown error").
+class [[nodiscard]] Status {
+  public:
+    static Status success() { return Status(); }
+    static Status failure(std::string msg) {
+        Status s;
+        s.m_failed = true;
+        s.m_error = msg.empty() ? "unknown error" : std::move(msg);
+        return s;
+    }
+    bool ok() const { return !m_failed; }
     explicit operator bool() const { return ok(); }
-    const std::string& error() const { return error_message; }
+    const std::string& error() const { return m_error; }
+
+  private:
+    bool m_failed = false;
+    std::string m_error;
 };
 
 } // namespace touchpoint

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -70,6 +72,7 @@ struct Kiosk {
     TestSync sync;
     std::unique_ptr<ResponseStore> store;
     std::unique_ptr<KioskRuntime> kiosk;
+    std::string surveys_dir = std::string(TOUCHPOINT_ASSETS_DIR) + "/surveys";
 
     explicit Kiosk(TempDir& d, const std::string& device_extra = "") : dir(d) {
         start(device_extra);
@@ -82,8 +85,7 @@ struct Kiosk {
         auto s = ResponseStore::open(dir.file("data/responses.db"));
         REQUIRE(s.ok());
         store = std::move(s).value();
-        RuntimeOptions o{dir.file("data"), std::string(TOUCHPOINT_ASSETS_DIR) + "/surveys",
-                         "9.9.9"};
+        RuntimeOptions o{dir.file("data"), surveys_dir, "9.9.9"};
         auto k = KioskRuntime::create(config(dir, device_extra), *id, *store, clock, sync, o);
         REQUIRE(k.ok());
         kiosk = std::move(k).value();
@@ -215,6 +217,43 @@ TEST_CASE("three lowest answers raise a persisted alert that survives a restart"
     k.kiosk->handle({K::acknowledge, 0, k.kiosk->dashboard().alerts.at(0).event_id});
     k.kiosk->tick();
     CHECK(k.kiosk->dashboard().alerts.empty());
+}
+
+TEST_CASE("the survey files are read when the settings screen opens, not on every frame",
+          "[runtime][settings]") {
+    TempDir dir;
+    std::filesystem::create_directories(dir.file("surveys"));
+    const std::string assets = std::string(TOUCHPOINT_ASSETS_DIR) + "/surveys/";
+    std::filesystem::copy_file(assets + "checkout.toml", dir.file("surveys/checkout.toml"));
+    std::filesystem::copy_file(assets + "store-nps.toml", dir.file("surveys/store-nps.toml"));
+    Kiosk k(dir, pin_hash_line("1111"));
+    k.surveys_dir = dir.file("surveys");
+    k.start(pin_hash_line("1111"));
+    k.hold_corner();
+    k.enter("1111");
+    k.kiosk->handle({K::show_settings});
+    REQUIRE(k.kiosk->settings().surveys.size() == 2);
+
+    // A file added while the screen is open is not seen by later frames...
+    std::filesystem::copy_file(assets + "helpdesk-csat.toml",
+                               dir.file("surveys/helpdesk-csat.toml"));
+    for (int frame = 0; frame < 5; ++frame) {
+        k.kiosk->tick();
+        CHECK(k.kiosk->settings().surveys.size() == 2);
+    }
+    // ...nor a file removed (the list is the one read at opening).
+    std::filesystem::remove(dir.file("surveys/checkout.toml"));
+    CHECK(k.kiosk->settings().surveys.size() == 2);
+
+    // Opened again: read again.
+    k.kiosk->handle({K::close});
+    k.hold_corner();
+    k.enter("1111");
+    k.kiosk->handle({K::show_settings});
+    const auto surveys = k.kiosk->settings().surveys;
+    REQUIRE(surveys.size() == 2);
+    CHECK(surveys[0].path == dir.file("surveys/helpdesk-csat.toml"));
+    CHECK(surveys[1].path == dir.file("surveys/store-nps.toml"));
 }
 
 TEST_CASE("manager settings persist in the data dir and apply at once", "[runtime][settings]") {

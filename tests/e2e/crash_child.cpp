@@ -76,8 +76,8 @@ int main(int argc, char** argv) {
             return 1;
         }
         if (!write_line(r.id)) return 1;
-        if (n % 3 == 0) store.amend(r.id, {"wait"}, "comment " + std::to_string(n));
-        store.close(r.id);
+        if (n % 3 == 0 && !store.amend(r.id, {"wait"}, "comment " + std::to_string(n))) return 1;
+        if (!store.close(r.id)) return 1;
     }
     store.mark_clean_shutdown();
     return 0;

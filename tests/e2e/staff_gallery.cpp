@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <random>
 #include <string>
@@ -27,6 +28,13 @@ using namespace touchpoint;
 using namespace std::chrono;
 
 namespace {
+
+// The gallery's data must all be there: a failed write ends it.
+void must(const Status& st) {
+    if (st) return;
+    std::fprintf(stderr, "staff_gallery: %s\n", st.error().c_str());
+    std::exit(1);
+}
 
 const std::string k_assets = TOUCHPOINT_ASSETS_DIR;
 
@@ -72,7 +80,8 @@ void fill(ResponseStore& store, const Survey& survey, const TouchPointSettings& 
                 break;
             }
         if (seq % 23 == 0) r.comment = comments[seq % 4];
-        if (store.insert_open(r)) store.close(r.id);
+        must(store.insert_open(r));
+        must(store.close(r.id));
     }
 }
 
@@ -117,12 +126,12 @@ int main(int argc, char** argv) {
     // A fixed "now" (a Tuesday afternoon) so the pictures are repeatable.
     const system_clock::time_point now{milliseconds{1'774'926'000'000}};
     fill(store, *survey, tp, now);
-    store.record_event(k_low_score_alert_kind, "3 lowest answers (score 1) within 10 minutes.",
-                       duration_cast<milliseconds>(now.time_since_epoch()).count() - 25 * 60'000);
-    store.record_event(
+    must(store.record_event(k_low_score_alert_kind, "3 lowest answers (score 1) within 10 minutes.",
+                       duration_cast<milliseconds>(now.time_since_epoch()).count() - 25 * 60'000));
+    must(store.record_event(
         "corruption_recovered",
         "The database was damaged; 1,204 responses were recovered and the damaged file kept.",
-        duration_cast<milliseconds>(now.time_since_epoch()).count() - 3 * 3'600'000);
+        duration_cast<milliseconds>(now.time_since_epoch()).count() - 3 * 3'600'000));
 
     platform::WindowOptions wo;
     wo.fullscreen = false;
