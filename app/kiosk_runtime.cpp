@@ -190,8 +190,19 @@ bool KioskRuntime::tick() {
     m_flow->tick();
     m_staff.tick(now);
     follow_settings_screen();
-    if (m_staff.visible() && (m_dirty || now - m_last_refresh >= k_refresh)) rebuild_models();
-    return screen_name() != before;
+    bool refreshed = false;
+    if (m_staff.visible() && (m_dirty || now - m_last_refresh >= k_refresh)) {
+        rebuild_models();
+        refreshed = true;
+    }
+    // Refreshed figures are drawn where they are shown; a locked PIN pad
+    // counts down its seconds.
+    const StaffScreen shown = m_staff.visible() ? m_staff.screen() : StaffScreen::closed;
+    const bool figures = shown == StaffScreen::dashboard || shown == StaffScreen::huddle ||
+                         shown == StaffScreen::health;
+    const bool counting = (shown == StaffScreen::pin || shown == StaffScreen::set_pin) &&
+                          m_staff.pin_pad(now).locked;
+    return (refreshed && figures) || counting || screen_name() != before;
 }
 
 std::optional<milliseconds> KioskRuntime::next_deadline() const {

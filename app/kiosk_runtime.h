@@ -80,7 +80,9 @@ class KioskRuntime final : private StaffHost {
     bool pointer(bool down, float x, float y, float corner_px);
     void handle(const StaffIntent& in);
     // Timeouts of the flow and the staff area; refreshes staff figures.
-    // Returns true when what is shown changed.
+    // Returns true when what is shown changed (another screen, refreshed
+    // figures, a lock's countdown): a staff screen left alone is not drawn
+    // again.
     bool tick();
     std::optional<std::chrono::milliseconds> next_deadline() const;
 

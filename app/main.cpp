@@ -485,8 +485,10 @@ int run_kiosk(Options& opt) {
             }
             if (window->quit_requested()) break;
 
-            if (runtime.tick() || runtime.flow().screen() == Screen::thank_you ||
-                runtime.staff_visible())
+            // Only what changed is drawn again: an idle staff screen (the first
+            // start's "set a manager PIN" left overnight) costs no frames.
+            if (runtime.tick() ||
+                (runtime.flow().screen() == Screen::thank_you && !runtime.staff_visible()))
                 frames_to_draw = std::max(frames_to_draw, runtime.staff_visible() ? 1 : 2);
 
             // A response was closed: let the sync thread send it soon.

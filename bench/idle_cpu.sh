@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Idle CPU of the kiosk: start it under Xvfb on the question screen, wait for
+# Idle CPU of the kiosk: start it under Xvfb on the question screen (or, with
+# --screen first-start, on the first start's "set a manager PIN"), wait for
 # its first frame, then read its CPU time (utime + stime, /proc/<pid>/stat)
 # over --seconds of no input. The baseline, over the same interval of the
 # same run, is a process that only sleeps; the X server's CPU over that
 # interval is shown too (a kiosk that keeps redrawing makes it work).
 #
-# usage: idle_cpu.sh [--seconds S] KIOSK_BINARY
+# usage: idle_cpu.sh [--seconds S] [--size WxH] [--screen question|first-start] KIOSK_BINARY
 #
 # Exits 77 (skipped) when Xvfb or ImageMagick is missing, 2 on bad usage,
 # 1 on errors; a missed target is printed, not fatal.
@@ -14,10 +15,15 @@ set -euo pipefail
 SECONDS_IDLE=30
 KIOSK=""
 W=1280 H=800
-usage() { echo "usage: $0 [--seconds S] KIOSK_BINARY" >&2; exit 2; }
+SCREEN=question
+usage() { echo "usage: $0 [--seconds S] [--size WxH] [--screen question|first-start] KIOSK_BINARY" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) [ $# -ge 2 ] || usage; SECONDS_IDLE=$2; shift 2 ;;
+    --size) [ $# -ge 2 ] && [[ "$2" =~ ^([0-9]+)x([0-9]+)$ ]] || usage
+      W=${BASH_REMATCH[1]} H=${BASH_REMATCH[2]}; shift 2 ;;
+    --screen) [ $# -ge 2 ] || usage; SCREEN=$2; shift 2
+      [ "$SCREEN" = question ] || [ "$SCREEN" = first-start ] || usage ;;
     -h|--help) usage ;;
     -*) usage ;;
     *) KIOSK=$1; shift ;;
@@ -51,8 +57,14 @@ trap 'exit 130' INT TERM
 # --- Xvfb on a free display ---
 start_xvfb idle_cpu "$W" "$H" "$work/xvfb.log"
 
-# --- The kiosk on its question screen ---
+# --- The kiosk on its question screen (or its first start) ---
 write_kiosk_config "$KIOSK" "$survey" "$work"
+expect_screen=question
+if [ "$SCREEN" = first-start ]; then
+  # No manager PIN yet: the kiosk opens asking for one.
+  sed -i '/^manager_pin_hash/d' "$work/kiosk.toml"
+  expect_screen=staff_set_pin
+fi
 # Kiosks that write a UI trace say which screen they show.
 trace_args=()
 if "$KIOSK" --help 2>/dev/null | grep -q -- --ui-trace; then trace_args=(--ui-trace "$work/trace.jsonl"); fi
@@ -72,8 +84,8 @@ done
 sleep 2 # the frames drawn right after start
 if [ ${#trace_args[@]} -gt 0 ]; then
   screen=$(tail -n 1 "$work/trace.jsonl" 2>/dev/null || true)
-  [[ "$screen" == *'"screen":"question"'* ]] ||
-    { echo "idle_cpu: the kiosk is not on the question screen: $screen" >&2; exit 1; }
+  [[ "$screen" == *"\"screen\":\"$expect_screen\""* ]] ||
+    { echo "idle_cpu: the kiosk is not on the $expect_screen screen: $screen" >&2; exit 1; }
 fi
 
 # utime + stime of a process, in clock ticks.
@@ -102,7 +114,7 @@ awk -v k="$((k1 - k0))" -v s="$((s1 - s0))" -v x="$((x1 - x0))" -v hz="$hz" \
   -v la="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
   wall = ns / 1e9
   kp = 100 * k / hz / wall; sp = 100 * s / hz / wall; xp = 100 * x / hz / wall
-  printf "idle CPU at %dx%d under Xvfb, question screen, %d s without input (clock tick %.0f ms)\n", '"$W"', '"$H"', secs, 1000 / hz
+  printf "idle CPU at %dx%d under Xvfb, %s screen, %d s without input (clock tick %.0f ms)\n", '"$W"', '"$H"', "'"$expect_screen"'", secs, 1000 / hz
   printf "  load average before %s, after %s\n", lb, la
   printf "  kiosk                      %6.3f %% CPU  (%d ticks in %.1f s)\n", kp, k, wall
   printf "  sleeping process baseline  %6.3f %% CPU  (%d ticks)\n", sp, s

@@ -219,6 +219,33 @@ TEST_CASE("three lowest answers raise a persisted alert that survives a restart"
     CHECK(k.kiosk->dashboard().alerts.empty());
 }
 
+TEST_CASE("an idle staff screen asks for no frames; a lock countdown does, once a second",
+          "[runtime][redraw]") {
+    TempDir dir;
+    Kiosk first(dir); // no manager PIN: "Welcome — set a manager PIN"
+    REQUIRE(first.kiosk->screen_name() == "staff_set_pin");
+    first.kiosk->tick(); // the figures are built once
+    for (int i = 0; i < 20; ++i) {
+        first.clock.advance(seconds{5}); // a night on this screen, in steps
+        CHECK_FALSE(first.kiosk->tick());
+    }
+    const auto deadline = first.kiosk->next_deadline();
+    CHECK((!deadline || deadline->count() >= 1000)); // nothing to count down
+
+    TempDir other;
+    Kiosk k(other, pin_hash_line("1111"));
+    k.hold_corner();
+    REQUIRE(k.kiosk->screen_name() == "staff_pin");
+    k.kiosk->tick();
+    k.clock.advance(seconds{1});
+    CHECK_FALSE(k.kiosk->tick()); // the PIN pad, waiting
+    for (int i = 0; i < StaffAuth::k_free_attempts; ++i)
+        k.enter("9999");
+    REQUIRE(k.kiosk->pin_pad().locked);
+    k.clock.advance(seconds{1});
+    CHECK(k.kiosk->tick()); // "try again in N s" counts down
+}
+
 TEST_CASE("the survey files are read when the settings screen opens, not on every frame",
           "[runtime][settings]") {
     TempDir dir;
