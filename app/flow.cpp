@@ -65,6 +65,13 @@ Status KioskFlow::tap_rating(int score) {
     note_activity();
     const auto now_mono = m_clock.mono();
     const auto now_wall = m_clock.wall();
+    // Hours are otherwise checked every k_hours_check_period, so the wall
+    // clock may have passed closing time (or jumped) since: a tap at a closed
+    // hour is not recorded, and the kiosk goes to sleep at once.
+    if (!m_settings.touch_point.is_open(now_wall)) {
+        check_opening_hours();
+        return Status::failure("the touch point is closed");
+    }
 
     Response r;
     r.id = make_uuid();

@@ -50,7 +50,9 @@ class KioskFlow {
     float thank_you_remaining() const;
 
     // --- Customer actions (ignored on screens where they make no sense) ---
-    // Records a rating on the question screen. Returns the storage status.
+    // Records a rating on the question screen. Returns the storage status;
+    // refused, and the flow sleeps, when the wall clock says the touch point
+    // is closed (it may have moved since the last opening-hours check).
     Status tap_rating(int score);
     void toggle_reason(const std::string& reason_id);
     void reasons_done();
