@@ -17,15 +17,27 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace touchpoint {
 
 struct Tap {
-    std::int64_t utc_ms = 0;
+    std::int64_t utc_ms = 0; // when it was tapped, by the wall clock (the alert's stamp)
     int score = 0;
     bool misuse = false;
+    // The same instant on a clock that never jumps (the kiosk's monotonic
+    // clock, history from the store mapped onto it). When given, the rules'
+    // windows are measured on it, so moving the wall clock neither makes
+    // nor hides an alert. Give it for every tap or for none.
+    std::optional<std::int64_t> mono_ms;
+
+    Tap() = default;
+    Tap(std::int64_t utc, int score_, bool misuse_,
+        std::optional<std::int64_t> mono = std::nullopt)
+        : utc_ms(utc), score(score_), misuse(misuse_), mono_ms(mono) {}
+    std::int64_t at() const { return mono_ms.value_or(utc_ms); }
 };
 
 struct LowScoreAlert {
@@ -50,25 +62,29 @@ class LowScoreAlerts {
     // Recent history (e.g. the last hour from the store, oldest first),
     // taken in without raising alerts. Lowest answers at or before
     // `last_alert_utc_ms` (the newest persisted alert, 0 = none) are already
-    // accounted for; rule 2 stays quiet for an hour after that alert.
-    void seed(const std::vector<Tap>& taps, std::int64_t last_alert_utc_ms);
+    // accounted for; rule 2 stays quiet for an hour after that alert
+    // (`last_alert_mono_ms`: the alert on the taps' monotonic timeline).
+    void seed(const std::vector<Tap>& taps, std::int64_t last_alert_utc_ms,
+              std::optional<std::int64_t> last_alert_mono_ms = std::nullopt);
 
     // One rating tap. Returns the alerts it raises (usually none).
     std::vector<LowScoreAlert> on_tap(const Tap& tap);
 
-    // The last hour's counted responses at `now_utc_ms` (for display).
-    int hour_count(std::int64_t now_utc_ms) const;
+    // The last hour's counted responses at `now` (on the taps' timeline).
+    int hour_count(std::int64_t now) const;
 
   private:
-    void forget_before(std::int64_t now_utc_ms);
+    void forget_before(std::int64_t now);
     std::string lowest_message() const;
     std::string hour_message(double headline, int count) const;
 
     Scale m_scale;
     double m_standard;
-    std::deque<std::int64_t> m_lowest;   // times of counted lowest answers, last 10 min
+    // Times below are on the taps' timeline (Tap::at).
+    std::deque<std::int64_t> m_lowest;   // counted lowest answers, last 10 min
     std::deque<Tap> m_hour;              // counted taps, last hour
     std::int64_t m_hour_quiet_until = 0; // rule 2 is quiet before this instant
+    bool m_quiet = false;                // m_hour_quiet_until is set
 };
 
 } // namespace touchpoint

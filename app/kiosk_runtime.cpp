@@ -101,6 +101,10 @@ void KioskRuntime::rebuild_flow() {
     if (paused) m_flow->pause();
 }
 
+std::int64_t KioskRuntime::mono_ms() const {
+    return duration_cast<milliseconds>(m_clock.mono().time_since_epoch()).count();
+}
+
 void KioskRuntime::seed_alerts() {
     m_alerts = LowScoreAlerts(m_config.survey.scale, m_config.touch_point->service_standard);
     const std::int64_t now = utc_ms_of(m_clock.wall());
@@ -108,16 +112,20 @@ void KioskRuntime::seed_alerts() {
     if (auto events = m_store.events())
         for (const auto& e : *events)
             if (e.kind == k_low_score_alert_kind) last_alert = std::max(last_alert, e.utc_ms);
+    // The rules run on the monotonic clock (a moved wall clock neither makes
+    // nor hides an alert); the store's history is mapped onto it from now.
+    const std::int64_t offset = mono_ms() - now;
     std::vector<Tap> taps;
     if (auto recent = m_store.taps_since(now - LowScoreAlerts::k_hour_ms))
         for (const auto& t : *recent)
-            taps.push_back({t.utc_ms, t.score, t.misuse});
-    m_alerts.seed(taps, last_alert);
+            taps.push_back({t.utc_ms, t.score, t.misuse, t.utc_ms + offset});
+    m_alerts.seed(taps, last_alert,
+                  last_alert > 0 ? std::optional<std::int64_t>(last_alert + offset) : std::nullopt);
 }
 
 void KioskRuntime::on_tap(const Response& r) {
     if (r.scale != m_config.survey.scale) return;
-    for (const auto& a : m_alerts.on_tap({r.utc_ms, r.score, r.misuse}))
+    for (const auto& a : m_alerts.on_tap({r.utc_ms, r.score, r.misuse, mono_ms()}))
         if (Status st = m_store.record_event(k_low_score_alert_kind, a.message, a.utc_ms); !st)
             // The store's own health (shown to staff) says why it cannot write.
             std::fprintf(stderr, "touchpoint-kiosk: a low-score alert could not be saved: %s\n",

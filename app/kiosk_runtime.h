@@ -135,6 +135,7 @@ class KioskRuntime final : private StaffHost {
 
     void rebuild_flow();
     void seed_alerts();
+    std::int64_t mono_ms() const; // the monotonic clock, in ms
     void on_tap(const Response& r);
     void rebuild_models();
     // Reads the survey folder when the settings screen has just opened.

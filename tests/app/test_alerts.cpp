@@ -145,3 +145,45 @@ TEST_CASE("seeding takes in history without alerting; older lowest answers are u
     CHECK(a.on_tap({t0 + 3 * minute, 1, false}).empty());
     CHECK(count_rule(a.on_tap({t0 + 4 * minute, 1, false}), lowest) == 1);
 }
+
+TEST_CASE("the rules' windows run on the monotonic clock: a moved wall clock neither makes "
+          "nor hides an alert",
+          "[alerts][clock]") {
+    constexpr std::int64_t hour_ms = 60 * minute;
+    constexpr std::int64_t m0 = 5'000'000; // the monotonic clock, ms since boot
+    SECTION("lowest answers 20 real minutes apart, the wall clock put back an hour between") {
+        LowScoreAlerts a(Scale::smiley5, 0);
+        CHECK(a.on_tap({t0, 1, false, m0}).empty());
+        CHECK(a.on_tap({t0 + 4 * minute, 1, false, m0 + 4 * minute}).empty());
+        // By the wall clock this tap is 36 minutes *before* the first: the old
+        // wall-clock window held all three.
+        auto raised = a.on_tap({t0 + 20 * minute - hour_ms, 1, false, m0 + 20 * minute});
+        CHECK(count_rule(raised, lowest) == 0);
+    }
+    SECTION("three lowest answers within 10 real minutes, the wall clock a day ahead between") {
+        LowScoreAlerts a(Scale::smiley5, 0);
+        a.on_tap({t0, 1, false, m0});
+        a.on_tap({t0 + 24 * hour_ms, 1, false, m0 + 2 * minute});
+        auto raised = a.on_tap({t0 + 24 * hour_ms + minute, 1, false, m0 + 3 * minute});
+        REQUIRE(count_rule(raised, lowest) == 1);
+        CHECK(raised.front().utc_ms == t0 + 24 * hour_ms + minute); // stamped by the wall clock
+    }
+    SECTION("after a dip alert, a day's jump forward of the wall clock does not end the quiet hour "
+            "early, and its correction does not prolong it") {
+        LowScoreAlerts a(Scale::smiley5, 80);
+        std::int64_t mono = m0, wall = t0;
+        int alerts = 0;
+        for (int i = 0; i < 10; ++i, mono += minute, wall += minute)
+            alerts += count_rule(a.on_tap({wall, 2, false, mono}), hour);
+        REQUIRE(alerts == 1);
+        wall += 24 * hour_ms; // a day ahead: still within the quiet hour
+        for (int i = 0; i < 10; ++i, mono += minute, wall += minute)
+            CHECK(count_rule(a.on_tap({wall, 2, false, mono}), hour) == 0);
+        wall -= 24 * hour_ms; // corrected back: an hour after the alert it alerts again
+        mono += 45 * minute;
+        int later = 0;
+        for (int i = 0; i < 10; ++i, mono += minute, wall += minute)
+            later += count_rule(a.on_tap({wall, 2, false, mono}), hour);
+        CHECK(later == 1);
+    }
+}
