@@ -99,9 +99,15 @@ ApiResponse unauthorized(const std::string& code, const std::string& message) {
 }
 
 ApiResponse storage_failure(const std::string& what) {
-    ApiResponse r = error_response({503, "storage_unavailable",
-                                    "the server could not use its database (" + what +
-                                        "); nothing was stored, try again later"});
+    return storage_failure(what, std::nullopt);
+}
+
+ApiResponse storage_failure(const std::string& what, const std::optional<StorageFailure>& failure) {
+    const bool full = failure && failure->kind == StorageFailure::Kind::disk_full;
+    ApiResponse r = error_response({503, full ? "storage_full" : "storage_unavailable",
+                                    (full ? "the server's database disk is full ("
+                                          : "the server could not use its database (") +
+                                        what + "); nothing was stored, try again later"});
     r.headers.emplace_back("Retry-After", "5");
     return r;
 }
@@ -335,8 +341,16 @@ std::optional<ApiResponse> Api::rate_limit(const std::string& key) {
 ApiResponse Api::healthz() {
     Status st = m_storage.check();
     if (!st) {
-        json body{{"status", "unavailable"},
-                  {"error", {{"code", "storage_unavailable"}, {"message", st.error()}}}};
+        // Why: the database out of reach, or the reason writes fail (a full
+        // disk, say) and since when; check() clears the latter once writes
+        // work again.
+        const std::optional<StorageFailure> failure = m_storage.last_write_failure();
+        const bool full = failure && failure->kind == StorageFailure::Kind::disk_full;
+        json body{
+            {"status", "unavailable"},
+            {"error",
+             {{"code", full ? "storage_full" : "storage_unavailable"}, {"message", st.error()}}}};
+        if (failure) body["writes_failing_since_utc_ms"] = failure->since_utc_ms;
         return json_response(503, body);
     }
     return json_response(200, json{{"status", "ok"}});
@@ -377,7 +391,7 @@ ApiResponse Api::enroll(const ApiRequest& req) {
     const std::int64_t now = m_options.now_ms();
     auto outcome = m_storage.enroll(
         hash_secret(normalize_enrollment_code(code->get<std::string>())), device, now);
-    if (!outcome) return storage_failure(outcome.error());
+    if (!outcome) return storage_failure(outcome.error(), m_storage.last_write_failure());
     switch (outcome->status) {
     case EnrollStatus::unknown_code:
         return unauthorized("invalid_code",
@@ -444,7 +458,7 @@ ApiResponse Api::batches(const ApiRequest& req) {
         health = h.dump();
     }
     auto outcome = m_storage.ingest_batch(device, incoming, health, now);
-    if (!outcome) return storage_failure(outcome.error());
+    if (!outcome) return storage_failure(outcome.error(), m_storage.last_write_failure());
     m_stats.observe_ingest_seconds(static_cast<double>(steady_now_ms() - started) / 1000.0);
 
     std::int64_t accepted = 0, duplicates = 0;
@@ -539,7 +553,7 @@ ApiResponse Api::heartbeat(const ApiRequest& req) {
     json h = to_json(parsed.health);
     h["reported_utc_ms"] = now;
     if (Status st = m_storage.record_heartbeat(device.id, h.dump(), now); !st)
-        return storage_failure(st.error());
+        return storage_failure(st.error(), m_storage.last_write_failure());
     return json_response(200, json{{"status", "ok"}, {"server_utc_ms", now}});
 }
 

@@ -129,6 +129,9 @@ ApiResponse error_response(const ApiError& e);
 ApiResponse json_response(int status, const nlohmann::json& body);
 // 503 storage_unavailable with Retry-After.
 ApiResponse storage_failure(const std::string& what);
+// The same for a failed write: 503 storage_full when `failure` (the storage's
+// last_write_failure) says the disk is full, storage_unavailable otherwise.
+ApiResponse storage_failure(const std::string& what, const std::optional<StorageFailure>& failure);
 // 401 with WWW-Authenticate.
 ApiResponse unauthorized(const std::string& code, const std::string& message);
 

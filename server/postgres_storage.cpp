@@ -3,6 +3,7 @@
 
 #include <libpq-fe.h>
 #include <nlohmann/json.hpp>
+#include <poll.h>
 
 #include <algorithm>
 #include <array>
@@ -245,8 +246,10 @@ class Transaction {
 
 // --- The connection pool ---
 
-// Up to `max` connections, opened on demand and reused; a broken one is
-// dropped when returned and a new one opened in its place later.
+// Up to `max` connections, opened on demand and reused. A connection found
+// broken when it is returned is dropped; one that broke while it sat idle
+// (PostgreSQL restarted, its backend terminated) is found out when it is
+// next taken and replaced by a new one, so no call fails on it.
 class PostgresConnectionPool {
   public:
     PostgresConnectionPool(std::string url, std::size_t max) : m_url(std::move(url)), m_max(max) {}
@@ -273,14 +276,19 @@ class PostgresConnectionPool {
 
     Result<Lease> acquire() {
         {
-            std::unique_lock<std::mutex> lock(m_mutex);
-            m_cv.wait(lock, [this] { return !m_idle.empty() || m_open < m_max; });
-            if (!m_idle.empty()) {
-                ConnPtr c = std::move(m_idle.back());
-                m_idle.pop_back();
-                return Lease(this, std::move(c));
+            ConnPtr idle;
+            {
+                std::unique_lock<std::mutex> lock(m_mutex);
+                m_cv.wait(lock, [this] { return !m_idle.empty() || m_open < m_max; });
+                if (!m_idle.empty()) {
+                    idle = std::move(m_idle.back());
+                    m_idle.pop_back();
+                } else {
+                    ++m_open; // reserved; connected below, outside the lock
+                }
             }
-            ++m_open; // reserved; connected below, outside the lock
+            if (idle && still_connected(idle.get())) return Lease(this, std::move(idle));
+            // A broken idle connection keeps its place for the new one.
         }
         auto c = connect();
         if (!c) {
@@ -293,6 +301,17 @@ class PostgresConnectionPool {
     }
 
   private:
+    // Is an idle connection still up? Nothing is sent to one (no LISTEN),
+    // so anything to read means the server spoke first, and the one thing it
+    // says unasked is why it is closing the connection (shutting down, the
+    // backend terminated), followed by the end of the stream, which may not
+    // have arrived yet: either way the connection is going away.
+    static bool still_connected(PGconn* c) {
+        if (PQstatus(c) != CONNECTION_OK) return false;
+        pollfd p{PQsocket(c), POLLIN, 0};
+        return poll(&p, 1, 0) == 0;
+    }
+
     Result<ConnPtr> connect() const {
         ConnPtr c(PQconnectdb(m_url.c_str()));
         if (!c) return Error{"cannot connect to PostgreSQL at " + redact_postgres_url(m_url) +
@@ -782,7 +801,38 @@ Status PostgresStorage::check() {
     if (!conn) return Status::failure(conn.error());
     PgResult r = exec(conn->get(), "SELECT count(*) FROM stores");
     if (!r.ok()) return fail("database check failed", r);
+    const std::optional<StorageFailure> failed = m_write_failure.last();
+    if (!failed) return Status::success();
+    // A batch or heartbeat failed and none has committed since: a
+    // transaction that changes nothing must commit now.
+    Transaction tx(conn->get());
+    PgResult touch(nullptr, conn->get());
+    if (tx.begun())
+        touch = exec(conn->get(), "UPDATE counters SET value = value WHERE name = 'response_seq'");
+    if (!tx.begun() || !touch.ok()) {
+        note_write_failure(touch.sqlstate(), tx.begun() ? touch.error() : tx.begun().error());
+        return Status::failure(m_write_failure.last()->reason);
+    }
+    if (Status st = tx.commit(); !st) {
+        note_write_failure("", st.error());
+        return Status::failure(m_write_failure.last()->reason);
+    }
+    m_write_failure.clear();
     return Status::success();
+}
+
+std::optional<StorageFailure> PostgresStorage::last_write_failure() {
+    return m_write_failure.last();
+}
+
+void PostgresStorage::note_write_failure(const std::string& sqlstate, const std::string& error) {
+    constexpr const char* k_disk_full = "53100";
+    if (sqlstate == k_disk_full)
+        m_write_failure.failed(StorageFailure::Kind::disk_full,
+                               "the database disk is full (" + error + ")");
+    else
+        m_write_failure.failed(StorageFailure::Kind::unavailable,
+                               "the database cannot be written (" + error + ")");
 }
 
 // --- Administration ---
@@ -1259,29 +1309,46 @@ Result<BatchOutcome> PostgresStorage::ingest_batch(const DeviceRecord& device,
                                                    const std::string& health_json,
                                                    std::int64_t now_ms) {
     auto conn = m_pool->acquire();
-    if (!conn) return Error{conn.error()};
+    if (!conn) {
+        note_write_failure("", conn.error());
+        return Error{conn.error()};
+    }
     // Lock order makes deadlocks unlikely; PostgreSQL still may abort a
     // transaction to break one, and then the whole batch is simply retried.
     constexpr int k_attempts = 3;
     for (int attempt = 1;; ++attempt) {
         std::string sqlstate;
         auto r = ingest_once(conn->get(), device, responses, health_json, now_ms, sqlstate);
-        if (r || attempt == k_attempts || !retryable(sqlstate)) return r;
+        if (r) {
+            m_write_failure.clear();
+            return r;
+        }
+        if (attempt == k_attempts || !retryable(sqlstate)) {
+            note_write_failure(sqlstate, r.error());
+            return r;
+        }
     }
 }
 
 Status PostgresStorage::record_heartbeat(const std::string& device_id,
                                          const std::string& health_json, std::int64_t now_ms) {
     auto conn = m_pool->acquire();
-    if (!conn) return Status::failure(conn.error());
+    if (!conn) {
+        note_write_failure("", conn.error());
+        return Status::failure(conn.error());
+    }
     Params p;
     p.add(now_ms).add_text_or_null(health_json).add(device_id);
     PgResult r = exec(conn->get(),
                       "UPDATE devices SET last_seen_utc_ms = $1, "
                       "health_json = coalesce($2, health_json) WHERE id = $3",
                       p);
-    if (!r.ok()) return fail("cannot record the heartbeat", r);
+    if (!r.ok()) {
+        note_write_failure(r.sqlstate(), r.error());
+        return fail("cannot record the heartbeat", r);
+    }
     if (r.affected() == 0) return Status::failure("no device \"" + device_id + "\"");
+    m_write_failure.clear();
     return Status::success();
 }
 

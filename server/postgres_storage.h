@@ -33,6 +33,7 @@ class PostgresStorage final : public Storage {
     PostgresStorage& operator=(const PostgresStorage&) = delete;
 
     Status check() override;
+    std::optional<StorageFailure> last_write_failure() override;
 
     Status create_store(const StoreRecord& s, std::int64_t now_ms) override;
     Result<StoreRecord> store(const std::string& id) override;
@@ -81,7 +82,12 @@ class PostgresStorage final : public Storage {
     explicit PostgresStorage(std::unique_ptr<PostgresConnectionPool> pool);
     Status migrate();
 
+    // Notes a failed batch, heartbeat or enrolment (`sqlstate` "" when
+    // there was no answer from PostgreSQL).
+    void note_write_failure(const std::string& sqlstate, const std::string& error);
+
     std::unique_ptr<PostgresConnectionPool> m_pool;
+    WriteFailureRecord m_write_failure;
 };
 
 // The URL with its password (if any) replaced by "***", for messages.

@@ -5,9 +5,11 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <cstddef>
 #include <map>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 namespace touchpoint::server {
 
@@ -15,10 +17,44 @@ namespace touchpoint::server {
 
 namespace {
 
+using detail::SqliteConnection;
+
+// Result codes that blame the storage (its disk, its files, a lock held too
+// long) rather than what was written.
+bool storage_failure_code(int rc) {
+    switch (rc & 0xff) {
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+    case SQLITE_NOMEM:
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_PROTOCOL:
+    case SQLITE_PERM:
+    case SQLITE_NOLFS:
+        return true;
+    default:
+        return false;
+    }
+}
+
+void note_write_failure(SqliteConnection& c, int rc, const std::string& message) {
+    if (!storage_failure_code(rc)) return;
+    if ((rc & 0xff) == SQLITE_FULL)
+        c.write_failure.failed(StorageFailure::Kind::disk_full,
+                               "the database disk is full (" + message + ")");
+    else
+        c.write_failure.failed(StorageFailure::Kind::unavailable,
+                               "the database cannot be written (" + message + ")");
+}
+
 class Stmt {
   public:
-    Stmt(sqlite3* db, const char* sql) : m_db(db) {
-        m_rc = sqlite3_prepare_v2(db, sql, -1, &m_stmt, nullptr);
+    Stmt(SqliteConnection& c, const char* sql) : m_conn(c), m_db(c.db) {
+        m_rc = sqlite3_prepare_v2(m_db, sql, -1, &m_stmt, nullptr);
     }
     ~Stmt() { sqlite3_finalize(m_stmt); }
     Stmt(const Stmt&) = delete;
@@ -48,10 +84,20 @@ class Stmt {
         return v ? bind(i, *v) : bind_null(i);
     }
 
-    // SQLITE_ROW, SQLITE_DONE or an error code.
+    // SQLITE_ROW, SQLITE_DONE or an error code. A write that fails because
+    // of the storage is noted on the connection; one that commits on its
+    // own (outside a transaction) and changed rows clears the note.
     int step() {
-        if (m_rc != SQLITE_OK) return m_rc;
-        return sqlite3_step(m_stmt);
+        const int rc = m_rc != SQLITE_OK ? m_rc : sqlite3_step(m_stmt);
+        const bool writes =
+            !sqlite3_get_autocommit(m_db) || (m_stmt && !sqlite3_stmt_readonly(m_stmt));
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+            if (writes) note_write_failure(m_conn, rc, sqlite3_errmsg(m_db));
+        } else if (rc == SQLITE_DONE && writes && sqlite3_get_autocommit(m_db) &&
+                   sqlite3_changes(m_db) > 0) {
+            m_conn.write_failure.clear();
+        }
+        return rc;
     }
     std::string text(int col) const {
         const unsigned char* p = sqlite3_column_text(m_stmt, col);
@@ -76,41 +122,96 @@ class Stmt {
     void record(int rc) {
         if (m_rc == SQLITE_OK && rc != SQLITE_OK) m_rc = rc;
     }
+    SqliteConnection& m_conn;
     sqlite3* m_db;
     sqlite3_stmt* m_stmt = nullptr;
     int m_rc = SQLITE_OK;
 };
 
-Status exec(sqlite3* db, const char* sql) {
+Status exec(sqlite3* db, const char* sql, int* rc_out = nullptr) {
     char* msg = nullptr;
     int rc = sqlite3_exec(db, sql, nullptr, nullptr, &msg);
+    if (rc_out) *rc_out = rc;
     if (rc == SQLITE_OK) return Status::success();
     std::string err = msg ? msg : sqlite3_errstr(rc);
     sqlite3_free(msg);
     return Status::failure(err);
 }
 
-// A write transaction that rolls back unless committed.
+// On the storage's connection everything run through exec writes (BEGIN,
+// COMMIT, migrations): a failure the storage is to blame for is noted.
+Status exec(SqliteConnection& c, const char* sql) {
+    int rc = SQLITE_OK;
+    Status st = exec(c.db, sql, &rc);
+    if (!st) note_write_failure(c, rc, st.error());
+    return st;
+}
+
+// A write transaction that rolls back unless committed. A commit that
+// changed rows clears the connection's record of a failed write.
 class Transaction {
   public:
-    explicit Transaction(sqlite3* db) : m_db(db) { m_status = exec(db, "BEGIN IMMEDIATE"); }
+    explicit Transaction(SqliteConnection& c)
+        : m_db(c), m_changes_before(sqlite3_total_changes(c.db)) {
+        m_status = exec(c, "BEGIN IMMEDIATE");
+    }
     ~Transaction() {
-        if (m_status.ok() && !m_done) exec(m_db, "ROLLBACK");
+        // A destructor cannot report: should ROLLBACK fail, SQLite rolls the
+        // transaction back when the connection next begins one or closes.
+        if (m_status.ok() && !m_done) (void)exec(m_db.db, "ROLLBACK");
     }
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
     const Status& begun() const { return m_status; }
     Status commit() {
         Status st = exec(m_db, "COMMIT");
-        if (st.ok()) m_done = true;
+        if (st.ok()) {
+            m_done = true;
+            if (sqlite3_total_changes(m_db.db) != m_changes_before) m_db.write_failure.clear();
+        }
         return st;
     }
 
   private:
-    sqlite3* m_db;
+    SqliteConnection& m_db;
+    int m_changes_before;
     Status m_status;
     bool m_done = false;
 };
+
+// Is there room for the database's files to grow? A scratch file next to
+// the database, opened through the connection's VFS and deleted on close,
+// is given k_room_probe_bytes, about what a large batch adds. A commit that
+// changes nothing cannot tell: a transaction cut short by a full disk has
+// already grown the WAL, and a small commit fits in what it left behind.
+constexpr int k_room_probe_bytes = 64 * 1024;
+
+Status room_to_grow(sqlite3* db) {
+    const char* main = sqlite3_db_filename(db, "main");
+    if (!main || !*main) return Status::success(); // in memory
+    sqlite3_vfs* vfs = nullptr;
+    if (sqlite3_file_control(db, "main", SQLITE_FCNTL_VFS_POINTER, &vfs) != SQLITE_OK || !vfs)
+        return Status::failure("cannot find the database's VFS");
+    // A file name as SQLite hands one to a VFS: ending in two NULs.
+    std::string name = std::string(main) + "-room";
+    name.push_back('\0');
+    std::vector<std::max_align_t> space(
+        (static_cast<std::size_t>(vfs->szOsFile) + sizeof(std::max_align_t) - 1) /
+        sizeof(std::max_align_t));
+    auto* file = reinterpret_cast<sqlite3_file*>(space.data());
+    file->pMethods = nullptr;
+    int rc = vfs->xOpen(vfs, name.c_str(), file,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_DELETEONCLOSE |
+                            SQLITE_OPEN_TEMP_JOURNAL,
+                        nullptr);
+    const std::string block(4096, '\0');
+    for (int off = 0; rc == SQLITE_OK && off < k_room_probe_bytes; off += 4096)
+        rc = file->pMethods->xWrite(file, block.data(), static_cast<int>(block.size()), off);
+    // Closing deletes it; what matters is whether the writes fitted.
+    if (file->pMethods) (void)file->pMethods->xClose(file);
+    if (rc == SQLITE_OK) return Status::success();
+    return Status::failure(sqlite3_errstr(rc));
+}
 
 Status fail(const std::string& what, const std::string& sqlite_error) {
     return Status::failure(what + ": " + sqlite_error);
@@ -374,10 +475,12 @@ void bind_where(Stmt& s, const Where& w) {
 
 // --- Opening and migrating ---
 
-SqliteStorage::SqliteStorage(sqlite3* db) : m_db(db) {}
+SqliteStorage::SqliteStorage(sqlite3* db) {
+    m_db.db = db;
+}
 
 SqliteStorage::~SqliteStorage() {
-    sqlite3_close_v2(m_db);
+    sqlite3_close_v2(m_db.db);
 }
 
 Result<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const std::string& path) {
@@ -429,9 +532,34 @@ Status SqliteStorage::migrate() {
 
 Status SqliteStorage::check() {
     std::lock_guard<std::mutex> lock(m_mutex);
-    Stmt s(m_db, "SELECT count(*) FROM stores");
-    if (s.step() != SQLITE_ROW) return fail("database check failed", s.error());
-    return Status::success();
+    {
+        Stmt s(m_db, "SELECT count(*) FROM stores");
+        if (s.step() != SQLITE_ROW) return fail("database check failed", s.error());
+    }
+    const std::optional<StorageFailure> failed = m_db.write_failure.last();
+    if (!failed) return Status::success();
+    // A write failed and none has committed since: do writes work again?
+    if (failed->kind == StorageFailure::Kind::disk_full) {
+        if (Status room = room_to_grow(m_db); !room) return Status::failure(failed->reason);
+        m_db.write_failure.clear();
+        return Status::success();
+    }
+    // Otherwise a transaction that changes nothing must commit (and its
+    // commit clears the record).
+    Transaction tx(m_db);
+    Status st = tx.begun();
+    if (st) {
+        Stmt touch(m_db, "UPDATE counters SET value = value WHERE name = 'response_seq'");
+        if (touch.step() != SQLITE_DONE) st = Status::failure(touch.error());
+    }
+    if (st) st = tx.commit();
+    if (st) return Status::success();
+    const std::optional<StorageFailure> still = m_db.write_failure.last();
+    return Status::failure(still ? still->reason : failed->reason);
+}
+
+std::optional<StorageFailure> SqliteStorage::last_write_failure() {
+    return m_db.write_failure.last();
 }
 
 // --- Administration ---
@@ -879,7 +1007,7 @@ namespace {
 
 // Takes `n` responses of one roll-up cell (the 7 key columns of `cell` from
 // `first_col` on) out of the roll-up, dropping the cell when it reaches zero.
-Status uncount(sqlite3* db, const Stmt& cell, int first_col, std::int64_t n) {
+Status uncount(SqliteConnection& db, const Stmt& cell, int first_col, std::int64_t n) {
     const char* key = " WHERE store_id = ? AND touch_point = ? AND local_day = ? AND "
                       "local_hour = ? AND scale = ? AND score = ? AND misuse = ?";
     std::string dec_sql = std::string("UPDATE response_rollup SET n = n - ?") + key;

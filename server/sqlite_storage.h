@@ -15,6 +15,18 @@ struct sqlite3;
 
 namespace touchpoint::server {
 
+namespace detail {
+// SqliteStorage's connection and the record of its failed writes. The
+// statements in sqlite_storage.cpp note a write's failure on it the moment it
+// happens (SQLite's error code is overwritten by the next call, a rollback
+// say), and a commit clears it.
+struct SqliteConnection {
+    sqlite3* db = nullptr;
+    WriteFailureRecord write_failure;
+    operator sqlite3*() const { return db; }
+};
+} // namespace detail
+
 class SqliteStorage final : public Storage {
   public:
     // Opens (creating when missing) and migrates the database at `path`.
@@ -24,6 +36,7 @@ class SqliteStorage final : public Storage {
     SqliteStorage& operator=(const SqliteStorage&) = delete;
 
     Status check() override;
+    std::optional<StorageFailure> last_write_failure() override;
 
     Status create_store(const StoreRecord& s, std::int64_t now_ms) override;
     Result<StoreRecord> store(const std::string& id) override;
@@ -72,7 +85,7 @@ class SqliteStorage final : public Storage {
     explicit SqliteStorage(sqlite3* db);
     Status migrate();
 
-    sqlite3* m_db;
+    detail::SqliteConnection m_db;
     std::mutex m_mutex;
 };
 

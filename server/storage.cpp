@@ -3,7 +3,29 @@
 #include "server/postgres_storage.h"
 #include "server/sqlite_storage.h"
 
+#include <chrono>
+
 namespace touchpoint::server {
+
+void WriteFailureRecord::failed(StorageFailure::Kind kind, std::string reason) {
+    using namespace std::chrono;
+    const std::int64_t now =
+        duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (!m_failure) m_failure = StorageFailure{kind, {}, now};
+    m_failure->kind = kind;
+    m_failure->reason = std::move(reason);
+}
+
+void WriteFailureRecord::clear() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_failure.reset();
+}
+
+std::optional<StorageFailure> WriteFailureRecord::last() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_failure;
+}
 
 Result<std::unique_ptr<Storage>> open_storage(const std::string& url) {
     if (url.rfind("sqlite:", 0) == 0) {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -135,12 +136,46 @@ struct RollupCount {
 // What erasing a response found.
 enum class EraseStatus { erased, already_erased, not_found };
 
+// Why writes fail: the storage itself (its disk, its files, its server), not
+// the data written.
+struct StorageFailure {
+    enum class Kind {
+        unavailable, // an I/O error, the database locked or out of reach
+        disk_full,   // no room left where the database lives
+    };
+    Kind kind = Kind::unavailable;
+    std::string reason;            // plain words, e.g. "the database disk is full (...)"
+    std::int64_t since_utc_ms = 0; // the first failed write since the last commit
+};
+
+// The failure of the last write, as long as no write has committed since:
+// what a backend keeps for Storage::last_write_failure. Thread-safe.
+class WriteFailureRecord {
+  public:
+    void failed(StorageFailure::Kind kind, std::string reason);
+    void clear(); // a write committed, or a check found writes working again
+    std::optional<StorageFailure> last() const;
+
+  private:
+    mutable std::mutex m_mutex;
+    std::optional<StorageFailure> m_failure;
+};
+
 class Storage {
   public:
     virtual ~Storage() = default;
 
-    // Is the database reachable and answering?
+    // Is the database reachable and answering? While a write failure is on
+    // record (last_write_failure), also whether writes work again: the
+    // backend tries what failed (room on the disk, a transaction that changes
+    // nothing) and clears the record when it succeeds, so /healthz recovers
+    // with the storage even when no batch arrives.
     virtual Status check() = 0;
+    // Why the last write failed, when it failed because of the storage (a
+    // full disk, an I/O error, the database out of reach) and nothing has
+    // committed since; none otherwise. The SQLite backend records every
+    // write; the PostgreSQL one batches and heartbeats.
+    virtual std::optional<StorageFailure> last_write_failure() = 0;
 
     // --- Administration ---
     virtual Status create_store(const StoreRecord& s, std::int64_t now_ms) = 0;

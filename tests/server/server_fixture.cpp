@@ -1,11 +1,12 @@
 #include "server_fixture.h"
 
+#include "postgres_test_database.h"
+
 #include "core/uuid.h"
 #include "server/cli.h"
 #include "server/secrets.h"
 
 #include <catch2/catch.hpp>
-#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -336,109 +337,32 @@ struct Db {
     }
 };
 
-// One libpq connection, for the fixture's own look at the database.
-struct PgDb {
-    PGconn* conn = nullptr;
-    explicit PgDb(const std::string& url) {
-        conn = PQconnectdb(url.c_str());
-        if (PQstatus(conn) != CONNECTION_OK) {
-            std::string msg = PQerrorMessage(conn);
-            PQfinish(conn);
-            throw std::runtime_error("cannot connect to the test PostgreSQL: " + msg);
-        }
-        PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
-    }
-    ~PgDb() { PQfinish(conn); }
-    PgDb(const PgDb&) = delete;
-    PgDb& operator=(const PgDb&) = delete;
-    std::vector<std::vector<std::string>> rows(const std::string& sql) const {
-        PGresult* r = PQexec(conn, sql.c_str());
-        const ExecStatusType st = PQresultStatus(r);
-        if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-            std::string msg = PQresultErrorMessage(r);
-            PQclear(r);
-            throw std::runtime_error("bad SQL: " + msg + " in " + sql);
-        }
-        std::vector<std::vector<std::string>> out;
-        for (int i = 0; i < PQntuples(r); ++i) {
-            std::vector<std::string> row;
-            for (int j = 0; j < PQnfields(r); ++j)
-                row.push_back(PQgetisnull(r, i, j) ? "NULL" : PQgetvalue(r, i, j));
-            out.push_back(std::move(row));
-        }
-        PQclear(r);
-        return out;
-    }
-};
-
-// The URL with its database name replaced.
-std::string with_database(const std::string& url, const std::string& name) {
-    const std::size_t scheme = url.find("://");
-    const std::size_t host = scheme == std::string::npos ? 0 : scheme + 3;
-    const std::size_t query = url.find('?', host);
-    const std::size_t slash = url.find('/', host);
-    const std::size_t end = query == std::string::npos ? url.size() : query;
-    const std::size_t path = slash == std::string::npos || slash > end ? end : slash;
-    return url.substr(0, path) + "/" + name + url.substr(end);
-}
-
 } // namespace
 
 std::string test_postgres_url() {
-    const char* env = std::getenv("TOUCHPOINT_TEST_DB");
-    const std::string v = env ? env : "";
-    if (v.empty() || v == "sqlite") return {};
-    if (v == "postgresql" || v == "postgres")
-        return "postgresql://touchpoint:touchpoint@127.0.0.1:5432/postgres";
-    if (v.rfind("postgresql://", 0) == 0 || v.rfind("postgres://", 0) == 0) return v;
-    throw std::runtime_error("TOUCHPOINT_TEST_DB=\"" + v +
-                             "\": use sqlite, postgresql or a postgresql:// URL");
+    return tptest::test_postgres_url();
 }
 
 TestDatabase::TestDatabase() {
-    m_admin_url = test_postgres_url();
-    if (m_admin_url.empty()) {
+    const std::string admin_url = test_postgres_url();
+    if (admin_url.empty()) {
         m_sqlite_path = (m_dir.path() / "server.db").string();
         m_url = "sqlite:" + m_sqlite_path;
         return;
     }
-    std::random_device rd;
-    std::mt19937_64 gen((static_cast<std::uint64_t>(rd()) << 32) ^ rd());
-    char name[32];
-    std::snprintf(name, sizeof name, "tp_test_%016llx",
-                  static_cast<unsigned long long>(gen()));
-    PgDb admin(m_admin_url);
-    admin.rows(std::string("CREATE DATABASE ") + name);
-    m_pg_name = name;
-    m_url = with_database(m_admin_url, m_pg_name);
+    m_pg = std::make_unique<tptest::PostgresTestDatabase>(admin_url);
+    m_url = m_pg->url();
 }
 
 TestDatabase::~TestDatabase() {
-    m_pg_conn.reset();
-    if (m_pg_name.empty()) return;
-    // FORCE cannot end a session of another role (an autovacuum worker that
-    // just started on the database, say): such a drop fails; try again
-    // shortly, once it has finished.
-    for (int attempt = 1;; ++attempt) {
-        try {
-            PgDb admin(m_admin_url);
-            admin.rows("DROP DATABASE IF EXISTS " + m_pg_name + " WITH (FORCE)");
-            return;
-        } catch (const std::exception& e) {
-            if (attempt == 10) {
-                std::fprintf(stderr, "cannot drop test database %s: %s\n", m_pg_name.c_str(),
-                             e.what());
-                return;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        }
-    }
+    m_pg_conn.reset(); // before the database is dropped
+    m_pg.reset();
 }
 
 std::vector<std::vector<std::string>> TestDatabase::rows(const std::string& sql) const {
     if (!postgres()) return Db(m_sqlite_path).rows(sql);
-    if (!m_pg_conn) m_pg_conn = std::make_shared<PgDb>(m_url);
-    return static_cast<const PgDb*>(m_pg_conn.get())->rows(sql);
+    if (!m_pg_conn) m_pg_conn = std::make_unique<tptest::PostgresConnection>(m_url);
+    return m_pg_conn->rows(sql);
 }
 
 std::string TestServer::dump(bool with_activity) const {

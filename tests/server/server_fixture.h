@@ -20,6 +20,11 @@
 #include <thread>
 #include <vector>
 
+namespace tptest {
+class PostgresConnection;
+class PostgresTestDatabase;
+} // namespace tptest
+
 namespace tpt {
 
 // A temporary directory removed with everything in it.
@@ -47,7 +52,7 @@ class TestDatabase {
     TestDatabase(const TestDatabase&) = delete;
     TestDatabase& operator=(const TestDatabase&) = delete;
 
-    bool postgres() const { return !m_pg_name.empty(); }
+    bool postgres() const { return m_pg != nullptr; }
     // The --db URL: "sqlite:PATH" or "postgresql://.../tp_test_...".
     const std::string& url() const { return m_url; }
     const std::string& sqlite_path() const { return m_sqlite_path; }
@@ -59,11 +64,10 @@ class TestDatabase {
   private:
     TempDir m_dir;
     std::string m_sqlite_path;
-    std::string m_admin_url; // PostgreSQL: where databases are created and dropped
-    std::string m_pg_name;
+    std::unique_ptr<tptest::PostgresTestDatabase> m_pg;
     std::string m_url;
     // PostgreSQL: one connection for rows(), opened on first use.
-    mutable std::shared_ptr<void> m_pg_conn;
+    mutable std::unique_ptr<tptest::PostgresConnection> m_pg_conn;
 };
 
 // Runs the touchpoint-server command line in-process.

@@ -95,8 +95,10 @@ int run_command(const std::vector<std::string>& argv, std::string* out) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-ServerProcess::ServerProcess(std::vector<std::string> extra_args) : m_extra(std::move(extra_args)) {
-    m_db = m_dir.path + "/server.db";
+ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string db_url)
+    : m_db_url(std::move(db_url)), m_extra(std::move(extra_args)) {
+    if (m_db_url.empty()) m_db_url = "sqlite:" + m_dir.path + "/server.db";
+    if (m_db_url.rfind("sqlite:", 0) == 0) m_db = m_db_url.substr(7);
     admin({"create-store", "--id", "akl", "--name", "Auckland Central", "--time-zone",
            "Pacific/Auckland"});
     admin({"create-touch-point", "--store", "akl", "--key", "akl-checkout-1", "--name",
@@ -116,7 +118,7 @@ void ServerProcess::set_tls(const std::string& cert, const std::string& key) {
 }
 
 std::string ServerProcess::admin(const std::vector<std::string>& args) const {
-    std::vector<std::string> argv{server_binary(), "admin", "--db", "sqlite:" + m_db};
+    std::vector<std::string> argv{server_binary(), "admin", "--db", m_db_url};
     argv.insert(argv.end(), args.begin(), args.end());
     std::string out;
     int rc = run_command(argv, &out);
@@ -139,7 +141,7 @@ void ServerProcess::start(int port) {
 
 bool ServerProcess::try_start(int port) {
     if (m_pid > 0) throw std::runtime_error("the server is already running");
-    std::vector<std::string> argv{server_binary(), "--db",   "sqlite:" + m_db,
+    std::vector<std::string> argv{server_binary(), "--db",   m_db_url,
                                   "--listen",      "127.0.0.1:" + std::to_string(port),
                                   "--rate",        "100000", "--burst",
                                   "100000"};

@@ -30,8 +30,10 @@ class ServerProcess {
   public:
     // Creates the database with store "akl" and touch point "akl-checkout-1"
     // running assets/surveys/checkout.toml. `extra_args` go on the serve
-    // command line after --db, --listen, --rate and --burst.
-    explicit ServerProcess(std::vector<std::string> extra_args = {});
+    // command line after --db, --listen, --rate and --burst. `db_url` is the
+    // --db URL of an empty database ("sqlite:PATH", "postgresql://..."); ""
+    // is a SQLite file in dir().
+    explicit ServerProcess(std::vector<std::string> extra_args = {}, std::string db_url = "");
     ~ServerProcess(); // SIGKILL if still running
     ServerProcess(const ServerProcess&) = delete;
     ServerProcess& operator=(const ServerProcess&) = delete;
@@ -60,10 +62,12 @@ class ServerProcess {
     std::string admin(const std::vector<std::string>& args) const; // stdout
     std::string create_code() const;
     // Rows in the server's responses table (read with the sqlite3 CLI-free C API).
+    // SQLite only, as is db_path().
     long long response_count() const;
     long long distinct_response_count() const;
 
     const std::string& db_path() const { return m_db; }
+    const std::string& db_url() const { return m_db_url; }
     const TempDir& dir() const { return m_dir; }
     void set_tls(const std::string& cert, const std::string& key);
 
@@ -72,7 +76,8 @@ class ServerProcess {
     std::string stderr_path() const;
 
     TempDir m_dir;
-    std::string m_db;
+    std::string m_db_url;
+    std::string m_db; // the SQLite file, "" on PostgreSQL
     std::vector<std::string> m_extra;
     std::string m_scheme = "http";
     pid_t m_pid = -1;
