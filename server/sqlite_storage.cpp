@@ -877,15 +877,62 @@ Result<BatchOutcome> SqliteStorage::ingest_batch(const DeviceRecord& device,
     return out;
 }
 
+struct SqliteStorage::PendingHeartbeat {
+    const std::string& device_id;
+    const std::string& health_json;
+    std::int64_t now_ms;
+    Status result;
+    bool done = false;
+};
+
+// A fleet's heartbeats are most of its requests, and a durable commit costs
+// an fsync each: committed one by one they queue behind the disk. Grouped,
+// a commit carries every heartbeat that arrived while the previous one was
+// being synced, and each is still answered only after its commit.
 Status SqliteStorage::record_heartbeat(const std::string& device_id, const std::string& health_json,
                                        std::int64_t now_ms) {
+    PendingHeartbeat mine{device_id, health_json, now_ms, Status::success()};
+    std::unique_lock<std::mutex> queue(m_heartbeat_mutex);
+    m_heartbeats_waiting.push_back(&mine);
+    while (!mine.done) {
+        if (m_heartbeat_committing) {
+            m_heartbeat_done.wait(queue);
+            continue;
+        }
+        m_heartbeat_committing = true;
+        std::vector<PendingHeartbeat*> batch;
+        batch.swap(m_heartbeats_waiting);
+        queue.unlock();
+        commit_heartbeats(batch);
+        queue.lock();
+        for (PendingHeartbeat* p : batch)
+            p->done = true;
+        m_heartbeat_committing = false;
+        m_heartbeat_done.notify_all();
+    }
+    return mine.result;
+}
+
+void SqliteStorage::commit_heartbeats(const std::vector<PendingHeartbeat*>& batch) {
+    auto fail_all = [&](const Status& st) {
+        for (PendingHeartbeat* p : batch)
+            p->result = st;
+    };
     std::lock_guard<std::mutex> lock(m_mutex);
-    Stmt s(m_db, "UPDATE devices SET last_seen_utc_ms = ?, health_json = coalesce(?, health_json) "
-                 "WHERE id = ?");
-    s.bind(1, now_ms).bind_text_or_null(2, health_json).bind(3, device_id);
-    if (s.step() != SQLITE_DONE) return fail("cannot record the heartbeat", s.error());
-    if (sqlite3_changes(m_db) == 0) return Status::failure("no device \"" + device_id + "\"");
-    return Status::success();
+    Transaction tx(m_db);
+    if (!tx.begun()) return fail_all(fail("cannot record the heartbeat", tx.begun().error()));
+    for (PendingHeartbeat* p : batch) {
+        Stmt s(m_db,
+               "UPDATE devices SET last_seen_utc_ms = ?, health_json = coalesce(?, health_json) "
+               "WHERE id = ?");
+        s.bind(1, p->now_ms).bind_text_or_null(2, p->health_json).bind(3, p->device_id);
+        if (s.step() != SQLITE_DONE) return fail_all(fail("cannot record the heartbeat", s.error()));
+        p->result = sqlite3_changes(m_db) == 0
+                        ? Status::failure("no device \"" + p->device_id + "\"")
+                        : Status::success();
+    }
+    // Not one of them is recorded unless the commit is on disk.
+    if (Status st = tx.commit(); !st) fail_all(fail("cannot record the heartbeat", st.error()));
 }
 
 // --- Reading back ---

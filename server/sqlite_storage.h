@@ -7,9 +7,11 @@
 // open the same file.
 #include "server/storage.h"
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 struct sqlite3;
 
@@ -85,8 +87,19 @@ class SqliteStorage final : public Storage {
     explicit SqliteStorage(sqlite3* db);
     Status migrate();
 
+    struct PendingHeartbeat;
+    void commit_heartbeats(const std::vector<PendingHeartbeat*>& batch);
+
     detail::SqliteConnection m_db;
     std::mutex m_mutex;
+
+    // Heartbeats are committed in groups: whoever finds no commit under way
+    // commits every heartbeat waiting, in one transaction (one fsync); the
+    // others wait for it. Each is answered only once it is on disk.
+    std::mutex m_heartbeat_mutex;
+    std::condition_variable m_heartbeat_done;
+    std::vector<PendingHeartbeat*> m_heartbeats_waiting;
+    bool m_heartbeat_committing = false;
 };
 
 } // namespace touchpoint::server

@@ -5,6 +5,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <thread>
+#include <vector>
+
 using namespace tpt;
 using nlohmann::json;
 
@@ -185,4 +189,48 @@ TEST_CASE("healthz answers ok when the database answers", "[server][healthz]") {
     REQUIRE(r);
     CHECK(r->status == 200);
     CHECK(body_json(r) == json{{"status", "ok"}});
+}
+
+TEST_CASE("heartbeat: many at once are each recorded, and an unknown device fails alone",
+          "[server][heartbeat][concurrency]") {
+    // On SQLite concurrent heartbeats are committed in groups (one fsync
+    // for all that wait); each answer must still be its own.
+    TestServer srv;
+    std::vector<std::string> ids;
+    for (int i = 0; i < 12; ++i)
+        ids.push_back(srv.enroll(k_tp_a, "till " + std::to_string(i)).device_id);
+    ids.push_back("no-such-device");
+    constexpr int k_rounds = 15;
+    const std::int64_t t0 = now_ms();
+    std::vector<std::vector<touchpoint::Status>> results(ids.size());
+    std::vector<std::thread> threads;
+    for (std::size_t d = 0; d < ids.size(); ++d)
+        threads.emplace_back([&, d] {
+            for (int round = 0; round < k_rounds; ++round) {
+                const json health{{"pending", static_cast<int>(d) * 100 + round}};
+                results[d].push_back(
+                    srv.storage().record_heartbeat(ids[d], health.dump(), t0 + round));
+            }
+        });
+    for (auto& t : threads)
+        t.join();
+    for (std::size_t d = 0; d + 1 < ids.size(); ++d)
+        for (const touchpoint::Status& st : results[d]) {
+            INFO(ids[d] << ": " << st.error());
+            CHECK(st.ok());
+        }
+    for (const touchpoint::Status& st : results.back()) {
+        CHECK_FALSE(st.ok());
+        CHECK(st.error().find("no device") != std::string::npos);
+    }
+    auto devices = srv.storage().list_devices("");
+    REQUIRE(devices);
+    REQUIRE(devices->size() == ids.size() - 1);
+    for (const auto& dev : *devices) {
+        const auto at = std::find(ids.begin(), ids.end(), dev.id) - ids.begin();
+        INFO(dev.id);
+        REQUIRE(dev.last_seen_utc_ms);
+        CHECK(*dev.last_seen_utc_ms == t0 + k_rounds - 1);
+        CHECK(json::parse(dev.health_json)["pending"] == at * 100 + k_rounds - 1);
+    }
 }
