@@ -773,13 +773,10 @@ Result<std::optional<ApiKeyRecord>> SqliteStorage::api_key_by_hash(const std::st
     return std::optional<ApiKeyRecord>{read_api_key(s)};
 }
 
-Result<BatchOutcome> SqliteStorage::ingest_batch(const DeviceRecord& device,
-                                                 const std::vector<IncomingResponse>& responses,
-                                                 const std::string& health_json,
-                                                 std::int64_t now_ms) {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    Transaction tx(m_db);
-    if (!tx.begun()) return Error{"cannot start the batch: " + tx.begun().error()};
+// One batch, inside the group's open transaction (see commit_group).
+Result<BatchOutcome> SqliteStorage::ingest_in_transaction(
+    const DeviceRecord& device, const std::vector<IncomingResponse>& responses,
+    const std::string& health_json, std::int64_t now_ms) {
     BatchOutcome out;
     out.items.reserve(responses.size());
     Stmt find(m_db, "SELECT content_hash FROM responses WHERE id = ?");
@@ -873,66 +870,95 @@ Result<BatchOutcome> SqliteStorage::ingest_batch(const DeviceRecord& device,
     seen.bind(1, now_ms).bind_text_or_null(2, health_json).bind(3, device.id);
     if (seen.step() != SQLITE_DONE)
         return Error{"cannot record the device's health: " + seen.error()};
-    if (auto st = tx.commit(); !st) return Error{"cannot commit the batch: " + st.error()};
     return out;
 }
 
-struct SqliteStorage::PendingHeartbeat {
-    const std::string& device_id;
-    const std::string& health_json;
-    std::int64_t now_ms;
+Result<BatchOutcome> SqliteStorage::ingest_batch(const DeviceRecord& device,
+                                                 const std::vector<IncomingResponse>& responses,
+                                                 const std::string& health_json,
+                                                 std::int64_t now_ms) {
+    std::optional<Result<BatchOutcome>> outcome;
+    const Status st = write_in_group([&]() -> Status {
+        outcome.emplace(ingest_in_transaction(device, responses, health_json, now_ms));
+        return outcome->ok() ? Status::success() : Status::failure(outcome->error());
+    });
+    if (!st) return Error{"cannot store the batch: " + st.error()};
+    return std::move(*outcome);
+}
+
+struct SqliteStorage::PendingWrite {
+    const std::function<Status()>& write;
     Status result;
     bool done = false;
 };
 
-// A fleet's heartbeats are most of its requests, and a durable commit costs
-// an fsync each: committed one by one they queue behind the disk. Grouped,
-// a commit carries every heartbeat that arrived while the previous one was
-// being synced, and each is still answered only after its commit.
-Status SqliteStorage::record_heartbeat(const std::string& device_id, const std::string& health_json,
-                                       std::int64_t now_ms) {
-    PendingHeartbeat mine{device_id, health_json, now_ms, Status::success()};
-    std::unique_lock<std::mutex> queue(m_heartbeat_mutex);
-    m_heartbeats_waiting.push_back(&mine);
+// A fleet's heartbeats and batches are most of its requests, and a durable
+// commit costs an fsync each: committed one by one they queue behind the
+// disk. Grouped, one commit carries every write that arrived while the
+// previous commit was being synced. Each write runs in a savepoint of its
+// own, so one that fails leaves the others' changes standing, and each is
+// answered only once the commit is on disk.
+Status SqliteStorage::write_in_group(const std::function<Status()>& write) {
+    PendingWrite mine{write, Status::success()};
+    std::unique_lock<std::mutex> queue(m_group_mutex);
+    m_group_waiting.push_back(&mine);
     while (!mine.done) {
-        if (m_heartbeat_committing) {
-            m_heartbeat_done.wait(queue);
+        if (m_group_committing) {
+            m_group_done.wait(queue);
             continue;
         }
-        m_heartbeat_committing = true;
-        std::vector<PendingHeartbeat*> batch;
-        batch.swap(m_heartbeats_waiting);
+        m_group_committing = true;
+        std::vector<PendingWrite*> group;
+        group.swap(m_group_waiting);
         queue.unlock();
-        commit_heartbeats(batch);
+        commit_group(group);
         queue.lock();
-        for (PendingHeartbeat* p : batch)
+        for (PendingWrite* p : group)
             p->done = true;
-        m_heartbeat_committing = false;
-        m_heartbeat_done.notify_all();
+        m_group_committing = false;
+        m_group_done.notify_all();
     }
     return mine.result;
 }
 
-void SqliteStorage::commit_heartbeats(const std::vector<PendingHeartbeat*>& batch) {
+void SqliteStorage::commit_group(const std::vector<PendingWrite*>& group) {
     auto fail_all = [&](const Status& st) {
-        for (PendingHeartbeat* p : batch)
-            p->result = st;
+        for (PendingWrite* p : group)
+            if (p->result.ok()) p->result = st;
     };
     std::lock_guard<std::mutex> lock(m_mutex);
     Transaction tx(m_db);
-    if (!tx.begun()) return fail_all(fail("cannot record the heartbeat", tx.begun().error()));
-    for (PendingHeartbeat* p : batch) {
+    if (!tx.begun()) return fail_all(tx.begun());
+    for (PendingWrite* p : group) {
+        if (Status st = exec(m_db, "SAVEPOINT write"); !st) return fail_all(st);
+        try {
+            p->result = p->write();
+        } catch (const std::exception& e) {
+            p->result = Status::failure(e.what());
+        }
+        if (!p->result) {
+            if (Status st = exec(m_db, "ROLLBACK TO write"); !st) return fail_all(st);
+        }
+        if (Status st = exec(m_db, "RELEASE write"); !st) return fail_all(st);
+    }
+    // Not one of them is stored unless the commit is on disk.
+    if (Status st = tx.commit(); !st) {
+        for (PendingWrite* p : group)
+            p->result = st;
+    }
+}
+
+Status SqliteStorage::record_heartbeat(const std::string& device_id, const std::string& health_json,
+                                       std::int64_t now_ms) {
+    return write_in_group([&]() -> Status {
         Stmt s(m_db,
                "UPDATE devices SET last_seen_utc_ms = ?, health_json = coalesce(?, health_json) "
                "WHERE id = ?");
-        s.bind(1, p->now_ms).bind_text_or_null(2, p->health_json).bind(3, p->device_id);
-        if (s.step() != SQLITE_DONE) return fail_all(fail("cannot record the heartbeat", s.error()));
-        p->result = sqlite3_changes(m_db) == 0
-                        ? Status::failure("no device \"" + p->device_id + "\"")
-                        : Status::success();
-    }
-    // Not one of them is recorded unless the commit is on disk.
-    if (Status st = tx.commit(); !st) fail_all(fail("cannot record the heartbeat", st.error()));
+        s.bind(1, now_ms).bind_text_or_null(2, health_json).bind(3, device_id);
+        if (s.step() != SQLITE_DONE) return fail("cannot record the heartbeat", s.error());
+        if (sqlite3_changes(m_db) == 0) return Status::failure("no device \"" + device_id + "\"");
+        return Status::success();
+    });
 }
 
 // --- Reading back ---

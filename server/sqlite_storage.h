@@ -8,6 +8,7 @@
 #include "server/storage.h"
 
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -87,19 +88,26 @@ class SqliteStorage final : public Storage {
     explicit SqliteStorage(sqlite3* db);
     Status migrate();
 
-    struct PendingHeartbeat;
-    void commit_heartbeats(const std::vector<PendingHeartbeat*>& batch);
+    struct PendingWrite;
+    // Runs `write` inside a group commit (see sqlite_storage.cpp): it sees
+    // an open transaction, under m_mutex; its changes are undone when it
+    // fails, and the result is given once the group's commit is on disk.
+    Status write_in_group(const std::function<Status()>& write);
+    void commit_group(const std::vector<PendingWrite*>& group);
+    Result<BatchOutcome> ingest_in_transaction(const DeviceRecord& device,
+                                               const std::vector<IncomingResponse>& responses,
+                                               const std::string& health_json,
+                                               std::int64_t now_ms);
 
     detail::SqliteConnection m_db;
     std::mutex m_mutex;
 
-    // Heartbeats are committed in groups: whoever finds no commit under way
-    // commits every heartbeat waiting, in one transaction (one fsync); the
-    // others wait for it. Each is answered only once it is on disk.
-    std::mutex m_heartbeat_mutex;
-    std::condition_variable m_heartbeat_done;
-    std::vector<PendingHeartbeat*> m_heartbeats_waiting;
-    bool m_heartbeat_committing = false;
+    // Writes that commit together: whoever finds no commit under way commits
+    // every write waiting, in one transaction (one fsync); the others wait.
+    std::mutex m_group_mutex;
+    std::condition_variable m_group_done;
+    std::vector<PendingWrite*> m_group_waiting;
+    bool m_group_committing = false;
 };
 
 } // namespace touchpoint::server
