@@ -142,19 +142,7 @@ void BenchServer::stop() {
 }
 
 long long BenchServer::response_count() const {
-    sqlite3* h = nullptr;
-    long long v = -1;
-    if (sqlite3_open_v2(m_db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-        sqlite3_busy_timeout(h, 5000);
-        sqlite3_stmt* st = nullptr;
-        if (sqlite3_prepare_v2(h, "SELECT count(*) FROM responses", -1, &st, nullptr) ==
-                SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-            v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(h);
-    return v;
+    return sqlite_response_count(m_db);
 }
 
 } // namespace touchpoint::bench

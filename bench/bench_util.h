@@ -32,6 +32,10 @@ double cpu_seconds_self();
 // CPU seconds (user + system) a process has used so far; 0 when unknown.
 double process_cpu_seconds(pid_t pid);
 
+// Rows in the responses table of the SQLite file at `path` (read-only,
+// waiting up to 5 s for a writer); -1 when it cannot be read.
+long long sqlite_response_count(const std::string& path);
+
 // The host's 1-minute load average as text ("1.93"), or "?" when unknown.
 std::string load_average();
 

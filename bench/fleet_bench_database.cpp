@@ -306,19 +306,7 @@ std::vector<FleetDevice> FleetDatabase::seed(int count, int through_api, SeedRep
 
 long long FleetDatabase::response_count() const {
     if (postgres()) return std::atoll(PgConnection(m_url).exec("SELECT count(*) FROM responses").c_str());
-    sqlite3* h = nullptr;
-    long long v = -1;
-    if (sqlite3_open_v2(m_sqlite_path.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-        sqlite3_busy_timeout(h, 5000);
-        sqlite3_stmt* st = nullptr;
-        if (sqlite3_prepare_v2(h, "SELECT count(*) FROM responses", -1, &st, nullptr) ==
-                SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-            v = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(h);
-    return v;
+    return sqlite_response_count(m_sqlite_path);
 }
 
 } // namespace touchpoint::bench

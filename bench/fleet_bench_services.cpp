@@ -1,5 +1,7 @@
 #include "fleet_bench_services.h"
 
+#include "bench_util.h"
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -281,22 +283,6 @@ long fd_count(pid_t pid) {
     return n;
 }
 
-double cpu_s(pid_t pid) {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    // After "pid (command) ": utime and stime are fields 12 and 13.
-    const auto close_paren = text.rfind(')');
-    if (close_paren == std::string::npos) return 0;
-    std::istringstream fields(text.substr(close_paren + 1));
-    std::string field;
-    double utime = 0, stime = 0;
-    for (int i = 1; i <= 13 && (fields >> field); ++i) {
-        if (i == 12) utime = std::atof(field.c_str());
-        if (i == 13) stime = std::atof(field.c_str());
-    }
-    return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 } // namespace
 
 Usage usage_of(const std::vector<pid_t>& pids) {
@@ -305,7 +291,7 @@ Usage usage_of(const std::vector<pid_t>& pids) {
         if (pid <= 0) continue;
         u.rss_mb += rss_mb(pid);
         u.fds += fd_count(pid);
-        u.cpu_s += cpu_s(pid);
+        u.cpu_s += process_cpu_seconds(pid);
     }
     return u;
 }
