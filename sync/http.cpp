@@ -212,6 +212,7 @@ HttpResponse HttpClient::perform(const std::string& path, const std::string* bod
         r.status = 0;
         r.body.clear();
         r.network_error = plain_words(curl, rc, errbuf);
+        r.curl_code = static_cast<int>(rc);
         return r;
     }
     long status = 0;

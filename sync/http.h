@@ -33,6 +33,7 @@ struct HttpResponse {
     std::string etag;
     long retry_after_s = -1;    // -1 = not given
     std::string network_error;  // plain words when status == 0
+    int curl_code = 0;          // libcurl's CURLcode when status == 0 (0 = none)
 };
 
 // Checks a server URL: http(s) scheme, a host, and plain http only for a
