@@ -1,0 +1,185 @@
+// The one SQLite layer, on real database files.
+#include "sqlite/sqlite.h"
+
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+using namespace touchpoint;
+using namespace touchpoint::sqlite;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+    fs::path path;
+    TempDir() {
+        path = fs::temp_directory_path() / ("tp-sqlite-" + std::to_string(::getpid()) + "-" +
+                                            std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+        fs::create_directories(path);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    std::string file(const char* name) const { return (path / name).string(); }
+};
+
+Connection open_with_table(const std::string& file) {
+    Result<Connection> c = Connection::open(file);
+    REQUIRE(c.ok());
+    REQUIRE(c->exec("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, score REAL, note TEXT)").ok());
+    return std::move(c).value();
+}
+
+std::int64_t count(Connection& c) {
+    Result<std::int64_t> n = c.query_int64("SELECT count(*) FROM t");
+    REQUIRE(n.ok());
+    return *n;
+}
+
+} // namespace
+
+TEST_CASE("statements bind, step and read typed columns", "[sqlite]") {
+    TempDir dir;
+    Connection c = open_with_table(dir.file("a.db"));
+    Result<Statement> ins = c.prepare("INSERT INTO t (name, score, note) VALUES (?1, ?2, ?3)", true);
+    REQUIRE(ins.ok());
+    REQUIRE(ins->bind_all(std::string("first"), 4.5, std::optional<std::string>()).run().ok());
+    ins->reset();
+    REQUIRE(ins->bind_all("second", 2.0, std::optional<std::string>("kind")).run().ok());
+    CHECK(c.last_insert_rowid() == 2);
+
+    Result<Statement> q = c.prepare("SELECT id, name, score, note FROM t ORDER BY id");
+    REQUIRE(q.ok());
+    Result<bool> row = q->step();
+    REQUIRE(row.ok());
+    REQUIRE(*row);
+    CHECK(q->int64(0) == 1);
+    CHECK(q->text(1) == "first");
+    CHECK(q->real(2) == 4.5);
+    CHECK(q->is_null(3));
+    CHECK_FALSE(q->opt_text(3).has_value());
+    row = q->step();
+    REQUIRE((row.ok() && *row));
+    CHECK(q->opt_text(3) == std::optional<std::string>("kind"));
+    row = q->step();
+    REQUIRE(row.ok());
+    CHECK_FALSE(*row);
+}
+
+TEST_CASE("a failed bind is reported by the next step and nothing is written", "[sqlite]") {
+    TempDir dir;
+    Connection c = open_with_table(dir.file("a.db"));
+    Result<Statement> ins = c.prepare("INSERT INTO t (name) VALUES (?1)");
+    REQUIRE(ins.ok());
+    ins->bind(1, "x").bind(2, "no such parameter");
+    const Status st = ins->run();
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.error().find("bind") != std::string::npos);
+    CHECK(ins->error_kind() == ErrorKind::misuse);
+    CHECK(count(c) == 0);
+    // After a reset the statement works again.
+    ins->reset();
+    REQUIRE(ins->bind(1, "x").run().ok());
+    CHECK(count(c) == 1);
+}
+
+TEST_CASE("errors come back with SQLite's message and a kind", "[sqlite]") {
+    TempDir dir;
+    Connection c = open_with_table(dir.file("a.db"));
+    REQUIRE(c.exec("INSERT INTO t (name) VALUES ('same')").ok());
+    const Status dup = c.exec("INSERT INTO t (name) VALUES ('same')");
+    REQUIRE_FALSE(dup.ok());
+    CHECK(dup.error().find("UNIQUE") != std::string::npos);
+    CHECK(c.error_kind() == ErrorKind::constraint);
+
+    Result<Statement> bad = c.prepare("SELEC nothing");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().find("syntax error") != std::string::npos);
+
+    const Result<Connection> missing =
+        Connection::open(dir.file("no/such/folder.db"), Connection::Options{false, true, nullptr, 0});
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error().find("no/such/folder.db") != std::string::npos);
+}
+
+TEST_CASE("a transaction rolls back unless committed", "[sqlite]") {
+    TempDir dir;
+    Connection c = open_with_table(dir.file("a.db"));
+    {
+        Transaction tx(c);
+        REQUIRE(tx.begin(Transaction::Mode::immediate).ok());
+        REQUIRE(c.exec("INSERT INTO t (name) VALUES ('dropped')").ok());
+        CHECK(c.in_transaction());
+    }
+    CHECK_FALSE(c.in_transaction());
+    CHECK(count(c) == 0);
+    {
+        Transaction tx(c);
+        REQUIRE(tx.begin().ok());
+        REQUIRE(c.exec("INSERT INTO t (name) VALUES ('kept')").ok());
+        REQUIRE(tx.commit().ok());
+    }
+    CHECK(count(c) == 1);
+}
+
+TEST_CASE("a savepoint undoes only its own writes", "[sqlite]") {
+    TempDir dir;
+    Connection c = open_with_table(dir.file("a.db"));
+    Transaction tx(c);
+    REQUIRE(tx.begin().ok());
+    REQUIRE(c.exec("INSERT INTO t (name) VALUES ('outer')").ok());
+    {
+        Savepoint sp(c, "one_write");
+        REQUIRE(sp.begin().ok());
+        REQUIRE(c.exec("INSERT INTO t (name) VALUES ('inner')").ok());
+    } // not released: rolled back to
+    {
+        Savepoint sp(c, "another");
+        REQUIRE(sp.begin().ok());
+        REQUIRE(c.exec("INSERT INTO t (name) VALUES ('released')").ok());
+        REQUIRE(sp.release().ok());
+    }
+    CHECK(c.in_transaction());
+    REQUIRE(tx.commit().ok());
+    Result<std::string> names = c.query_text("SELECT group_concat(name, ',') FROM (SELECT name FROM t ORDER BY id)");
+    REQUIRE(names.ok());
+    CHECK(*names == "outer,released");
+}
+
+TEST_CASE("a lock held by another connection maps to busy", "[sqlite]") {
+    TempDir dir;
+    const std::string file = dir.file("a.db");
+    Connection a = open_with_table(file);
+    REQUIRE(a.query_text("PRAGMA journal_mode = WAL").ok());
+    Result<Connection> b = Connection::open(file, Connection::Options{false, false, nullptr, 0});
+    REQUIRE(b.ok());
+    Transaction hold(a);
+    REQUIRE(hold.begin(Transaction::Mode::immediate).ok());
+    const Status st = b->exec("INSERT INTO t (name) VALUES ('blocked')");
+    REQUIRE_FALSE(st.ok());
+    CHECK(b->error_kind() == ErrorKind::busy);
+    CHECK(is_storage_failure(b->error_kind()));
+    CHECK(st.error().find("busy") != std::string::npos);
+}
+
+TEST_CASE("a file that is not a database maps to corrupt", "[sqlite]") {
+    TempDir dir;
+    const std::string file = dir.file("junk.db");
+    {
+        std::ofstream out(file, std::ios::binary);
+        for (int i = 0; i < 512; ++i) out << "this is not an SQLite database file. ";
+    }
+    Result<Connection> c = Connection::open(file);
+    REQUIRE(c.ok()); // SQLite reads the header lazily
+    const Result<std::string> check = c->query_text("PRAGMA quick_check");
+    REQUIRE_FALSE(check.ok());
+    CHECK(c->error_kind() == ErrorKind::corrupt);
+    CHECK(std::string(describe(c->error_kind())) == "database file is damaged");
+}
