@@ -149,8 +149,75 @@ bool KioskRuntime::pointer(bool down, float x, float y, float corner_px) {
 }
 
 void KioskRuntime::handle(const StaffIntent& in) {
+    const bool was_connect = m_staff.screen() == StaffScreen::connect;
     m_staff.handle(in, m_clock.mono());
     follow_settings_screen();
+    if (m_staff.screen() != StaffScreen::connect) return;
+    if (!was_connect)
+        m_form.open(m_identity.server_url);
+    else
+        handle_connect(in);
+}
+
+// --- Connect to head office ---
+
+void KioskRuntime::handle_connect(const StaffIntent& in) {
+    using K = StaffIntent::Kind;
+    switch (in.kind) {
+    case K::select_field:
+        m_form.select(in.value >= 0.5 ? EnrolmentField::code : EnrolmentField::server_url);
+        break;
+    case K::type_text:
+        m_form.type(in.text);
+        break;
+    case K::back:
+        m_form.erase();
+        break;
+    case K::clear:
+        m_form.clear();
+        break;
+    case K::connect:
+        (void)m_form.connect(m_sync, device_name()); // a refusal is the form's message
+        break;
+    default:
+        break;
+    }
+}
+
+std::string KioskRuntime::device_name() const {
+    return "Touchpoint kiosk " + m_identity.device_id.substr(0, 8);
+}
+
+bool KioskRuntime::follow_enrolment() {
+    if (!m_form.connecting()) return false;
+    if (auto e = m_form.poll(m_sync)) {
+        save_enrolment(*e);
+        return true;
+    }
+    return !m_form.connecting(); // failed: the message changed
+}
+
+void KioskRuntime::save_enrolment(const Enrolment& e) {
+    // As `touchpoint-kiosk enroll` does: the token and server in the
+    // identity file, and the server's id for this device from now on.
+    DeviceIdentity next = m_identity;
+    next.device_token = e.token;
+    next.server_url = e.server_url;
+    if (!e.device_id.empty()) next.device_id = e.device_id;
+    if (Status st = next.save(m_opts.data_dir); !st) {
+        m_form.not_saved("Head office enrolled this kiosk, but the kiosk could not keep it: " +
+                         st.error() + " Ask head office for a new code once this is fixed.");
+        return;
+    }
+    const bool new_device = next.device_id != m_identity.device_id;
+    m_identity = std::move(next);
+    // The server is authoritative for the survey and touch point from now
+    // on; they arrive with the sync thread's first configuration pull.
+    m_base.device.server_url = e.server_url;
+    m_config.device.server_url = e.server_url;
+    if (new_device) rebuild_flow(); // new responses carry the server's device id
+    m_form.saved(e, m_sync.start_syncing(e.server_url, e.token));
+    m_dirty = true;
 }
 
 void KioskRuntime::follow_settings_screen() {
@@ -198,6 +265,7 @@ bool KioskRuntime::tick() {
     m_flow->tick();
     m_staff.tick(now);
     follow_settings_screen();
+    const bool enrolment_changed = follow_enrolment();
     bool refreshed = false;
     if (m_staff.visible() && (m_dirty || now - m_last_refresh >= k_refresh)) {
         rebuild_models();
@@ -210,7 +278,8 @@ bool KioskRuntime::tick() {
                          shown == StaffScreen::health;
     const bool counting = (shown == StaffScreen::pin || shown == StaffScreen::set_pin) &&
                           m_staff.pin_pad(now).locked;
-    return (refreshed && figures) || counting || screen_name() != before;
+    return (refreshed && figures) || counting || screen_name() != before ||
+           (enrolment_changed && shown == StaffScreen::connect);
 }
 
 std::optional<milliseconds> KioskRuntime::next_deadline() const {
@@ -222,6 +291,7 @@ std::optional<milliseconds> KioskRuntime::next_deadline() const {
     take(m_hold.until_done(now));
     take(m_staff.next_deadline(now));
     if (m_staff.visible()) take(duration_cast<milliseconds>(m_last_refresh + k_refresh - now));
+    if (m_form.connecting()) take(milliseconds{100}); // look for the enrolment's outcome
     if (d && d->count() < 0) d = milliseconds{0};
     return d;
 }
@@ -349,6 +419,7 @@ SettingsModel KioskRuntime::settings() const {
     m.headline_name = std::string(headline_name(m.scale));
     m.standard = m_config.touch_point->service_standard;
     m.notice = m_staff.notice();
+    m.head_office = m_identity.server_url;
     if (m.standalone) {
         if (m_survey_selected_for == m_config.survey_path) m.survey_path = m_survey_selected;
         m.surveys = m_survey_files;
@@ -422,6 +493,18 @@ std::string KioskRuntime::trace_line() const {
         j["dim_timeout_s"] = s.dim_timeout_s;
         j["standard"] = s.standard;
         j["notice"] = s.notice;
+        j["connected_to"] = m_identity.server_url;
+        break;
+    }
+    case StaffScreen::connect: {
+        const ConnectModel& c = m_form.model();
+        j["enrolment"] = std::string(to_string(c.phase));
+        j["problem"] = std::string(to_string(c.problem));
+        j["message"] = c.message;
+        j["field"] = c.field == EnrolmentField::code ? "code" : "server_url";
+        j["server_url"] = c.server_url;
+        j["code_chars"] = c.code.size();
+        j["connected_to"] = c.connected_to;
         break;
     }
     }

@@ -52,6 +52,7 @@ struct SettingsModel {
     std::string headline_name;
     double standard = 0;
     std::string notice;
+    std::string head_office; // the server this kiosk is enrolled with, "" standalone
 };
 
 class KioskRuntime final : private StaffHost {
@@ -95,6 +96,8 @@ class KioskRuntime final : private StaffHost {
     // Built from memory: the survey files are read once, when the settings
     // screen opens (not on every drawn frame).
     SettingsModel settings() const;
+    // The "Connect to head office" screen.
+    const ConnectModel& connect_model() const { return m_form.model(); }
     // Unacknowledged low-score alerts (for the staff area's badge).
     int open_alerts() const { return static_cast<int>(m_dashboard.alerts.size()); }
     // "question", "thank_you", ... or "staff_pin", "staff_dashboard", ...
@@ -140,6 +143,11 @@ class KioskRuntime final : private StaffHost {
     void rebuild_models();
     // Reads the survey folder when the settings screen has just opened.
     void follow_settings_screen();
+    // "Connect to head office": typing, and the enrolment's outcome.
+    void handle_connect(const StaffIntent& in);
+    bool follow_enrolment();
+    void save_enrolment(const Enrolment& e);
+    std::string device_name() const;
 
     KioskConfig m_base;   // as the config file says
     KioskConfig m_config; // with the device overrides applied
@@ -170,6 +178,7 @@ class KioskRuntime final : private StaffHost {
     std::string m_survey_selected_for;      // m_config.survey_path when...
     std::string m_survey_selected;          // ...this file was found to be it
     bool m_settings_open = false;
+    EnrolmentForm m_form;
     bool m_dirty = true;
     std::chrono::steady_clock::time_point m_last_refresh{};
     std::string m_last_fault;

@@ -169,6 +169,8 @@ StaffIntent draw_staff(const KioskRuntime& s, float dpi) {
         return ui::draw_health(s.health(), c);
     case StaffScreen::settings:
         return ui::draw_settings(s.settings(), c);
+    case StaffScreen::connect:
+        return ui::draw_connect(s.connect_model(), c);
     }
     return {};
 }
@@ -244,25 +246,23 @@ void apply(KioskFlow& flow, const ui::Intent& in, ui::CustomerState& ui_state, D
     }
 }
 
-// An enrolled kiosk runs the touch point settings and survey its server gave
-// it (cached at enrolment and after each pull), and starts the sync thread.
-std::unique_ptr<sync::SyncWorker> start_sync(const KioskConfig& cfg, const DeviceIdentity& identity,
-                                             const std::string& data_dir) {
-    if (identity.device_token.empty() || identity.server_url.empty()) return nullptr;
+// The link to head office: the sync thread once the kiosk is enrolled (an
+// enrolled kiosk runs the touch point settings and survey its server gave
+// it, cached at enrolment and after each pull), and enrolment from the
+// manager's settings ("Connect to head office"), which starts it.
+std::unique_ptr<sync::HeadOfficeLink> start_sync(const KioskConfig& cfg, const DeviceIdentity& identity,
+                                                 const std::string& data_dir) {
     sync::SyncSettings ss;
-    ss.http.base_url = identity.server_url;
     ss.http.ca_file = cfg.device.ca_file;
     ss.http.pinned_key = cfg.device.server_pin;
-    ss.token = identity.device_token;
     ss.data_dir = data_dir;
     ss.config_interval = std::chrono::milliseconds(static_cast<long long>(cfg.device.config_poll_s * 1000));
     ss.heartbeat_interval = std::chrono::milliseconds(static_cast<long long>(cfg.device.heartbeat_s * 1000));
-    auto worker = sync::SyncWorker::start(ss, data_dir + "/responses.db");
-    if (!worker) {
-        std::cerr << "touchpoint-kiosk: " << worker.error() << "\n";
-        return nullptr;
-    }
-    return std::move(*worker);
+    auto link = std::make_unique<sync::HeadOfficeLink>(ss, data_dir + "/responses.db");
+    if (!identity.device_token.empty() && !identity.server_url.empty())
+        if (Status st = link->start_syncing(identity.server_url, identity.device_token); !st)
+            std::cerr << "touchpoint-kiosk: " << st.error() << "\n";
+    return link;
 }
 
 // What the kiosk reads before it shows anything: configuration, identity,
@@ -414,11 +414,8 @@ int run_kiosk(Options& opt) {
     SystemClock clock;
 
     // The sync thread (enrolled kiosks only) has its own store connection.
-    std::unique_ptr<sync::SyncWorker> worker = start_sync(*cfg, *identity, opt.data_dir);
-    SyncNotConfigured no_sync;
-    std::unique_ptr<sync::WorkerSyncControl> worker_sync;
-    if (worker) worker_sync = std::make_unique<sync::WorkerSyncControl>(*worker);
-    SyncControl& sync_control = worker_sync ? static_cast<SyncControl&>(*worker_sync) : no_sync;
+    std::unique_ptr<sync::HeadOfficeLink> worker = start_sync(*cfg, *identity, opt.data_dir);
+    SyncControl& sync_control = *worker;
 
     RuntimeOptions so{opt.data_dir, assets_dir() + "/surveys", TOUCHPOINT_VERSION};
     auto runtime_result = KioskRuntime::create(*cfg, *identity, *store, clock, sync_control, so);

@@ -20,8 +20,24 @@ std::string_view to_string(StaffScreen s) {
         return "health";
     case StaffScreen::settings:
         return "settings";
+    case StaffScreen::connect:
+        return "connect";
     }
     return "closed";
+}
+
+std::string_view to_string(EnrolmentPhase p) {
+    switch (p) {
+    case EnrolmentPhase::idle:
+        return "idle";
+    case EnrolmentPhase::connecting:
+        return "connecting";
+    case EnrolmentPhase::failed:
+        return "failed";
+    case EnrolmentPhase::connected:
+        return "connected";
+    }
+    return "idle";
 }
 
 std::string language_display_name(const std::string& code) {
@@ -200,6 +216,9 @@ void StaffArea::handle(const StaffIntent& in, time_point now) {
     case K::exit_kiosk:
         if (manager) m_host.exit_kiosk();
         return;
+    case K::show_connect:
+        if (manager && m_screen == StaffScreen::settings) show(StaffScreen::connect);
+        return;
     default:
         break;
     }
@@ -295,6 +314,123 @@ void StaffArea::submit_new_pin() {
                                                   : "The manager PIN was changed.";
     m_purpose = Purpose::sign_in;
     show(StaffScreen::settings);
+}
+
+// --- EnrolmentForm ---
+
+void EnrolmentForm::open(const std::string& connected_to) {
+    m_model.connected_to = connected_to;
+    if (m_model.phase == EnrolmentPhase::connecting) return;
+    m_model.phase = EnrolmentPhase::idle;
+    m_model.problem = EnrolmentProblem::none;
+    m_model.message.clear();
+}
+
+std::string& EnrolmentForm::field() {
+    return m_model.field == EnrolmentField::code ? m_model.code : m_model.server_url;
+}
+
+void EnrolmentForm::select(EnrolmentField f) {
+    m_model.field = f;
+}
+
+void EnrolmentForm::type(const std::string& text) {
+    if (connecting()) return;
+    const std::size_t max = m_model.field == EnrolmentField::code ? k_max_code : k_max_url;
+    std::string& f = field();
+    if (f.size() + text.size() <= max) f += text;
+}
+
+void EnrolmentForm::erase() {
+    if (connecting()) return;
+    std::string& f = field();
+    // A whole character (UTF-8 continuation bytes are 10xxxxxx).
+    while (!f.empty() && (static_cast<unsigned char>(f.back()) & 0xC0) == 0x80)
+        f.pop_back();
+    if (!f.empty()) f.pop_back();
+}
+
+void EnrolmentForm::clear() {
+    if (!connecting()) field().clear();
+}
+
+std::string EnrolmentForm::normalise_url(const std::string& typed) {
+    std::size_t b = typed.find_first_not_of(" \t");
+    if (b == std::string::npos) return {};
+    std::size_t e = typed.find_last_not_of(" \t");
+    std::string url = typed.substr(b, e - b + 1);
+    if (url.find("://") == std::string::npos) url = "https://" + url;
+    return url;
+}
+
+bool EnrolmentForm::connect(SyncControl& sync, const std::string& device_name) {
+    if (connecting()) return false;
+    auto refuse = [&](EnrolmentField f, const char* what) {
+        m_model.phase = EnrolmentPhase::failed;
+        m_model.problem = EnrolmentProblem::none;
+        m_model.message = what;
+        m_model.field = f;
+        return false;
+    };
+    const std::string url = normalise_url(m_model.server_url);
+    if (url.empty())
+        return refuse(EnrolmentField::server_url,
+                      "Type the server's address first, e.g. https://hq.example.com");
+    std::string code;
+    for (char c : m_model.code)
+        if (c != ' ') code.push_back(c);
+    if (code.empty())
+        return refuse(EnrolmentField::code, "Type the one-time code from head office.");
+    if (!sync.begin_enrolment({url, code, device_name})) {
+        m_model.phase = EnrolmentPhase::failed;
+        m_model.problem = EnrolmentProblem::unavailable;
+        m_model.message = "This kiosk cannot connect to head office right now. Try again in a moment.";
+        return false;
+    }
+    m_model.phase = EnrolmentPhase::connecting;
+    m_model.problem = EnrolmentProblem::none;
+    m_model.message = "Connecting to " + url + " ...";
+    return true;
+}
+
+std::optional<Enrolment> EnrolmentForm::poll(SyncControl& sync) {
+    if (!connecting()) return std::nullopt;
+    auto outcome = sync.take_enrolment_outcome();
+    if (!outcome) return std::nullopt;
+    if (outcome->problem != EnrolmentProblem::none) {
+        m_model.phase = EnrolmentPhase::failed;
+        m_model.problem = outcome->problem;
+        m_model.message = outcome->message;
+        if (outcome->problem == EnrolmentProblem::wrong_code ||
+            outcome->problem == EnrolmentProblem::expired_code ||
+            outcome->problem == EnrolmentProblem::used_code)
+            m_model.field = EnrolmentField::code;
+        else if (outcome->problem == EnrolmentProblem::bad_address)
+            m_model.field = EnrolmentField::server_url;
+        return std::nullopt;
+    }
+    return outcome->enrolled;
+}
+
+void EnrolmentForm::saved(const Enrolment& e, const Status& syncing) {
+    m_model.phase = EnrolmentPhase::connected;
+    m_model.problem = EnrolmentProblem::none;
+    m_model.connected_to = e.server_url;
+    m_model.code.clear(); // a used code is of no further use
+    const std::string store = e.store_name.empty() ? e.store_id : e.store_name;
+    const std::string tp = e.touch_point_name.empty() ? e.touch_point_key : e.touch_point_name;
+    m_model.message = "Connected to head office as device \"" + e.device_name + "\" for " + store +
+                      " / " + tp + ".";
+    if (syncing)
+        m_model.message += " The survey from head office starts when you close the staff area.";
+    else
+        m_model.message += " Syncing did not start (" + syncing.error() + "): restart the kiosk.";
+}
+
+void EnrolmentForm::not_saved(const std::string& why) {
+    m_model.phase = EnrolmentPhase::failed;
+    m_model.problem = EnrolmentProblem::failed;
+    m_model.message = why;
 }
 
 } // namespace touchpoint

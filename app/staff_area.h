@@ -12,6 +12,7 @@
 // tested with a fake host and injected time. Single-threaded (UI thread).
 #include "app/device_overrides.h"
 #include "app/staff_auth.h"
+#include "app/staff_sync.h"
 #include "core/result.h"
 
 #include <chrono>
@@ -22,7 +23,7 @@
 
 namespace touchpoint {
 
-enum class StaffScreen { closed, set_pin, pin, dashboard, huddle, health, settings };
+enum class StaffScreen { closed, set_pin, pin, dashboard, huddle, health, settings, connect };
 std::string_view to_string(StaffScreen s);
 
 // What a staff screen asks for (returned by the ui::draw_staff_* functions).
@@ -50,6 +51,12 @@ struct StaffIntent {
         set_standard,       // value = headline target (manager, standalone)
         change_manager_pin, // manager
         change_staff_pin,   // manager
+        // "Connect to head office" (manager, from the settings screen):
+        show_connect,
+        select_field, // value = 0 the server address, 1 the one-time code
+        type_text,    // text = what a key types into the selected field
+        connect,      // enrol with the address and code typed
+        // back deletes the selected field's last character, clear empties it
     };
     Kind kind = Kind::none;
     int digit = 0;
@@ -133,6 +140,60 @@ class StaffArea {
     std::string m_message; // shown on the PIN pad
     std::string m_notice;  // shown on the settings screen
     time_point m_last_activity{};
+};
+
+// --- Connect to head office ---
+
+enum class EnrolmentField { server_url, code };
+enum class EnrolmentPhase { idle, connecting, failed, connected };
+std::string_view to_string(EnrolmentPhase p);
+
+// What the "Connect to head office" screen shows.
+struct ConnectModel {
+    std::string server_url; // as typed
+    std::string code;       // as typed
+    EnrolmentField field = EnrolmentField::server_url;
+    EnrolmentPhase phase = EnrolmentPhase::idle;
+    EnrolmentProblem problem = EnrolmentProblem::none;
+    std::string message;      // the outcome in plain words ("" when idle)
+    std::string connected_to; // the server this kiosk syncs with, "" when standalone
+};
+
+// The form and the enrolment it starts: typed on the on-screen keyboard,
+// sent through SyncControl (which enrols off the UI thread), its outcome
+// collected by poll(). The form changes nothing on the device: the caller
+// saves what poll() returns. Single-threaded (UI thread).
+class EnrolmentForm {
+  public:
+    static constexpr std::size_t k_max_url = 200;
+    static constexpr std::size_t k_max_code = 40;
+
+    // The screen opened: a finished attempt's message is cleared (what was
+    // typed stays, so a typo can be fixed).
+    void open(const std::string& connected_to);
+    void select(EnrolmentField f);
+    void type(const std::string& text); // ignored while connecting
+    void erase();                       // the selected field's last character
+    void clear();                       // the selected field
+    // Starts enrolling. False, with a message saying what to type, when a
+    // field is empty; false when an attempt is under way.
+    bool connect(SyncControl& sync, const std::string& device_name);
+    // While connecting: picks up the outcome. Returns the device when the
+    // server enrolled it; the caller saves it, then calls saved() or
+    // not_saved().
+    std::optional<Enrolment> poll(SyncControl& sync);
+    void saved(const Enrolment& e, const Status& syncing);
+    void not_saved(const std::string& why);
+
+    bool connecting() const { return m_model.phase == EnrolmentPhase::connecting; }
+    const ConnectModel& model() const { return m_model; }
+
+    // "hq.example.com" -> "https://hq.example.com"; spaces trimmed.
+    static std::string normalise_url(const std::string& typed);
+
+  private:
+    std::string& field();
+    ConnectModel m_model;
 };
 
 // Display name of a language, in that language ("Māori", "Español", ...).

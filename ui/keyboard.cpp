@@ -193,6 +193,22 @@ std::vector<std::vector<Key>> keyboard_rows(const std::string& language) {
     return rows;
 }
 
+std::vector<std::vector<Key>> address_keyboard_rows() {
+    std::vector<std::vector<Key>> rows;
+    rows.push_back(ascii_row("1234567890"));
+    rows.push_back(ascii_row("qwertyuiop"));
+    rows.push_back(ascii_row("asdfghjkl:"));
+    rows.push_back(ascii_row("zxcvbnm./-"));
+    Key https = character("https://", "https://");
+    https.units = 3.0f;
+    Key http = character("http://", "http://");
+    http.units = 2.5f;
+    std::vector<Key> bottom{https, http, character("_")};
+    bottom.push_back(special(Key::Kind::backspace, 2.5f));
+    rows.push_back(std::move(bottom));
+    return rows;
+}
+
 Intent key_intent(const Key& key, bool shift) {
     Intent in;
     switch (key.kind) {

@@ -31,6 +31,11 @@ struct Key {
 // letters. Unknown codes get the English layout.
 std::vector<std::vector<Key>> keyboard_rows(const std::string& language);
 
+// Keys for a server address or an enrolment code (staff's "Connect to head
+// office"): digits, letters, ":" "/" "." "-" "_", keys that type "https://"
+// and "http://", and backspace. Ten key units a row.
+std::vector<std::vector<Key>> address_keyboard_rows();
+
 // The Intent a key sends: type_text (id = the key's text, capitals when
 // `shift`), backspace, toggle_shift or comment_done.
 Intent key_intent(const Key& key, bool shift);

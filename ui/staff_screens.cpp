@@ -183,8 +183,10 @@ StaffIntent draw_nav(ImDrawList* dl, const StaffChrome& c, const StaffNavLayout&
         pick(K::show_huddle);
     if (button(dl, "##nav_health", nav.health, "Health", px, c.screen == StaffScreen::health, hc))
         pick(K::show_health);
-    if (c.role == Role::manager && button(dl, "##nav_settings", nav.settings, "Settings", px,
-                                          c.screen == StaffScreen::settings, hc))
+    const bool in_settings =
+        c.screen == StaffScreen::settings || c.screen == StaffScreen::connect;
+    if (c.role == Role::manager &&
+        button(dl, "##nav_settings", nav.settings, "Settings", px, in_settings, hc))
         pick(K::show_settings);
     if (button(dl, "##nav_pause", nav.pause, c.paused ? "Resume survey" : "Pause survey", px,
                c.paused, hc))
@@ -907,6 +909,10 @@ SettingsLayout layout_settings(const SettingsModel& sm, const StaffChrome& c, fl
     const Rect ctl{ct.x + name_w, ct.y, ct.w - name_w, ct.h};
     const float bh = m.target;
     float y = ct.y + m.text.heading * 1.5f + m.gap;
+    const float cw = std::min(ctl.w, std::max(bh * 3.0f, text_width("Connect to head office", m.text.body) +
+                                                             m.text.body * 2.4f));
+    l.connect = Rect{ctl.x, y, cw, bh};
+    y += bh + m.gap * 2;
     std::vector<std::string> langs;
     for (const auto& [code, name] : sm.languages)
         langs.push_back(name);
@@ -969,6 +975,14 @@ StaffIntent draw_settings(const SettingsModel& sm, const StaffChrome& c) {
         ImGui::PopID();
     };
 
+    row_name("Head office", l.connect);
+    if (button(dl, "##connect", l.connect, "Connect to head office", m.text.body, false, hc))
+        pick({K::show_connect});
+    label(dl, sm.head_office.empty() ? "Not connected" : "Connected to " + sm.head_office,
+          m.text.body,
+          Rect{l.connect.right() + m.gap, l.connect.y, ct.right() - l.connect.right() - m.gap,
+               l.connect.h},
+          sm.head_office.empty() ? p.muted_text : good_colour(hc), Align::left, 2);
     if (!l.languages.empty()) row_name("Default language", l.languages.front());
     for (std::size_t i = 0; i < l.languages.size(); ++i) {
         ImGui::PushID(static_cast<int>(i));
@@ -1008,6 +1022,169 @@ StaffIntent draw_settings(const SettingsModel& sm, const StaffChrome& c) {
                   ? good_colour(hc)
                   : bad_colour(hc),
               Align::left, 2);
+    end_screen();
+    return in;
+}
+
+// --- Connect to head office ---
+
+ConnectLayout layout_connect(const ConnectModel&, const StaffChrome& c, float w, float h) {
+    const Metrics m = metrics(w, h, c.look.dpi);
+    const Rect ct = layout_staff_nav(c, w, h).content;
+    ConnectLayout l;
+    const float bh = m.target;
+    l.header = Rect{ct.x, ct.y, ct.w, m.text.heading * 1.5f};
+    float y = l.header.bottom() + m.gap;
+    const float name_w = std::min(ct.w * 0.28f, m.text.body * 9.0f);
+    const float fx = ct.x + name_w;
+    l.url_label = Rect{ct.x, y, name_w - m.gap, bh};
+    l.url_field = Rect{fx, y, ct.right() - fx, bh};
+    y += bh + m.gap;
+    const float cw = std::min(
+        (ct.right() - fx) * 0.4f,
+        std::max(bh * 2.5f, text_width("Connecting ...", m.text.body) + m.text.body * 2.4f));
+    l.code_label = Rect{ct.x, y, name_w - m.gap, bh};
+    l.code_field = Rect{fx, y, ct.right() - fx - cw - m.gap, bh};
+    l.connect = Rect{ct.right() - cw, y, cw, bh};
+    y += bh + m.gap * 0.5f;
+    l.message = Rect{ct.x, y, ct.w, m.text.body * 2.8f};
+    y += l.message.h + m.gap * 0.5f;
+
+    // --- Keys: ten units a row, as tall as the rest allows (capped) ---
+    const auto rows = address_keyboard_rows();
+    const float n = static_cast<float>(rows.size());
+    const float key_h = std::clamp((ct.bottom() - y - (n - 1) * m.gap) / n, 1.0f, bh * 1.4f);
+    const float unit_w = (ct.w - 9.0f * m.gap) / 10.0f;
+    const float key_w = std::min(unit_w, key_h * 1.6f);
+    l.key_size = std::min(key_w, key_h);
+    float ky = ct.bottom() - (n * key_h + (n - 1) * m.gap);
+    ky = std::max(ky, y);
+    for (const auto& row : rows) {
+        float units = 0.0f;
+        for (const Key& k : row)
+            units += k.units;
+        const float row_w = units * key_w + (units - 1.0f) * m.gap;
+        float x = ct.cx() - row_w * 0.5f;
+        for (const Key& k : row) {
+            // A wide key also covers the gaps it stands in for.
+            const float kw = k.units * key_w + (k.units - 1.0f) * m.gap;
+            l.keys.push_back(KeyRect{k, Rect{x, ky, kw, key_h}});
+            x += kw + m.gap;
+        }
+        ky += key_h + m.gap;
+    }
+    return l;
+}
+
+namespace {
+
+// A text field: its text (the end of it when it is too long), a placeholder
+// when empty, and a caret when selected. Tapping it selects it.
+bool text_field(ImDrawList* dl, const char* id, const Rect& r, const std::string& text,
+                std::string_view placeholder, bool selected, const Metrics& m, bool hc) {
+    const Palette& p = palette(hc);
+    const ButtonState s = touch_target(id, r);
+    const float rounding = std::min(10.0f, r.h * 0.2f);
+    dl->AddRectFilled(ImVec2(r.x, r.y), ImVec2(r.right(), r.bottom()), panel_fill(hc), rounding);
+    dl->AddRect(ImVec2(r.x, r.y), ImVec2(r.right(), r.bottom()), selected ? p.accent : p.outline,
+                rounding, 0, selected ? 3.0f : 1.5f);
+    const float px = m.text.body * 1.1f;
+    const float pad = px * 0.5f;
+    const float inner = r.w - 2.0f * pad - px * 0.3f;
+    std::string_view shown = text;
+    while (!shown.empty() && text_width(shown, px) > inner)
+        shown.remove_prefix(1);
+    const Rect box{r.x + pad, r.y, inner + 1.0f, r.h};
+    if (text.empty())
+        draw_text_block(dl, placeholder, m.text.body, box, p.muted_text, 1, Align::left);
+    else
+        draw_text_block(dl, shown, px, box, p.text, 1, Align::left);
+    if (selected) {
+        const float cx = r.x + pad + (text.empty() ? 0.0f : text_width(shown, px)) + 1.0f;
+        dl->AddRectFilled(ImVec2(cx, r.y + r.h * 0.22f),
+                          ImVec2(cx + std::max(2.0f, px * 0.08f), r.bottom() - r.h * 0.22f),
+                          p.accent);
+    }
+    return s.clicked;
+}
+
+// A key of the address keyboard (square corners, no hover).
+bool address_key(ImDrawList* dl, const KeyRect& k, bool capitals, float px, bool hc) {
+    const Palette& p = palette(hc);
+    const Rect& r = k.rect;
+    const ButtonState s = touch_target("key", r);
+    const bool special = k.key.kind == Key::Kind::backspace || k.key.units > 1.0f;
+    const ImU32 fill = s.held ? p.button_pressed : special ? p.button : panel_fill(hc);
+    const float rounding = std::min(r.w, r.h) * 0.18f;
+    dl->AddRectFilled(ImVec2(r.x, r.y), ImVec2(r.right(), r.bottom()), fill, rounding);
+    dl->AddRect(ImVec2(r.x, r.y), ImVec2(r.right(), r.bottom()), p.outline, rounding, 0,
+                hc ? 2.0f : 1.0f);
+    const std::string text = k.key.kind == Key::Kind::backspace ? "Delete"
+                             : capitals                          ? k.key.shifted
+                                                                 : k.key.text;
+    const float tpx = k.key.units > 1.0f || k.key.kind == Key::Kind::backspace ? px * 0.8f : px;
+    draw_text_block(dl, text, tpx, Rect{r.x + 2.0f, r.y, r.w - 4.0f, r.h}, p.button_text, 1);
+    return s.clicked;
+}
+
+} // namespace
+
+StaffIntent draw_connect(const ConnectModel& cm, const StaffChrome& c) {
+    const ImGuiIO& io = ImGui::GetIO();
+    const float w = io.DisplaySize.x, h = io.DisplaySize.y;
+    const bool hc = c.look.high_contrast;
+    const Palette& p = palette(hc);
+    const Metrics m = metrics(w, h, c.look.dpi);
+    const StaffNavLayout nav = layout_staff_nav(c, w, h);
+    const ConnectLayout l = layout_connect(cm, c, w, h);
+    ImDrawList* dl = begin_screen("##staff_connect", hc);
+    StaffIntent in = draw_nav(dl, c, nav, m);
+    auto pick = [&](StaffIntent i) {
+        if (in.kind == K::none) in = std::move(i);
+    };
+    const bool connecting = cm.phase == EnrolmentPhase::connecting;
+    draw_header(dl, l.header, "Connect to head office",
+                cm.connected_to.empty() ? "Not connected" : "Connected to " + cm.connected_to,
+                cm.connected_to.empty() ? p.muted_text : good_colour(hc), m, hc);
+    label(dl, "Server address", m.text.body, l.url_label, p.muted_text, Align::left, 2);
+    label(dl, "One-time code", m.text.body, l.code_label, p.muted_text, Align::left, 2);
+    if (text_field(dl, "##url", l.url_field, cm.server_url, "e.g. https://hq.example.com",
+                   cm.field == EnrolmentField::server_url, m, hc))
+        pick({K::select_field, 0, 0, 0});
+    if (text_field(dl, "##code", l.code_field, cm.code, "e.g. 7KQ2-M9XD-4TRB",
+                   cm.field == EnrolmentField::code, m, hc))
+        pick({K::select_field, 0, 0, 1});
+    if (button(dl, "##connect", l.connect, connecting ? "Connecting ..." : "Connect", m.text.body,
+               !connecting, hc, !connecting))
+        pick({K::connect});
+
+    if (!cm.message.empty()) {
+        const ImU32 colour = cm.phase == EnrolmentPhase::connected ? good_colour(hc)
+                             : cm.phase == EnrolmentPhase::failed  ? bad_colour(hc)
+                                                                   : p.muted_text;
+        label(dl, cm.message, m.text.body, l.message, colour, Align::left, 2);
+    } else {
+        label(dl,
+              "Type the server's address and the one-time code from head office, then tap "
+              "Connect.",
+              m.text.body, l.message, p.muted_text, Align::left, 2);
+    }
+
+    // Codes are shown in capitals (the server ignores case); addresses in
+    // lower case.
+    const bool capitals = cm.field == EnrolmentField::code;
+    const float key_px = std::min(m.text.heading * 1.2f, l.key_size * 0.5f);
+    for (std::size_t i = 0; i < l.keys.size(); ++i) {
+        ImGui::PushID(static_cast<int>(i));
+        const KeyRect& k = l.keys[i];
+        if (address_key(dl, k, capitals, key_px, hc) && !connecting) {
+            if (k.key.kind == Key::Kind::backspace)
+                pick({K::back});
+            else
+                pick({K::type_text, 0, 0, 0, capitals ? k.key.shifted : k.key.text});
+        }
+        ImGui::PopID();
+    }
     end_screen();
     return in;
 }

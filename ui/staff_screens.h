@@ -12,6 +12,7 @@
 #include "app/dashboard.h"
 #include "app/kiosk_runtime.h"
 #include "app/staff_area.h"
+#include "ui/keyboard.h"
 #include "ui/layout.h"
 #include "ui/screens.h"
 
@@ -96,6 +97,7 @@ HealthLayout layout_health(const HealthModel& model, const StaffChrome& chrome, 
                            float height);
 
 struct SettingsLayout {
+    Rect connect; // "Connect to head office" (the first row, always there)
     std::vector<Rect> languages; // one per model.languages
     Rect dim_less, dim_more;
     std::vector<Rect> surveys; // one per model.surveys (standalone only)
@@ -105,6 +107,20 @@ struct SettingsLayout {
 };
 SettingsLayout layout_settings(const SettingsModel& model, const StaffChrome& chrome, float width,
                                float height);
+
+// "Connect to head office": the server address and one-time code, typed on
+// the keyboard below them, and the outcome in plain words.
+struct ConnectLayout {
+    Rect header;
+    Rect url_label, url_field;
+    Rect code_label, code_field;
+    Rect connect;
+    Rect message;
+    std::vector<KeyRect> keys; // address_keyboard_rows(), top row first
+    float key_size = 0.0f;     // the smallest key edge in pixels
+};
+ConnectLayout layout_connect(const ConnectModel& model, const StaffChrome& chrome, float width,
+                             float height);
 
 // The next dim timeout / standard a "-" or "+" sets (the values staff can pick).
 double step_dim_timeout(double seconds, int direction);
@@ -117,6 +133,7 @@ StaffIntent draw_dashboard(const DashboardModel& model, const StaffChrome& chrom
 StaffIntent draw_huddle(const HuddleModel& model, const StaffChrome& chrome);
 StaffIntent draw_health(const HealthModel& model, const StaffChrome& chrome);
 StaffIntent draw_settings(const SettingsModel& model, const StaffChrome& chrome);
+StaffIntent draw_connect(const ConnectModel& model, const StaffChrome& chrome);
 
 // "50 %", "+20", "4.2", "—" (no value): a headline as staff read it.
 std::string format_headline(Scale scale, const std::optional<double>& value);
