@@ -1032,7 +1032,7 @@ ConnectLayout layout_connect(const ConnectModel&, const StaffChrome& c, float w,
     const Metrics m = metrics(w, h, c.look.dpi);
     const Rect ct = layout_staff_nav(c, w, h).content;
     ConnectLayout l;
-    const float bh = m.target;
+    const float bh = std::max(m.target, m.text.body * 2.4f);
     l.header = Rect{ct.x, ct.y, ct.w, m.text.heading * 1.5f};
     float y = l.header.bottom() + m.gap;
     const float name_w = std::min(ct.w * 0.28f, m.text.body * 9.0f);
@@ -1053,12 +1053,12 @@ ConnectLayout layout_connect(const ConnectModel&, const StaffChrome& c, float w,
     // --- Keys: ten units a row, as tall as the rest allows (capped) ---
     const auto rows = address_keyboard_rows();
     const float n = static_cast<float>(rows.size());
-    const float key_h = std::clamp((ct.bottom() - y - (n - 1) * m.gap) / n, 1.0f, bh * 1.4f);
+    const float cap = std::max(m.target * 1.4f, std::min(w, h) * 0.085f);
+    const float key_h = std::clamp((ct.bottom() - y - (n - 1) * m.gap) / n, 1.0f, cap);
     const float unit_w = (ct.w - 9.0f * m.gap) / 10.0f;
     const float key_w = std::min(unit_w, key_h * 1.6f);
     l.key_size = std::min(key_w, key_h);
-    float ky = ct.bottom() - (n * key_h + (n - 1) * m.gap);
-    ky = std::max(ky, y);
+    float ky = y + m.gap * 0.5f; // under the message, where the eye already is
     for (const auto& row : rows) {
         float units = 0.0f;
         for (const Key& k : row)

@@ -185,6 +185,23 @@ int main(int argc, char** argv) {
     settings.standard = 85;
     settings.notice = "Saved.";
 
+    ConnectModel connect;
+    connect.server_url = "https://hq.example.com:8443";
+    connect.code = "7KQ2-M9X";
+    connect.field = EnrolmentField::code;
+    ConnectModel wrong = connect;
+    wrong.phase = EnrolmentPhase::failed;
+    wrong.problem = EnrolmentProblem::wrong_code;
+    wrong.message = "The code was not accepted. Check it and type it again, or ask head office for "
+                    "a new one.";
+    ConnectModel connected;
+    connected.server_url = connect.server_url;
+    connected.connected_to = connect.server_url;
+    connected.phase = EnrolmentPhase::connected;
+    connected.message = "Connected to head office as device \"Touchpoint kiosk 3f9a02c1\" for "
+                        "Auckland Central / Checkout 1. The survey from head office starts when "
+                        "you close the staff area.";
+
     PinPadModel pin;
     pin.title = "Staff sign-in";
     pin.prompt = "Enter your PIN";
@@ -218,6 +235,9 @@ int main(int argc, char** argv) {
         {"huddle", [&] { ui::draw_huddle(huddle, with(StaffScreen::huddle)); }},
         {"health", [&] { ui::draw_health(health, with(StaffScreen::health)); }},
         {"settings", [&] { ui::draw_settings(settings, with(StaffScreen::settings)); }},
+        {"connect", [&] { ui::draw_connect(connect, with(StaffScreen::connect)); }},
+        {"connect-wrong-code", [&] { ui::draw_connect(wrong, with(StaffScreen::connect)); }},
+        {"connect-connected", [&] { ui::draw_connect(connected, with(StaffScreen::connect)); }},
     };
     ui::apply_theme(false);
     int failures = 0;
