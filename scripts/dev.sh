@@ -26,6 +26,9 @@ PACKAGES=(
   fonts-noto-core fonts-wqy-microhei fonts-dejavu-core
   # headless GUI tests
   xvfb xauth xdotool imagemagick x11-utils
+  # the install test: clean Debian roots, booted with systemd-nspawn, and
+  # packages of an old release
+  mmdebstrap systemd-container dpkg-dev
 )
 # npm (the web dashboard's browser test installs playwright-core with it) is
 # Debian's package unless a Node.js build that bundles it is installed.
