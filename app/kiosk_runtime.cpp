@@ -438,6 +438,7 @@ std::string KioskRuntime::trace_line() const {
     j["paused"] = m_flow->paused();
     j["survey"] = m_config.survey.id;
     j["survey_version"] = m_config.survey.version;
+    j["question"] = pick(m_config.survey.question, m_flow->language());
     j["scale"] = std::string(to_string(m_config.survey.scale));
     auto opt = [](const std::optional<double>& v) {
         return v ? nlohmann::json(*v) : nlohmann::json(nullptr);

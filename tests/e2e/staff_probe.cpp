@@ -43,5 +43,32 @@ int main(int argc, char** argv) {
         print(p + "exit", n.exit);
         print(p + "close", n.close);
     }
+    // The manager's settings: "Connect to head office" (the first row, so
+    // its place does not depend on what else the settings list), and that
+    // screen's fields, button and keys (key_<letter or digit>, key_colon,
+    // key_dot, key_slash, key_dash, key_underscore, key_https, key_http,
+    // key_delete).
+    ui::StaffChrome c;
+    c.role = Role::manager;
+    c.screen = StaffScreen::settings;
+    c.look.dpi = dpi;
+    print("settings.connect", ui::layout_settings(SettingsModel{}, c, w, h).connect);
+    c.screen = StaffScreen::connect;
+    const ui::ConnectLayout cl = ui::layout_connect(ConnectModel{}, c, w, h);
+    print("connect.url", cl.url_field);
+    print("connect.code", cl.code_field);
+    print("connect.connect", cl.connect);
+    for (const auto& k : cl.keys) {
+        std::string name = k.key.text;
+        if (k.key.kind == ui::Key::Kind::backspace) name = "delete";
+        else if (name == ":") name = "colon";
+        else if (name == ".") name = "dot";
+        else if (name == "/") name = "slash";
+        else if (name == "-") name = "dash";
+        else if (name == "_") name = "underscore";
+        else if (name == "https://") name = "https";
+        else if (name == "http://") name = "http";
+        print("key_" + name, k.rect);
+    }
     return 0;
 }
