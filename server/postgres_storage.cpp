@@ -741,6 +741,10 @@ bool retryable(const std::string& sqlstate) {
 
 } // namespace
 
+int postgres_schema_version() {
+    return static_cast<int>(sizeof k_migrations / sizeof k_migrations[0]);
+}
+
 // --- Opening and migrating ---
 
 PostgresStorage::PostgresStorage(std::unique_ptr<PostgresConnectionPool> pool)

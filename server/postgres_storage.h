@@ -22,6 +22,9 @@ namespace touchpoint::server {
 
 class PostgresConnectionPool;
 
+// The schema version this binary creates and migrates to (table schema_version).
+int postgres_schema_version();
+
 class PostgresStorage final : public Storage {
   public:
     // Connects to the database at `url` (a libpq URI, "postgresql://...") and

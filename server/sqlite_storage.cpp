@@ -473,6 +473,10 @@ void bind_where(Stmt& s, const Where& w) {
 
 } // namespace
 
+int sqlite_schema_version() {
+    return static_cast<int>(sizeof k_migrations / sizeof k_migrations[0]);
+}
+
 // --- Opening and migrating ---
 
 SqliteStorage::SqliteStorage(sqlite3* db) {

@@ -30,6 +30,9 @@ struct SqliteConnection {
 };
 } // namespace detail
 
+// The schema version this binary creates and migrates to (PRAGMA user_version).
+int sqlite_schema_version();
+
 class SqliteStorage final : public Storage {
   public:
     // Opens (creating when missing) and migrates the database at `path`.
