@@ -94,6 +94,15 @@ fail() {
 top=$build/install-test
 cache=$top/cache
 mkdir -p "$cache/archives/partial" "$cache/lists/partial"
+# A failed run keeps its roots for a look; the next run clears them.
+for old_run in "$top"/run-*; do
+    [ -d "$old_run" ] || continue
+    if findmnt -rn -o TARGET | grep -q -F "$old_run/"; then
+        echo "install_test: $old_run still has mounts under it; left in place" >&2
+    else
+        rm -rf --one-file-system "$old_run"
+    fi
+done
 work=$(mktemp -d "$top/run-XXXXXX")
 mounted=()   # mount points, in the order they were mounted
 pids=()      # processes to end on exit
