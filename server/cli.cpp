@@ -5,9 +5,13 @@
 #include "core/touch_point.h"
 #include "core/wire.h"
 #include "server/api.h"
+#include "server/backup.h"
+#include "server/doctor.h"
 #include "server/http_server.h"
 #include "server/retention.h"
 #include "server/secrets.h"
+#include "server/server_config.h"
+#include "server/service_watchdog.h"
 #include "server/storage.h"
 
 #include <CLI/CLI.hpp>
@@ -15,12 +19,14 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <memory>
 #include <ostream>
 #include <pthread.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sstream>
 #include <thread>
 
@@ -45,40 +51,6 @@ std::string format_utc(std::int64_t ms) {
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;
 }
-
-// "HOST:PORT", "[::1]:PORT" or ":PORT" (all addresses).
-bool parse_listen(const std::string& text, std::string& host, int& port) {
-    auto colon = text.rfind(':');
-    if (colon == std::string::npos) return false;
-    host = text.substr(0, colon);
-    std::string p = text.substr(colon + 1);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-        host = host.substr(1, host.size() - 2);
-    if (host.empty()) host = "0.0.0.0";
-    if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos)
-        return false;
-    port = std::stoi(p);
-    return port <= 65535;
-}
-
-struct ServeOptions {
-    std::string db = "sqlite:touchpoint-server.db";
-    std::string listen = "127.0.0.1:8080";
-    std::string tls_cert;
-    std::string tls_key;
-    std::size_t max_body_bytes = 1024 * 1024;
-    std::size_t max_batch = 500;
-    double rate = 10;
-    double burst = 20;
-    // Transport: workers, deadlines, limits (seconds here, milliseconds there).
-    HttpServerOptions http;
-    double header_timeout_s = 10, idle_timeout_s = 75, write_timeout_s = 30,
-           shutdown_grace_s = 10;
-    bool access_log = false;
-    int retention_days = 0; // 0: keep responses forever
-    double heartbeat_interval_s = 180;
-    DashboardOptions dashboard = default_dashboard_options();
-};
 
 // Every connection is a file descriptor: take the hard limit, and say so
 // when even that is below the connection cap.
@@ -117,6 +89,16 @@ int serve(const ServeOptions& o, std::ostream& out, std::ostream& err) {
     http.max_body_bytes = o.max_body_bytes;
     http.access_log = o.access_log;
     http.dashboard = o.dashboard;
+    // Test only: every worker stalls before handling a request while this
+    // file exists, as a wedged server would (the watchdog test).
+    if (const char* stall = std::getenv("TOUCHPOINT_TEST_ONLY_STALL_WORKERS_WHILE_FILE_EXISTS")) {
+        const std::string path = stall;
+        http.before_handle = [path] {
+            struct stat st {};
+            while (::stat(path.c_str(), &st) == 0)
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        };
+    }
     for (const std::string& w : dashboard_warnings(o.dashboard))
         err << "touchpoint-server: warning: " << w << std::endl;
 
@@ -155,9 +137,13 @@ int serve(const ServeOptions& o, std::ostream& out, std::ostream& err) {
         err << "touchpoint-server: " << st.error() << "\n";
         return 1;
     }
-    out << "touchpoint-server " << TOUCHPOINT_VERSION << " listening on "
-        << (server.tls() ? "https://" : "http://") << http.host << ":" << server.port()
+    const std::string listening = std::string(server.tls() ? "https://" : "http://") + http.host +
+                                  ":" + std::to_string(server.port());
+    out << "touchpoint-server " << TOUCHPOINT_VERSION << " listening on " << listening
         << " (storage " << o.db << ")" << std::endl;
+    // Under systemd: READY=1 once /healthz answers, WATCHDOG=1 while it does.
+    ServiceWatchdog watchdog({http.host, server.port(), server.tls()}, listening, err);
+    watchdog.start();
 
     // Retention: at start, then hourly, on its own thread.
     std::unique_ptr<Retention> retention;
@@ -174,11 +160,14 @@ int serve(const ServeOptions& o, std::ostream& out, std::ostream& err) {
     }
 
     std::atomic<bool> ended{false};
-    std::thread waiter([&server, &ended, &err, signals] {
+    std::thread waiter([&server, &ended, &err, &watchdog, signals] {
         for (;;) {
             int sig = 0;
             if (sigwait(&signals, &sig) != 0 || ended) return;
-            if (sig != SIGHUP) break;
+            if (sig != SIGHUP) {
+                watchdog.stopping();
+                break;
+            }
             if (Status st = server.reload_tls(); st)
                 err << "touchpoint-server: reloaded the TLS certificate" << std::endl;
             else
@@ -397,24 +386,14 @@ int admin_list_api_keys(Storage& s, std::ostream& out, std::ostream& err) {
     return 0;
 }
 
-} // namespace
+// --- The command line ---
 
-int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
-    if (Status st = init_secrets(); !st) {
-        err << "touchpoint-server: " << st.error() << "\n";
-        return 1;
-    }
-    CLI::App app{
-        "Touchpoint server: the device API kiosks sync to, plus administration.\n"
-        "Serve:  touchpoint-server --db sqlite:PATH --listen HOST:PORT [--tls-cert F --tls-key F]\n"
-        "Admin:  touchpoint-server admin --db sqlite:PATH <command> ...",
-        "touchpoint-server"};
-    app.set_version_flag("--version", TOUCHPOINT_VERSION);
-    ServeOptions so;
-    CLI::Option* top_db =
-        app.add_option("--db", so.db,
+// Every serving option, on `app`; each is also a key of the configuration
+// file (server_config.h).
+void add_serve_options(CLI::App& app, ServeOptions& so) {
+    app.add_option("--db", so.db,
                        "Storage: sqlite:PATH (created when missing) or postgresql://...")
-            ->capture_default_str();
+        ->capture_default_str();
     app.add_option("--listen", so.listen, "Address to listen on, HOST:PORT (port 0: any free port)")
         ->capture_default_str();
     auto* cert = app.add_option("--tls-cert", so.tls_cert, "TLS certificate (PEM); serves HTTPS")
@@ -501,12 +480,131 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
                    "Chart.js file for the dashboard's charts (Debian: libjs-chart.js)")
         ->capture_default_str();
 
+}
+
+// The options of `app` the configuration file may set: all but --help,
+// --version and --config.
+std::vector<CLI::Option*> config_options(CLI::App& app) {
+    std::vector<CLI::Option*> out;
+    for (CLI::Option* o : app.get_options()) {
+        const std::string name = o->get_name();
+        if (name == "--help" || name == "--version" || name == "--config") continue;
+        out.push_back(o);
+    }
+    return out;
+}
+
+bool file_exists(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+// Reads the configuration file into the serving options the command line
+// left unset: `explicit_path` when given (missing: an error), else the
+// default file when it is there. `used` is the file read ("" none).
+Status load_config(CLI::App& app, ServeOptions& so, const std::string& explicit_path,
+                   std::string& used) {
+    used.clear();
+    if (explicit_path.empty()) {
+        if (!file_exists(k_default_config_path)) return Status::success();
+        used = k_default_config_path;
+    } else {
+        if (!file_exists(explicit_path))
+            return Status::failure(explicit_path + ": no such configuration file (--config)");
+        used = explicit_path;
+    }
+    if (Status st = apply_config_file(used, config_options(app)); !st) return st;
+    if (so.tls_cert.empty() != so.tls_key.empty())
+        return Status::failure(used + ": tls_cert and tls_key go together; set both or neither");
+    return Status::success();
+}
+
+int admin_backup(const std::string& db, const std::string& to, bool force, std::ostream& out,
+                 std::ostream& err) {
+    if (db.rfind("sqlite:", 0) != 0) {
+        err << "backup: " << db.substr(0, db.find(':'))
+            << " databases are backed up with PostgreSQL's own tools: pg_dump --format=custom "
+               "--file=FILE DBNAME, restored with pg_restore (see the deployment guide)\n";
+        return 2;
+    }
+    const auto started = std::chrono::steady_clock::now();
+    auto r = backup_sqlite(db.substr(7), to, force);
+    if (!r) {
+        err << "backup: " << r.error() << "\n";
+        return 1;
+    }
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count();
+    out << "backed up " << db.substr(7) << " to " << to << ": " << r->responses << " responses, "
+        << r->bytes << " bytes in " << ms << " ms\n";
+    return 0;
+}
+
+int admin_restore(const std::string& db, const std::string& from, bool force, std::ostream& out,
+                  std::ostream& err) {
+    if (db.rfind("sqlite:", 0) != 0) {
+        err << "restore: PostgreSQL databases are restored with pg_restore (see the deployment "
+               "guide)\n";
+        return 2;
+    }
+    const std::string path = db.substr(7);
+    const bool had = file_exists(path);
+    auto r = restore_sqlite(from, path, force);
+    if (!r) {
+        err << "restore: " << r.error() << " (nothing was changed)\n";
+        return 1;
+    }
+    out << "restored " << path << " from " << from << ": " << r->responses << " responses";
+    if (had) out << "; the database it replaced is kept as " << path << ".before-restore";
+    out << "\n";
+    return 0;
+}
+
+} // namespace
+
+std::vector<std::string> serve_config_keys() {
+    CLI::App app;
+    ServeOptions so;
+    add_serve_options(app, so);
+    std::vector<std::string> keys;
+    for (CLI::Option* o : config_options(app))
+        keys.push_back(config_key(*o));
+    return keys;
+}
+
+int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+    if (Status st = init_secrets(); !st) {
+        err << "touchpoint-server: " << st.error() << "\n";
+        return 1;
+    }
+    CLI::App app{
+        "Touchpoint server: the device API kiosks sync to, plus administration.\n"
+        "Serve:  touchpoint-server --db sqlite:PATH --listen HOST:PORT [--tls-cert F --tls-key F]\n"
+        "Admin:  touchpoint-server admin --db sqlite:PATH <command> ...\n"
+        "Check:  touchpoint-server doctor [--config FILE]\n"
+        "Every serving option is also a key of the configuration file (--config, by default "
+        "/etc/touchpoint/server.toml when it is there); flags override it.",
+        "touchpoint-server"};
+    app.set_version_flag("--version", TOUCHPOINT_VERSION);
+    ServeOptions so;
+    std::string config_path;
+    app.add_option("--config", config_path,
+                   "Configuration file (TOML; by default /etc/touchpoint/server.toml when it "
+                   "exists). Flags override its keys");
+    add_serve_options(app, so);
+    CLI::Option* top_db = app.get_option("--db");
+
     AdminOptions ao;
+    std::string admin_config;
     CLI::App* admin =
         app.add_subcommand("admin", "Administer stores, touch points, enrolment codes, "
                                     "API keys and devices");
     admin->add_option("--db", ao.db,
                       "Storage: sqlite:PATH or postgresql://... (or --db before \"admin\")");
+    admin->add_option("--config", admin_config,
+                      "Configuration file whose db is used when --db is not given (by default "
+                      "/etc/touchpoint/server.toml when it exists)");
     admin->require_subcommand(1);
 
     CLI::App* create_store = admin->add_subcommand("create-store", "Create a store");
@@ -562,20 +660,58 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
         ->required()
         ->check(CLI::Range(1, 100000));
 
+    std::string backup_to, restore_from;
+    bool backup_force = false, restore_force = false;
+    CLI::App* backup = admin->add_subcommand(
+        "backup", "Copy the SQLite database to a file while the server runs (online backup)");
+    backup->add_option("--to", backup_to, "The backup file to write")->required();
+    backup->add_flag("--force", backup_force, "Replace the file when it exists");
+    CLI::App* restore = admin->add_subcommand(
+        "restore", "Replace the SQLite database with a backup (stop the server first); the old "
+                   "one is kept as DB.before-restore");
+    restore->add_option("--from", restore_from, "The backup file")->required();
+    restore->add_flag("--force", restore_force, "Replace an earlier DB.before-restore");
+
+    std::string doctor_config;
+    CLI::App* doctor = app.add_subcommand(
+        "doctor", "Check the configuration, database, TLS files, listening address and "
+                  "open-file limit; each line says OK or FAIL and what to do");
+    doctor->add_option("--config", doctor_config, "Configuration file to check");
+    doctor->fallthrough(); // serving options after "doctor" too
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e, out, err);
     }
 
+    std::string explicit_config = config_path;
+    if (explicit_config.empty()) explicit_config = admin_config;
+    if (explicit_config.empty()) explicit_config = doctor_config;
+    std::string used_config;
+    Status config = load_config(app, so, explicit_config, used_config);
+
+    if (doctor->parsed()) {
+        DoctorInput in;
+        in.config_path = used_config;
+        in.config = config;
+        in.options = so;
+        return run_doctor(in, out);
+    }
+    if (!config) {
+        err << "touchpoint-server: " << config.error() << "\n";
+        return 2;
+    }
     if (!admin->parsed()) return serve(so, out, err);
 
     if (ao.db.empty() && top_db->count() > 0) ao.db = so.db;
     if (ao.db.empty()) {
         err << "touchpoint-server admin: --db is required (e.g. admin --db sqlite:server.db "
-               "list-devices)\n";
+               "list-devices), or db in the configuration file\n";
         return 2;
     }
+    if (backup->parsed()) return admin_backup(ao.db, backup_to, backup_force, out, err);
+    if (restore->parsed()) return admin_restore(ao.db, restore_from, restore_force, out, err);
 
     auto storage = open_storage(ao.db);
     if (!storage) {

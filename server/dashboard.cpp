@@ -1,15 +1,13 @@
 #include "server/dashboard.h"
 
 #include "server/api_error.h"
+#include "service/install_paths.h"
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <system_error>
 
-#ifndef TOUCHPOINT_WEB_ROOT
-#define TOUCHPOINT_WEB_ROOT "assets/web"
-#endif
 #ifndef TOUCHPOINT_CHART_JS
 #define TOUCHPOINT_CHART_JS "/usr/share/javascript/chart.js/chart.min.js"
 #endif
@@ -74,15 +72,24 @@ void set_security_headers(ApiResponse& res) {
 } // namespace
 
 DashboardOptions default_dashboard_options() {
-    return {TOUCHPOINT_WEB_ROOT, TOUCHPOINT_CHART_JS};
+    // web/ in the data dir: /usr/share/touchpoint/web when installed, the
+    // source tree's assets/web in a build tree. Without a data dir the root
+    // stays empty and dashboard_warnings() says the page is not served.
+    auto data = service::data_dir();
+    return {data ? *data + "/web" : std::string(), TOUCHPOINT_CHART_JS};
 }
 
 std::vector<std::string> dashboard_warnings(const DashboardOptions& options) {
     std::vector<std::string> out;
     std::string missing;
-    for (const char* name : {"index.html", "dashboard.js", "dashboard.css"})
-        if (!is_readable_file(join(options.web_root, name)))
-            missing += (missing.empty() ? "" : ", ") + std::string(name);
+    if (options.web_root.empty()) {
+        out.push_back("the web dashboard is not served: no web root (Touchpoint's data folder "
+                      "was not found; set --web-root to the folder holding the page)");
+    } else {
+        for (const char* name : {"index.html", "dashboard.js", "dashboard.css"})
+            if (!is_readable_file(join(options.web_root, name)))
+                missing += (missing.empty() ? "" : ", ") + std::string(name);
+    }
     if (!missing.empty())
         out.push_back("the web dashboard is not served: cannot read " + missing + " in \"" +
                       options.web_root + "\" (set --web-root to the folder holding the page)");
@@ -100,7 +107,7 @@ std::optional<ApiResponse> dashboard_file(const DashboardOptions& options,
         const std::string file = *f.name ? join(options.web_root, f.name) : options.chart_js;
         ApiResponse res;
         set_security_headers(res);
-        if (!read_whole_file(file, res.body)) {
+        if ((*f.name && options.web_root.empty()) || !read_whole_file(file, res.body)) {
             const ApiError e{404, "not_found",
                              path + " is not installed on this server (" + file +
                                  " cannot be read)"};

@@ -20,8 +20,9 @@ struct DashboardOptions {
     std::string chart_js; // Chart.js 3 UMD build, served as /vendor/chart.js
 };
 
-// The defaults: the source tree's assets/web and Debian's chart.min.js
-// (both settable at build time: TOUCHPOINT_WEB_ROOT, TOUCHPOINT_CHART_JS).
+// The defaults: web/ in the data dir (service::data_dir(): $TOUCHPOINT_ASSETS,
+// the installed /usr/share/touchpoint, or a build tree's source assets) and
+// Debian's chart.min.js (settable at build time: TOUCHPOINT_CHART_JS).
 DashboardOptions default_dashboard_options();
 
 // What is missing, in plain words, for a warning at start-up: an empty list
