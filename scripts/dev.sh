@@ -5,6 +5,8 @@
 #   scripts/dev.sh run    set up, build, run the kiosk in a window
 #   scripts/dev.sh test   set up, build, run every test (ctest)
 #   scripts/dev.sh build  set up and build only
+#   scripts/dev.sh package  set up, build, and make the Debian packages
+#                         touchpoint-kiosk and touchpoint-server in dist/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,6 +31,9 @@ PACKAGES=(
   # the install test: clean Debian roots, booted with systemd-nspawn, and
   # packages of an old release
   mmdebstrap systemd-container dpkg-dev
+  # packages: lint; the kiosk session under cage (headless in the tests) and
+  # its screenshots; the metrics and alert rules' checks
+  lintian cage xwayland grim prometheus
 )
 # npm (the web dashboard's browser test installs playwright-core with it) is
 # Debian's package unless a Node.js build that bundles it is installed.
@@ -110,13 +115,18 @@ case "$cmd" in
     fi
     run_demo "$@"
     ;;
+  package)
+    install_missing
+    build
+    packaging/build-packages.sh "$BUILD_DIR" "${DIST_DIR:-dist}"
+    ;;
   test)
     install_missing
     build
     ctest --test-dir "$BUILD_DIR" --output-on-failure -j "$JOBS" "$@"
     ;;
   *)
-    echo "usage: $0 run|test|build" >&2
+    echo "usage: $0 run|test|build|package" >&2
     exit 2
     ;;
 esac
