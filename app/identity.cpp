@@ -83,19 +83,24 @@ bool read_field(const nlohmann::json& j, const char* key, std::string& out) {
 
 Result<DeviceIdentity> DeviceIdentity::load_or_create(const std::string& data_dir) {
     if (Status made = make_dirs(data_dir); !made) return Error{made.error()};
-    const std::string path = file_path(data_dir);
+    auto found = load(data_dir);
+    if (!found) return Error{found.error()};
+    if (*found) return std::move(**found);
+    // First start: this kiosk becomes a new device.
+    DeviceIdentity id;
+    id.device_id = make_uuid();
+    id.created_utc = utc_iso_now();
+    if (Status saved = id.save(data_dir); !saved) return Error{saved.error()};
+    return id;
+}
 
+Result<std::optional<DeviceIdentity>> DeviceIdentity::load(const std::string& data_dir) {
+    const std::string path = file_path(data_dir);
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
-        if (errno != ENOENT)
-            return Error{"The device identity file " + path + " cannot be read (" +
-                         std::strerror(errno) + ")."};
-        // First start: this kiosk becomes a new device.
-        DeviceIdentity id;
-        id.device_id = make_uuid();
-        id.created_utc = utc_iso_now();
-        if (Status saved = id.save(data_dir); !saved) return Error{saved.error()};
-        return id;
+        if (errno == ENOENT) return std::optional<DeviceIdentity>();
+        return Error{"The device identity file " + path + " cannot be read (" +
+                     std::strerror(errno) + ")."};
     }
 
     std::ifstream in(path, std::ios::binary);
@@ -120,7 +125,7 @@ Result<DeviceIdentity> DeviceIdentity::load_or_create(const std::string& data_di
         !read_field(j, "manager_pin_hash", id.manager_pin_hash) ||
         !read_field(j, "staff_pin_hash", id.staff_pin_hash))
         return Error{damaged + "a field is not text."};
-    return id;
+    return std::optional<DeviceIdentity>(std::move(id));
 }
 
 Status DeviceIdentity::save(const std::string& data_dir) const {

@@ -5,6 +5,7 @@
 // rename).
 #include "core/result.h"
 
+#include <optional>
 #include <string>
 
 namespace touchpoint {
@@ -20,6 +21,9 @@ struct DeviceIdentity {
     // Loads <data_dir>/identity.json, creating it with a fresh device id if
     // it does not exist. A damaged file is an error (never silently replaced).
     static Result<DeviceIdentity> load_or_create(const std::string& data_dir);
+    // Reads <data_dir>/identity.json and creates nothing: none when the file
+    // is not there (the kiosk has not started yet); damage is an error.
+    static Result<std::optional<DeviceIdentity>> load(const std::string& data_dir);
     Status save(const std::string& data_dir) const;
 };
 

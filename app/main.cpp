@@ -7,6 +7,7 @@
 #include "app/export.h"
 #include "app/flow.h"
 #include "app/identity.h"
+#include "app/kiosk_doctor.h"
 #include "app/kiosk_config.h"
 #include "app/kiosk_runtime.h"
 #include "app/staff_auth.h"
@@ -17,6 +18,7 @@
 #include "sync/enroll.h"
 #include "sync/kiosk_sync.h"
 #include "sync/remote_config.h"
+#include "sync/server_probe.h"
 #include "sync/sync_worker.h"
 #include "ui/customer_screen.h"
 #include "ui/keyboard.h"
@@ -69,6 +71,13 @@ bool parse_size(const std::string& text, int& w, int& h) {
     return (x == 'x' || x == 'X') && w >= 320 && h >= 240 && w <= 16384 && h <= 16384;
 }
 
+// The config's (or --renderer's) renderer by name.
+platform::Renderer renderer_named(const std::string& name) {
+    return name == "software" ? platform::Renderer::software
+           : name == "gpu"    ? platform::Renderer::gpu
+                              : platform::Renderer::automatic;
+}
+
 // Loads the config (the sample standalone one when none is given) and
 // resolves the data dir: --data-dir, then the config's, then the default.
 Result<KioskConfig> load_config(Options& opt, bool enrolled = false) {
@@ -115,6 +124,52 @@ int run_export(Options& opt) {
     }
     std::cerr << "exported " << *rows << " responses\n";
     return 0;
+}
+
+// `doctor`: the checks of app/kiosk_doctor.h with the config and data dir a
+// start would use; the display probed through SDL, the server through the
+// sync thread's HTTP client.
+int run_doctor(Options& opt) {
+    DoctorInput in;
+    in.config_path = opt.config.empty() ? assets_dir() + "/kiosk.toml" : opt.config;
+    // Whether [touch_point] may be left out is known once the identity is
+    // read: the checks say so.
+    auto cfg = load_config(opt, true);
+    if (cfg)
+        in.config = *cfg;
+    else
+        in.config_error = cfg.error();
+    if (opt.data_dir.empty()) opt.data_dir = default_data_dir();
+    in.data_dir = opt.data_dir;
+
+    const platform::Renderer renderer = renderer_named(cfg ? cfg->device.renderer : "auto");
+    in.probe_display = [renderer] {
+        const platform::DisplayCheck c = platform::check_display(renderer);
+        DisplayProbe d;
+        d.found = c.found;
+        d.driver = c.driver;
+        d.width = c.width;
+        d.height = c.height;
+        d.renderer = c.renderer;
+        d.problem = c.problem;
+        return d;
+    };
+    const platform::FontFiles fonts = platform::font_files();
+    for (const auto& path : fonts.latin)
+        in.latin_fonts.push_back({path, platform::font_file_problem(path)});
+    in.cjk_font = FontProbe{fonts.cjk, platform::font_file_problem(fonts.cjk)};
+
+    sync::HttpOptions http;
+    if (cfg) {
+        http.ca_file = cfg->device.ca_file;
+        http.pinned_key = cfg->device.server_pin;
+    }
+    http.total_timeout = std::chrono::seconds(15);
+    in.probe_server = [http](const std::string& url, const std::string& token) mutable {
+        http.base_url = url;
+        return sync::probe_server(http, token);
+    };
+    return print_kiosk_checks(run_kiosk_checks(in), std::cout);
 }
 
 // --- The kiosk ---
@@ -386,10 +441,7 @@ int run_kiosk(Options& opt) {
         wo.height = cfg->device.height;
     }
     wo.title = "Touchpoint — " + cfg->touch_point->name;
-    const std::string& renderer = opt.renderer.empty() ? cfg->device.renderer : opt.renderer;
-    wo.renderer = renderer == "software" ? platform::Renderer::software
-                  : renderer == "gpu"    ? platform::Renderer::gpu
-                                         : platform::Renderer::automatic;
+    wo.renderer = renderer_named(opt.renderer.empty() ? cfg->device.renderer : opt.renderer);
 
     // The fonts of the question screen in the default language (what nearly
     // every start shows first), built while the window is made.
@@ -662,6 +714,11 @@ int main(int argc, char** argv) {
     enr->add_option("--name", opt.device_name, "Device name shown to head office");
     enr->add_option("--ca-file", opt.ca_file, "CA bundle for the server's certificate")->check(CLI::ExistingFile);
     enr->add_option("--pin", opt.pin, "Public-key pin, sha256//<base64>");
+    CLI::App* doc = app.add_subcommand(
+        "doctor", "Check the display, fonts, data folder, database and server, in plain words");
+    doc->add_option("--config", opt.config, "Kiosk config file (default: the sample standalone config)")
+        ->check(CLI::ExistingFile);
+    doc->add_option("--data-dir", opt.data_dir, "Folder of the responses database and device identity");
     CLI::App* hash = app.add_subcommand(
         "hash-pin", "Read a PIN (4 to 8 digits) on stdin and print its Argon2id hash");
     app.require_subcommand(0, 1);
@@ -683,6 +740,7 @@ int main(int argc, char** argv) {
     try {
         if (exp->parsed()) return run_export(opt);
         if (enr->parsed()) return run_enroll(opt);
+        if (doc->parsed()) return run_doctor(opt);
         if (hash->parsed()) return run_hash_pin();
         return run_kiosk(opt);
     } catch (const std::exception& e) {

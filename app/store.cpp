@@ -524,6 +524,8 @@ struct ResponseStore::Impl {
     }
 };
 
+int response_store_schema_version() { return static_cast<int>(migrations().size()); }
+
 // --- Opening ---
 
 namespace {

@@ -73,6 +73,10 @@ struct TapRecord {
     bool misuse = false;
 };
 
+// The schema version (PRAGMA user_version) this kiosk's migrations bring a
+// database to; a file with a higher one was written by a newer kiosk.
+int response_store_schema_version();
+
 class ResponseStore : public ResponseWriter {
   public:
     // Opens or creates the database at `path` (":memory:" allowed). Runs

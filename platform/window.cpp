@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cerrno>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
@@ -42,20 +43,27 @@ class FontFile {
 public:
     explicit FontFile(const char* path) {
         const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
+        if (fd < 0) {
+            m_problem = errno == ENOENT ? "not there" : std::string("not readable (") + std::strerror(errno) + ")";
             return;
+        }
         struct stat st {};
         if (::fstat(fd, &st) == 0 && st.st_size >= 12 && st.st_size < (64L << 20)) {
             void* p = ::mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
             if (p != MAP_FAILED) {
                 m_data = p;
                 m_size = static_cast<size_t>(st.st_size);
+            } else {
+                m_problem = std::string("not readable (") + std::strerror(errno) + ")";
             }
+        } else {
+            m_problem = "not a font of a plausible size";
         }
         ::close(fd);
         if (m_data && !looks_like_font()) {
             ::munmap(m_data, m_size);
             m_data = nullptr;
+            m_problem = "not a TrueType or OpenType font";
         }
     }
     ~FontFile() {
@@ -68,6 +76,8 @@ public:
     // ImGui takes non-const data but only reads it when the atlas does not own it.
     void* data() const { return m_data; }
     int size() const { return static_cast<int>(m_size); }
+    // Why data() is null, in plain words ("" when it is not).
+    const std::string& problem() const { return m_problem; }
 
 private:
     bool looks_like_font() const {
@@ -78,6 +88,7 @@ private:
 
     void* m_data = nullptr;
     size_t m_size = 0;
+    std::string m_problem;
 };
 
 // True if any text holds a character from the CJK blocks (U+2E80 and up),
@@ -116,6 +127,15 @@ bool gpu_device_present() {
     return found;
 }
 
+// SDL found no display and fell back to drawing off screen (a kiosk nobody
+// can see), without being asked for that driver by name (SDL_VIDEODRIVER).
+bool fell_back_off_screen() {
+    const char* driver = SDL_GetCurrentVideoDriver();
+    const char* asked = SDL_getenv("SDL_VIDEODRIVER");
+    return driver && (std::strcmp(driver, "offscreen") == 0 || std::strcmp(driver, "dummy") == 0) &&
+           !(asked && *asked);
+}
+
 bool is_pointer_event(Uint32 type) {
     return type == SDL_MOUSEMOTION || type == SDL_MOUSEBUTTONDOWN || type == SDL_MOUSEBUTTONUP ||
            type == SDL_FINGERDOWN || type == SDL_FINGERUP || type == SDL_FINGERMOTION || type == SDL_MOUSEWHEEL;
@@ -140,10 +160,7 @@ bool init_video(std::string& error) {
     }
     // With no display at all SDL falls back to drawing off screen: a kiosk
     // nobody can see. Only when asked for by name (SDL_VIDEODRIVER).
-    const char* driver = SDL_GetCurrentVideoDriver();
-    const char* asked = SDL_getenv("SDL_VIDEODRIVER");
-    if (driver && (std::strcmp(driver, "offscreen") == 0 || std::strcmp(driver, "dummy") == 0) &&
-        !(asked && *asked)) {
+    if (fell_back_off_screen()) {
         SDL_Quit();
         error = "cannot open a window: no display was found (set DISPLAY for X11 or "
                 "WAYLAND_DISPLAY for Wayland, or start it on a console with KMS)";
@@ -190,6 +207,82 @@ float sane_dpi(int display) {
 } // namespace
 
 float display_dpi() { return sane_dpi(0); }
+
+namespace {
+// The context Window::create asks for: GL 3.0 + GLSL 130, as in ImGui's
+// SDL2/OpenGL3 example (Mesa and real drivers all provide it).
+void request_gl3_context() {
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_FLAGS, 0);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
+    SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
+    SDL_GL_SetAttribute(SDL_GL_DEPTH_SIZE, 0);
+    SDL_GL_SetAttribute(SDL_GL_STENCIL_SIZE, 0);
+}
+} // namespace
+
+DisplayCheck check_display(Renderer renderer) {
+    DisplayCheck c;
+    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+        c.problem = std::string("no display or screen found (SDL: ") + SDL_GetError() + ")";
+        return c;
+    }
+    struct VideoEnd {
+        ~VideoEnd() { SDL_Quit(); }
+    } video_end;
+    const char* driver = SDL_GetCurrentVideoDriver();
+    c.driver = driver ? driver : "";
+    if (fell_back_off_screen()) {
+        c.problem = "no display or screen found (SDL fell back to its " + c.driver +
+                    " driver, which shows nothing)";
+        return c;
+    }
+    SDL_DisplayMode mode;
+    if (SDL_GetNumVideoDisplays() < 1 || SDL_GetDesktopDisplayMode(0, &mode) != 0) {
+        c.problem = "no display or screen found (SDL's " + c.driver + " driver: " + SDL_GetError() + ")";
+        return c;
+    }
+    c.found = true;
+    c.width = mode.w;
+    c.height = mode.h;
+
+    // The same choice as Window::create, and for OpenGL the driver's name
+    // from a context made in a hidden window.
+    if (renderer == Renderer::software) {
+        c.renderer = "SDL's software renderer (renderer = software)";
+        return c;
+    }
+    if (renderer == Renderer::automatic && !gpu_device_present()) {
+        c.renderer = "SDL's software renderer (no GPU device in /dev/dri)";
+        return c;
+    }
+    request_gl3_context();
+    SDL_Window* window = SDL_CreateWindow("Touchpoint display check", SDL_WINDOWPOS_UNDEFINED,
+                                          SDL_WINDOWPOS_UNDEFINED, 64, 64, SDL_WINDOW_OPENGL | SDL_WINDOW_HIDDEN);
+    SDL_GLContext context = window ? SDL_GL_CreateContext(window) : nullptr;
+    if (context && SDL_GL_MakeCurrent(window, context) == 0) {
+        const auto* name = reinterpret_cast<const char*>(glGetString(GL_RENDERER));
+        c.renderer = std::string("OpenGL 3 (") + (name ? name : "unknown") + ")";
+    } else {
+        c.renderer = std::string("SDL's software renderer (no OpenGL 3: ") + SDL_GetError() + ")";
+    }
+    if (context)
+        SDL_GL_DeleteContext(context);
+    if (window)
+        SDL_DestroyWindow(window);
+    return c;
+}
+
+FontFiles font_files() {
+    FontFiles f;
+    for (const char* path : k_latin_fonts)
+        f.latin.emplace_back(path);
+    f.cjk = k_cjk_font;
+    return f;
+}
+
+std::string font_file_problem(const std::string& path) { return FontFile(path.c_str()).problem(); }
 
 std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string& error) {
     std::unique_ptr<Window> w(new Window());
@@ -267,15 +360,7 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
 }
 
 std::string Window::open_gl_window(const std::string& title, int width, int height, unsigned flags) {
-    // GL 3.0 + GLSL 130, as in ImGui's SDL2/OpenGL3 example: Mesa and real
-    // drivers all provide it.
-    SDL_GL_SetAttribute(SDL_GL_CONTEXT_FLAGS, 0);
-    SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
-    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
-    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
-    SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
-    SDL_GL_SetAttribute(SDL_GL_DEPTH_SIZE, 0);
-    SDL_GL_SetAttribute(SDL_GL_STENCIL_SIZE, 0);
+    request_gl3_context();
     m_window = SDL_CreateWindow(title.c_str(), SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, width, height,
                                 flags | SDL_WINDOW_OPENGL);
     if (!m_window)

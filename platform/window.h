@@ -63,6 +63,33 @@ std::pair<int, int> planned_size(const WindowOptions& options);
 // The DPI of the first display from SDL; 96 when unknown or implausible.
 float display_dpi();
 
+// --- Checks before a start (`touchpoint-kiosk doctor`) ---
+
+// What a start would find on this machine's display, with the current
+// environment (DISPLAY, WAYLAND_DISPLAY, SDL_VIDEODRIVER). Starts SDL's video
+// subsystem and ends it again; no window is shown. Call on the main thread
+// with no Window alive.
+struct DisplayCheck {
+    bool found = false;   // a display the kiosk can open a window on
+    std::string driver;   // SDL's video driver, e.g. "x11", "wayland", "KMSDRM"
+    int width = 0;        // the desktop's size
+    int height = 0;
+    std::string renderer; // what it would draw with, in words
+    std::string problem;  // when not found: why, with SDL's own words
+};
+DisplayCheck check_display(Renderer renderer);
+
+// The font files load_fonts() reads: the first usable one of `latin`, in
+// order, and `cjk` merged in when the texts need Chinese, Japanese or Korean.
+struct FontFiles {
+    std::vector<std::string> latin;
+    std::string cjk;
+};
+FontFiles font_files();
+// "" when load_fonts() would use the file at `path`; otherwise why not, in
+// plain words ("not there", "not readable", "not a TrueType or OpenType font").
+std::string font_file_problem(const std::string& path);
+
 // Builds a font atlas (see Window::load_fonts for what it holds) on its own
 // thread, into an atlas no ImGui context uses yet; Window::adopt_fonts() takes
 // it over.
