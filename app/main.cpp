@@ -15,6 +15,8 @@
 #include "app/store.h"
 #include "app/translations.h"
 #include "platform/window.h"
+#include "service/install_paths.h"
+#include "service/notify.h"
 #include "sync/enroll.h"
 #include "sync/kiosk_sync.h"
 #include "sync/remote_config.h"
@@ -44,9 +46,17 @@ using namespace touchpoint;
 
 namespace {
 
+// The surveys, translations and sample config: $TOUCHPOINT_ASSETS, else
+// ../share/touchpoint beside this binary, else (a build tree) the source
+// tree's assets. Asked for only while starting; without them the kiosk
+// cannot run, so it says why and exits.
 std::string assets_dir() {
-    if (const char* a = std::getenv("TOUCHPOINT_ASSETS"); a && *a) return a;
-    return TOUCHPOINT_ASSETS_DIR;
+    auto dir = service::data_dir();
+    if (!dir) {
+        std::cerr << "touchpoint-kiosk: " << dir.error() << "\n";
+        std::exit(2);
+    }
+    return *dir;
 }
 
 struct Options {
@@ -247,6 +257,53 @@ class UiTrace {
   private:
     std::ofstream m_out;
     std::string m_last;
+};
+
+// The service manager's view of the kiosk (service/notify.h): READY=1 once
+// the first frame is on screen, WATCHDOG=1 from the event loop while it
+// turns, STOPPING=1 when it quits. Under cage, the unit's main process, the
+// kiosk is a child of the watched PID (NotifyAccess=all). Outside a service
+// every call does nothing.
+class ServiceNotifier {
+  public:
+    ServiceNotifier() : m_interval(service::watchdog_interval(true)) {}
+
+    // The longest the event wait may sleep: half the watchdog interval, so
+    // an idle kiosk (nothing drawn) still wakes in time to say it is alive.
+    int cap_wait_ms(int timeout_ms) const {
+        if (!m_interval) return timeout_ms;
+        const auto half = std::chrono::duration_cast<std::chrono::milliseconds>(*m_interval / 2);
+        return static_cast<int>(std::min<long long>(timeout_ms, std::max<long long>(half.count(), 1)));
+    }
+    // A frame was presented: the first one makes the kiosk ready.
+    void frame_presented(std::chrono::steady_clock::time_point now) {
+        if (m_ready) return;
+        m_ready = true;
+        send("READY=1");
+        m_last_ping = now;
+    }
+    // Once per turn of the event loop; pings when a quarter interval has
+    // passed (a loop drawing 60 frames a second sends a few a second, not 60).
+    void loop_turned(std::chrono::steady_clock::time_point now) {
+        if (!m_ready || !m_interval || now - m_last_ping < *m_interval / 4) return;
+        m_last_ping = now;
+        send("WATCHDOG=1");
+    }
+    void stopping() { send("STOPPING=1"); }
+
+  private:
+    void send(const char* state) {
+        if (Status st = service::notify(state); !st && !m_reported) {
+            m_reported = true; // once: the watchdog will say the rest
+            std::cerr << "touchpoint-kiosk: cannot notify the service manager: " << st.error()
+                      << "\n";
+        }
+    }
+
+    std::optional<std::chrono::microseconds> m_interval;
+    bool m_ready = false;
+    bool m_reported = false;
+    std::chrono::steady_clock::time_point m_last_ping{};
 };
 
 // Applies a customer intent to the flow and the UI-only state.
@@ -501,6 +558,7 @@ int run_kiosk(Options& opt) {
     std::optional<sync::RemoteConfig> pending_config;
     Screen last_screen = runtime.flow().screen();
     int frames_to_draw = 3;
+    ServiceNotifier service_manager;
     // Nothing throws into the frame loop: what escapes one turn of it (a
     // bug, or memory running out) ends that turn, is shown in the staff
     // area's health panel, and the kiosk carries on.
@@ -526,7 +584,9 @@ int run_kiosk(Options& opt) {
                 timeout_ms = std::min(timeout_ms, static_cast<int>(d->count() + 1));
             if (runtime.flow().screen() == Screen::thank_you && !runtime.staff_visible())
                 timeout_ms = std::min(timeout_ms, 100); // countdown bar
+            timeout_ms = service_manager.cap_wait_ms(timeout_ms);
             if (frames_to_draw > 0 || window->input_pending()) timeout_ms = 0;
+            service_manager.loop_turned(std::chrono::steady_clock::now());
             if (window->wait_events(timeout_ms)) {
                 runtime.flow().note_activity(); // any touch keeps a follow-up alive
                 if (window->input_pending()) dimmer.note_activity(clock.mono());
@@ -599,6 +659,7 @@ int run_kiosk(Options& opt) {
                 intent = ui::draw_customer(runtime.flow(), *catalogue, ui_state, dpi);
             window->end_frame();
             frame_open = false;
+            service_manager.frame_presented(std::chrono::steady_clock::now());
             trace.frame_drawn(runtime);
             --frames_to_draw;
             if (intent.kind != ui::Intent::Kind::none) {
@@ -618,6 +679,7 @@ int run_kiosk(Options& opt) {
         }
     }
 
+    service_manager.stopping();
     runtime.shutdown();
     worker.reset(); // stops the sync thread (an upload in progress is abandoned)
     store->mark_clean_shutdown();
