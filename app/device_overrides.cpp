@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -95,14 +96,61 @@ void DeviceOverrides::merge(const DeviceOverrides& p) {
     if (p.service_standard) service_standard = p.service_standard;
 }
 
-Status apply_device_overrides(const DeviceOverrides& o, KioskConfig& cfg) {
+namespace {
+
+bool is_file(const std::string& path) {
+    std::error_code ec;
+    return std::filesystem::is_regular_file(path, ec);
+}
+
+} // namespace
+
+std::string survey_reference(const std::string& path, const std::string& surveys_dir) {
+    if (surveys_dir.empty()) return path;
+    std::error_code ec;
+    const auto folder = std::filesystem::weakly_canonical(surveys_dir, ec);
+    if (ec) return path;
+    const auto file = std::filesystem::weakly_canonical(path, ec);
+    if (ec) return path;
+    const auto relative = file.lexically_relative(folder);
+    if (relative.empty() || relative.is_absolute() || *relative.begin() == "..") return path;
+    return relative.generic_string();
+}
+
+Result<std::string> resolve_survey_reference(const std::string& reference,
+                                             const std::string& surveys_dir) {
+    const std::filesystem::path ref(reference);
+    if (ref.is_absolute()) {
+        if (is_file(reference)) return reference;
+        // Saved by an older version with the installation's path of then:
+        // the same survey in this installation's folder.
+        const std::string here = surveys_dir + "/" + ref.filename().string();
+        if (!surveys_dir.empty() && ref.has_filename() && is_file(here)) return here;
+        return Error{"The chosen survey " + reference + " is not there any more."};
+    }
+    for (const auto& part : ref)
+        if (part == "..")
+            return Error{"The chosen survey "" + reference + "" is not in the surveys folder."};
+    const std::string path = surveys_dir + "/" + reference;
+    if (surveys_dir.empty() || !is_file(path))
+        return Error{"The chosen survey "" + reference + "" is not in the surveys folder " +
+                     surveys_dir + "."};
+    return path;
+}
+
+Status apply_device_overrides(const DeviceOverrides& o, KioskConfig& cfg,
+                              const std::string& surveys_dir) {
     KioskConfig next = cfg;
     const bool standalone = is_standalone(cfg);
-    if (standalone && o.survey_path && *o.survey_path != next.survey_path) {
-        auto survey = load_survey_file(*o.survey_path);
-        if (!survey) return Status::failure(survey.error());
-        next.survey = *survey;
-        next.survey_path = *o.survey_path;
+    if (standalone && o.survey_path) {
+        auto path = resolve_survey_reference(*o.survey_path, surveys_dir);
+        if (!path) return Status::failure(path.error());
+        if (*path != next.survey_path) {
+            auto survey = load_survey_file(*path);
+            if (!survey) return Status::failure(survey.error());
+            next.survey = *survey;
+            next.survey_path = *path;
+        }
     }
     if (standalone && o.service_standard) next.touch_point->service_standard = *o.service_standard;
     if (o.dim_timeout_s) {

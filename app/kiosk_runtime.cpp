@@ -79,7 +79,7 @@ KioskRuntime::KioskRuntime(KioskConfig cfg, DeviceIdentity identity, ResponseSto
     if (auto o = DeviceOverrides::load(m_opts.data_dir)) {
         m_overrides = *o;
         KioskConfig next = m_base;
-        if (Status st = apply_device_overrides(m_overrides, next); st)
+        if (Status st = apply_device_overrides(m_overrides, next, m_opts.surveys_dir); st)
             m_config = std::move(next);
         else
             m_warnings.push_back("The saved device settings were not applied: " + st.error());
@@ -353,7 +353,8 @@ Status KioskRuntime::apply_server_config(const TouchPointSettings& touch_point,
     base.touch_point = touch_point;
     if (survey) base.survey = *survey;
     KioskConfig next = base;
-    if (Status st = apply_device_overrides(m_overrides, next); !st) next = base;
+    if (Status st = apply_device_overrides(m_overrides, next, m_opts.surveys_dir); !st)
+        next = base;
     if (!next.survey.question.count(next.device.default_language)) {
         // The new survey does not speak the kiosk's default language.
         const auto langs = next.survey.languages();
@@ -386,10 +387,15 @@ Status KioskRuntime::change_settings(const DeviceOverrides& patch) {
     DeviceOverrides merged = m_overrides;
     merged.merge(patch);
     KioskConfig next = m_base;
-    if (Status st = apply_device_overrides(merged, next); !st) return st;
+    if (Status st = apply_device_overrides(merged, next, m_opts.surveys_dir); !st) return st;
     if (patch.default_language && next.device.default_language != *patch.default_language)
         return Status::failure("The survey has no question in \"" + *patch.default_language +
                                "\".");
+    // Saved by its name in the surveys folder, not by where this
+    // installation keeps it (an older file's absolute path is rewritten the
+    // first time anything is saved).
+    if (standalone && merged.survey_path)
+        merged.survey_path = survey_reference(next.survey_path, m_opts.surveys_dir);
     if (Status st = merged.save(m_opts.data_dir); !st) return st;
     const bool flow_changed =
         next.survey_path != m_config.survey_path ||

@@ -331,7 +331,118 @@ TEST_CASE("manager settings persist in the data dir and apply at once", "[runtim
     auto saved = DeviceOverrides::load(dir.file("data"));
     REQUIRE(saved.ok());
     CHECK(saved->dim_timeout_s == std::optional<double>(300));
-    CHECK(saved->survey_path == std::optional<std::string>(nps));
+    // By its name in the surveys folder, not the installation's path.
+    CHECK(saved->survey_path ==
+          std::optional<std::string>(std::filesystem::path(nps).filename().string()));
+}
+
+namespace {
+
+// The surveys folder of an installation at `folder` (a copy of two of the
+// assets' surveys).
+std::string install_surveys(const std::string& folder) {
+    std::filesystem::create_directories(folder);
+    const std::string assets = std::string(TOUCHPOINT_ASSETS_DIR) + "/surveys/";
+    std::filesystem::copy_file(assets + "checkout.toml", folder + "/checkout.toml");
+    std::filesystem::copy_file(assets + "store-nps.toml", folder + "/store-nps.toml");
+    return folder;
+}
+
+nlohmann::json saved_settings(const TempDir& dir) {
+    std::ifstream in(dir.file("data/device_settings.json"));
+    return nlohmann::json::parse(in);
+}
+
+} // namespace
+
+TEST_CASE("the manager's survey is saved by name and found again after the installation moves",
+          "[runtime][settings]") {
+    TempDir dir;
+    Kiosk k(dir, pin_hash_line("1111"));
+    k.surveys_dir = install_surveys(dir.file("usr/share/touchpoint/surveys"));
+    k.start(pin_hash_line("1111"));
+    k.hold_corner();
+    k.enter("1111");
+    k.kiosk->handle({K::show_settings});
+    std::string nps;
+    for (const auto& c : k.kiosk->settings().surveys)
+        if (c.label.find("nps") != std::string::npos) nps = c.path;
+    REQUIRE(nps == k.surveys_dir + "/store-nps.toml");
+    k.kiosk->handle({K::set_survey, 0, 0, 0, nps});
+    REQUIRE(k.kiosk->config().survey.scale == Scale::nps);
+
+    // device_settings.json names the file, not where it was found.
+    const nlohmann::json saved = saved_settings(dir);
+    CHECK(saved["survey"] == "store-nps.toml");
+    CHECK(saved.dump().find(dir.path()) == std::string::npos);
+
+    // The installation moves (another prefix, an upgrade): the old folder is
+    // gone, the choice holds in the new one.
+    k.surveys_dir = install_surveys(dir.file("opt/touchpoint/share/surveys"));
+    std::filesystem::remove_all(dir.file("usr"));
+    k.start(pin_hash_line("1111"));
+    CHECK(k.kiosk->warnings().empty());
+    CHECK(k.kiosk->config().survey.scale == Scale::nps);
+    CHECK(k.kiosk->config().survey_path == k.surveys_dir + "/store-nps.toml");
+    CHECK(k.kiosk->flow().settings().survey.scale == Scale::nps);
+}
+
+TEST_CASE("a survey saved as an absolute path by an older version still loads",
+          "[runtime][settings]") {
+    TempDir dir;
+    std::filesystem::create_directories(dir.file("data"));
+    const std::string surveys = install_surveys(dir.file("share/surveys"));
+    auto settings_with = [&](const std::string& survey) {
+        write(dir.file("data/device_settings.json"),
+              nlohmann::json{{"survey", survey}, {"dim_timeout_s", 60}}.dump());
+    };
+    Kiosk k(dir, pin_hash_line("1111"));
+    k.surveys_dir = surveys;
+
+    SECTION("the file is where the path says") {
+        const std::string own = install_surveys(dir.file("elsewhere")) + "/store-nps.toml";
+        settings_with(own);
+        k.start(pin_hash_line("1111"));
+        CHECK(k.kiosk->warnings().empty());
+        CHECK(k.kiosk->config().survey_path == own);
+        CHECK(k.kiosk->config().survey.scale == Scale::nps);
+    }
+    SECTION("the path was the source tree's, gone now: the same file in this installation") {
+        settings_with("/home/build/touchpoint/assets/surveys/store-nps.toml");
+        k.start(pin_hash_line("1111"));
+        CHECK(k.kiosk->warnings().empty());
+        CHECK(k.kiosk->config().survey_path == surveys + "/store-nps.toml");
+        CHECK(k.kiosk->config().survey.scale == Scale::nps);
+        CHECK(k.kiosk->config().device.dim_timeout_s == 60);
+
+        // The next save names it by its file name.
+        k.hold_corner();
+        k.enter("1111");
+        k.kiosk->handle({K::show_settings});
+        k.kiosk->handle({K::set_dim_timeout, 0, 0, 300});
+        REQUIRE(k.kiosk->settings().notice == "Saved.");
+        CHECK(saved_settings(dir)["survey"] == "store-nps.toml");
+        CHECK(saved_settings(dir)["dim_timeout_s"] == 300);
+    }
+    SECTION("a survey that is nowhere: the config's, with a warning") {
+        settings_with("/home/build/touchpoint/assets/surveys/gone.toml");
+        k.start(pin_hash_line("1111"));
+        REQUIRE(k.kiosk->warnings().size() == 1);
+        CHECK(k.kiosk->warnings()[0].find("gone.toml") != std::string::npos);
+        CHECK(k.kiosk->config().survey.id == "visit");
+    }
+}
+
+TEST_CASE("survey references: names inside the surveys folder, nothing outside it",
+          "[runtime][settings]") {
+    TempDir dir;
+    const std::string surveys = install_surveys(dir.file("surveys"));
+    CHECK(survey_reference(surveys + "/checkout.toml", surveys) == "checkout.toml");
+    CHECK(survey_reference(surveys + "/../surveys/checkout.toml", surveys) == "checkout.toml");
+    CHECK(survey_reference(dir.file("config/own.toml"), surveys) == dir.file("config/own.toml"));
+    CHECK(*resolve_survey_reference("checkout.toml", surveys) == surveys + "/checkout.toml");
+    CHECK_FALSE(resolve_survey_reference("../surveys/checkout.toml", surveys).ok());
+    CHECK_FALSE(resolve_survey_reference("missing.toml", surveys).ok());
 }
 
 TEST_CASE("a damaged settings file leaves the config in charge and says so",
