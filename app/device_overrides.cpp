@@ -130,10 +130,10 @@ Result<std::string> resolve_survey_reference(const std::string& reference,
     }
     for (const auto& part : ref)
         if (part == "..")
-            return Error{"The chosen survey "" + reference + "" is not in the surveys folder."};
+            return Error{"The chosen survey \"" + reference + "\" is not in the surveys folder."};
     const std::string path = surveys_dir + "/" + reference;
     if (surveys_dir.empty() || !is_file(path))
-        return Error{"The chosen survey "" + reference + "" is not in the surveys folder " +
+        return Error{"The chosen survey \"" + reference + "\" is not in the surveys folder " +
                      surveys_dir + "."};
     return path;
 }

@@ -22,21 +22,28 @@ namespace touchpoint {
 
 namespace {
 
-DoctorLine pass(const char* name, std::string text) { return {true, name, std::move(text)}; }
-DoctorLine fail(const char* name, std::string text) { return {false, name, std::move(text)}; }
+DoctorLine pass(const char* name, std::string text) {
+    return {true, name, std::move(text)};
+}
+DoctorLine fail(const char* name, std::string text) {
+    return {false, name, std::move(text)};
+}
 
-std::string megabytes(std::int64_t bytes) { return std::to_string(bytes / (1024 * 1024)) + " MB"; }
+std::string megabytes(std::int64_t bytes) {
+    return std::to_string(bytes / (1024 * 1024)) + " MB";
+}
 
 // --- Configuration ---
 
 DoctorLine check_config(const DoctorInput& in, bool enrolled) {
     const std::string file = in.config_path.empty() ? "the sample configuration" : in.config_path;
     if (!in.config)
-        return fail("config", in.config_error + " - fix " + file +
-                                  " and run touchpoint-kiosk doctor again");
+        return fail("config",
+                    in.config_error + " - fix " + file + " and run touchpoint-kiosk doctor again");
     if (!in.config->touch_point && !enrolled)
-        return fail("config", missing_touch_point_message(in.config->origin) +
-                                  " - add [touch_point], or enrol the kiosk (touchpoint-kiosk enroll)");
+        return fail("config",
+                    missing_touch_point_message(in.config->origin) +
+                        " - add [touch_point], or enrol the kiosk (touchpoint-kiosk enroll)");
     if (enrolled) return pass("config", file + " reads; the server gives the survey");
     return pass("config", file + " reads; survey \"" + in.config->survey.id + "\" from " +
                               in.config->survey_path);
@@ -49,10 +56,10 @@ DoctorLine check_display(const DoctorInput& in) {
     const DisplayProbe d = in.probe_display();
     // The kiosk's unit runs it inside cage; by hand, in a desktop session.
     if (!d.found)
-        return fail("display", (d.problem.empty() ? std::string("no display or screen found")
-                                                  : d.problem) +
-                                   " - the kiosk needs a screen: run it inside cage or an X or "
-                                   "Wayland session");
+        return fail("display",
+                    (d.problem.empty() ? std::string("no display or screen found") : d.problem) +
+                        " - the kiosk needs a screen: run it inside cage or an X or "
+                        "Wayland session");
     std::string text = d.driver + ", " + std::to_string(d.width) + "x" + std::to_string(d.height);
     if (d.driver == "offscreen" || d.driver == "dummy")
         text += " (asked for by SDL_VIDEODRIVER: nothing shows on a screen)";
@@ -146,13 +153,13 @@ DoctorLine check_data_dir(const DoctorInput& in) {
     }
     struct statvfs fs {};
     if (::statvfs(base.c_str(), &fs) != 0)
-        return fail("data dir", where + ", but its free space is unknown (" +
-                                    std::strerror(errno) + ")");
+        return fail("data dir",
+                    where + ", but its free space is unknown (" + std::strerror(errno) + ")");
     const std::int64_t free_bytes =
         static_cast<std::int64_t>(fs.f_bavail) * static_cast<std::int64_t>(fs.f_frsize);
     if (free_bytes < in.min_free_bytes)
-        return fail("data dir", where + ", but only " + megabytes(free_bytes) +
-                                    " free (at least " + megabytes(in.min_free_bytes) +
+        return fail("data dir", where + ", but only " + megabytes(free_bytes) + " free (at least " +
+                                    megabytes(in.min_free_bytes) +
                                     " wanted) - free space on that disk");
     return pass("data dir", where + ", " + megabytes(free_bytes) + " free");
 }
@@ -189,8 +196,8 @@ class ReadOnlyDb {
         for (char c : path) // a URI's own characters, escaped
             uri += c == '%' ? "%25" : c == '?' ? "%3f" : c == '#' ? "%23" : std::string(1, c);
         uri += live ? "?mode=ro" : "?immutable=1";
-        const int rc = sqlite3_open_v2(uri.c_str(), &m_db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
-                                       nullptr);
+        const int rc =
+            sqlite3_open_v2(uri.c_str(), &m_db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
         if (rc != SQLITE_OK) m_error = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
         if (m_db) sqlite3_busy_timeout(m_db, 5000);
     }
@@ -241,11 +248,11 @@ DoctorLine check_database(const DoctorInput& in) {
                                     ") - check its owner and permissions");
     std::string check;
     if (!db.scalar("PRAGMA quick_check", check))
-        return fail("database", path + " cannot be read as a SQLite database (" + db.error() + ")" +
-                                    keep);
+        return fail("database",
+                    path + " cannot be read as a SQLite database (" + db.error() + ")" + keep);
     if (check != "ok")
-        return fail("database", path + " is damaged (quick_check: " + first_problem(check) + ")" +
-                                    keep);
+        return fail("database",
+                    path + " is damaged (quick_check: " + first_problem(check) + ")" + keep);
     std::string version_text;
     if (!db.scalar("PRAGMA user_version", version_text))
         return fail("database", path + " cannot be read (" + db.error() + ")" + keep);
@@ -261,8 +268,8 @@ DoctorLine check_database(const DoctorInput& in) {
         rows = ", " + count + " responses";
     if (have < known)
         return pass("database", path + " opens and is intact (quick_check ok); schema version " +
-                                    std::to_string(have) + ", brought to " +
-                                    std::to_string(known) + " at the next start" + rows);
+                                    std::to_string(have) + ", brought to " + std::to_string(known) +
+                                    " at the next start" + rows);
     return pass("database", path + " opens and is intact (quick_check ok), schema version " +
                                 std::to_string(have) + rows);
 }
@@ -335,17 +342,17 @@ void check_server(const DoctorInput& in, const std::optional<DeviceIdentity>& id
     }
     const std::int64_t offset = p.device_utc_ms - *p.server_utc_ms;
     const std::int64_t apart = offset < 0 ? -offset : offset;
-    const std::string times = "device " + utc_text(p.device_utc_ms) + ", server " +
-                              utc_text(*p.server_utc_ms);
+    const std::string times =
+        "device " + utc_text(p.device_utc_ms) + ", server " + utc_text(*p.server_utc_ms);
     if (apart > in.max_clock_offset.count())
         out.push_back(fail("clock", "this device's clock is " + duration_text(apart) +
-                                        (offset < 0 ? " behind" : " ahead of") +
-                                        " the server's (" + times +
+                                        (offset < 0 ? " behind" : " ahead of") + " the server's (" +
+                                        times +
                                         ") - turn on network time (timedatectl set-ntp true) or "
                                         "set the clock; responses get the wrong time"));
     else
-        out.push_back(pass("clock", "within " + duration_text(apart) + " of the server's (" +
-                                        times + ")"));
+        out.push_back(
+            pass("clock", "within " + duration_text(apart) + " of the server's (" + times + ")"));
 }
 
 } // namespace
@@ -362,8 +369,8 @@ std::vector<DoctorLine> run_kiosk_checks(const DoctorInput& in) {
     lines.push_back(check_data_dir(in));
     lines.push_back(check_database(in));
     if (!identity)
-        lines.push_back(fail("server", "cannot tell whether this kiosk is enrolled: " +
-                                           identity.error()));
+        lines.push_back(
+            fail("server", "cannot tell whether this kiosk is enrolled: " + identity.error()));
     else
         check_server(in, *identity, lines);
     return lines;

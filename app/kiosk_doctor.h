@@ -29,7 +29,7 @@ namespace touchpoint {
 // What SDL found (platform::check_display).
 struct DisplayProbe {
     bool found = false;
-    std::string driver;   // "x11", "wayland", "KMSDRM", ...
+    std::string driver; // "x11", "wayland", "KMSDRM", ...
     int width = 0;
     int height = 0;
     std::string renderer; // what the kiosk would draw with, in words
@@ -44,12 +44,12 @@ struct FontProbe {
 
 // The server's answer to one authenticated request (sync::probe_server).
 struct ServerProbe {
-    long status = 0;                  // HTTP status; 0 = no answer
-    std::string network_error;        // plain words when status == 0
-    bool certificate_problem = false; // no answer: the certificate (or pin) was refused
-    std::string message;              // the server's error message, "" when none
+    long status = 0;                           // HTTP status; 0 = no answer
+    std::string network_error;                 // plain words when status == 0
+    bool certificate_problem = false;          // no answer: the certificate (or pin) was refused
+    std::string message;                       // the server's error message, "" when none
     std::optional<std::int64_t> server_utc_ms; // the server's clock, from its answer
-    std::int64_t device_utc_ms = 0;   // this device's clock halfway through the request
+    std::int64_t device_utc_ms = 0;            // this device's clock halfway through the request
 };
 
 struct DoctorInput {

@@ -353,8 +353,7 @@ Status KioskRuntime::apply_server_config(const TouchPointSettings& touch_point,
     base.touch_point = touch_point;
     if (survey) base.survey = *survey;
     KioskConfig next = base;
-    if (Status st = apply_device_overrides(m_overrides, next, m_opts.surveys_dir); !st)
-        next = base;
+    if (Status st = apply_device_overrides(m_overrides, next, m_opts.surveys_dir); !st) next = base;
     if (!next.survey.question.count(next.device.default_language)) {
         // The new survey does not speak the kiosk's default language.
         const auto langs = next.survey.languages();

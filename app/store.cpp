@@ -524,7 +524,9 @@ struct ResponseStore::Impl {
     }
 };
 
-int response_store_schema_version() { return static_cast<int>(migrations().size()); }
+int response_store_schema_version() {
+    return static_cast<int>(migrations().size());
+}
 
 // --- Opening ---
 

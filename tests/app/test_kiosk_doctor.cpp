@@ -30,7 +30,9 @@ namespace {
 
 constexpr std::int64_t k_now_ms = 1'774'864'800'000; // 2026-03-30 10:00 UTC
 
-void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+void write(const std::string& path, const std::string& text) {
+    std::ofstream(path) << text;
+}
 
 // A standalone config with its survey, and a doctor input that passes
 // everything but what a test changes.
@@ -191,8 +193,8 @@ TEST_CASE("doctor: a good setup passes every check, one OK line each", "[doctor]
     CHECK(contains(printed_lines[3], " MB free"));
     CHECK(printed_lines[4].rfind("OK database: " + s.data + "/responses.db", 0) == 0);
     CHECK(contains(printed_lines[4], "intact"));
-    CHECK(contains(printed_lines[4], "schema version " +
-                                         std::to_string(response_store_schema_version())));
+    CHECK(contains(printed_lines[4],
+                   "schema version " + std::to_string(response_store_schema_version())));
     CHECK(contains(printed_lines[4], "3 responses"));
     CHECK(printed_lines[5] == "OK server: standalone (not enrolled)");
     CHECK(printed_lines.back() == "all 6 checks passed");
@@ -200,8 +202,7 @@ TEST_CASE("doctor: a good setup passes every check, one OK line each", "[doctor]
     CHECK(names_in(s.data) == names_before);
 }
 
-TEST_CASE("doctor: a kiosk that never started is fine, and the doctor makes nothing",
-          "[doctor]") {
+TEST_CASE("doctor: a kiosk that never started is fine, and the doctor makes nothing", "[doctor]") {
     Setup s;
     s.in.data_dir = s.dir.file("not/yet");
     const auto lines = run_kiosk_checks(s.in);
@@ -218,8 +219,7 @@ TEST_CASE("doctor: a kiosk that never started is fine, and the doctor makes noth
     CHECK(names_in(s.data).empty());
 }
 
-TEST_CASE("doctor: a data dir the kiosk cannot write to fails and says what to do",
-          "[doctor]") {
+TEST_CASE("doctor: a data dir the kiosk cannot write to fails and says what to do", "[doctor]") {
     Setup s;
     // Reachable by anyone, writable by no one (an unprivileged user when
     // this runs as root).
@@ -321,8 +321,7 @@ TEST_CASE("doctor: a database of a newer schema fails, naming the schema version
     CHECK(read_bytes(db) == before);
 }
 
-TEST_CASE("doctor: a database in use by the running kiosk is read through its WAL",
-          "[doctor]") {
+TEST_CASE("doctor: a database in use by the running kiosk is read through its WAL", "[doctor]") {
     Setup s;
     const std::string db = s.data + "/responses.db";
     auto store = ResponseStore::open(db);

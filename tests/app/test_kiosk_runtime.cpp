@@ -441,8 +441,14 @@ TEST_CASE("survey references: names inside the surveys folder, nothing outside i
     CHECK(survey_reference(surveys + "/../surveys/checkout.toml", surveys) == "checkout.toml");
     CHECK(survey_reference(dir.file("config/own.toml"), surveys) == dir.file("config/own.toml"));
     CHECK(*resolve_survey_reference("checkout.toml", surveys) == surveys + "/checkout.toml");
-    CHECK_FALSE(resolve_survey_reference("../surveys/checkout.toml", surveys).ok());
-    CHECK_FALSE(resolve_survey_reference("missing.toml", surveys).ok());
+    const auto climbing = resolve_survey_reference("../surveys/checkout.toml", surveys);
+    REQUIRE_FALSE(climbing.ok());
+    CHECK(climbing.error() ==
+          "The chosen survey \"../surveys/checkout.toml\" is not in the surveys folder.");
+    const auto missing = resolve_survey_reference("missing.toml", surveys);
+    REQUIRE_FALSE(missing.ok());
+    CHECK(missing.error() ==
+          "The chosen survey \"missing.toml\" is not in the surveys folder " + surveys + ".");
 }
 
 TEST_CASE("a damaged settings file leaves the config in charge and says so",
