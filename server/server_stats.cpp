@@ -1,6 +1,7 @@
 #include "server/server_stats.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 
 namespace touchpoint::server {
@@ -21,9 +22,14 @@ std::string label(const std::string& v) {
     return out;
 }
 
+// The shortest text that reads back as `v` ("0.005", not
+// "0.0050000000000000001"), so a query on le="0.005" matches.
 std::string number(double v) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
+    for (int digits = 6; digits <= 17; ++digits) {
+        std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+        if (std::strtod(buf, nullptr) == v) break;
+    }
     return buf;
 }
 

@@ -566,6 +566,20 @@ for u in touchpoint-server.service touchpoint-kiosk.service; do
     [ -s "$work/verify-$u.log" ] && sed 's/^/  | /' "$work/verify-$u.log"
 done
 ok "systemd-analyze verify accepts touchpoint-server.service and touchpoint-kiosk.service"
+# The server's sandbox: systemd-analyze security's exposure score (0 best,
+# 10 worst) must stay at or below 2.0. The kiosk's is printed: a compositor
+# on a seat needs the devices it draws on and reads touches from.
+for u in touchpoint-server.service touchpoint-kiosk.service; do
+    systemd-analyze security --offline=yes "$(unit_file "$A" "$u")" >"$work/security-$u.log" 2>&1 || true
+    score=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p' "$work/security-$u.log")
+    [ -n "$score" ] || { cat "$work/security-$u.log" >&2; fail "systemd-analyze security gave no score for $u"; }
+    echo "  systemd-analyze security $u: $score"
+    if [ "$u" = touchpoint-server.service ]; then server_score=$score; fi
+done
+grep -E '^✗' "$work/security-touchpoint-server.service.log" | sed 's/  */ /g; s/^/  | /'
+python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= 2.0 else 1)' "$server_score" ||
+    fail "touchpoint-server.service's exposure score is above 2.0"
+ok "touchpoint-server.service's systemd-analyze security score is at most 2.0"
 
 umount_under "$A"
 systemd-nspawn -b -q --register=no --keep-unit --private-network --console=passive -D "$A" \

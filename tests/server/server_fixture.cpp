@@ -232,7 +232,10 @@ std::string error_code(const httplib::Result& r) {
 
 TestServer::TestServer(ServerSetup setup) {
     if (auto st = touchpoint::server::init_secrets(); !st) throw std::runtime_error(st.error());
-    if (setup.seed) {
+    if (!setup.restore_from.empty()) {
+        CliRun r = admin({"restore", "--from", setup.restore_from});
+        if (r.code != 0) throw std::runtime_error("restore failed: " + r.err);
+    } else if (setup.seed) {
         const std::string assets = TOUCHPOINT_ASSETS_DIR;
         for (const auto& args : std::vector<std::vector<std::string>>{
                  {"create-store", "--id", k_store_a, "--name", "Auckland Central", "--time-zone",

@@ -92,6 +92,9 @@ struct ServerSetup {
     std::string tls_cert;
     std::string tls_key;
     bool seed = true; // create the two stores and touch points
+    // SQLite: a backup file restored (admin restore) into the fresh database
+    // before it is served; seeding is skipped. "" none.
+    std::string restore_from;
 };
 
 // The stores and touch points every fixture has.

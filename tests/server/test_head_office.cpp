@@ -395,6 +395,10 @@ TEST_CASE("head office: /metrics in the Prometheus text format", "[server][metri
     CHECK(text.find("touchpoint_ingest_duration_seconds_bucket{le=\"+Inf\"} 2\n") !=
           std::string::npos);
     CHECK(text.find("touchpoint_ingest_duration_seconds_count 2\n") != std::string::npos);
+    // Bucket bounds in their shortest form, as queries and docs/api.md name them.
+    CHECK(text.find("touchpoint_ingest_duration_seconds_bucket{le=\"0.005\"} ") !=
+          std::string::npos);
+    CHECK(text.find("000000000") == std::string::npos);
     CHECK(text.find("touchpoint_ingest_duration_seconds_sum ") != std::string::npos);
     CHECK(text.find("# TYPE touchpoint_silent_devices gauge") != std::string::npos);
     CHECK(text.find("touchpoint_silent_devices 0\n") != std::string::npos);
