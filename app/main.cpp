@@ -16,6 +16,7 @@
 #include "app/translations.h"
 #include "platform/window.h"
 #include "service/install_paths.h"
+#include "service/instances.h"
 #include "service/notify.h"
 #include "sync/enroll.h"
 #include "sync/kiosk_sync.h"
@@ -558,6 +559,13 @@ int run_kiosk(Options& opt) {
     std::optional<sync::RemoteConfig> pending_config;
     Screen last_screen = runtime.flow().screen();
     int frames_to_draw = 3;
+    // A compositor may show the window only after its first frames were
+    // drawn (cage maps an Xwayland window late, and sends no expose event
+    // for it), and an idle kiosk draws nothing more. So for a few seconds
+    // after the start and after any window event, the frame is drawn again
+    // four times a second; then the loop sleeps as before.
+    constexpr auto k_settle = std::chrono::seconds(3);
+    auto settle_until = clock.mono() + k_settle;
     ServiceNotifier service_manager;
     // Nothing throws into the frame loop: what escapes one turn of it (a
     // bug, or memory running out) ends that turn, is shown in the staff
@@ -584,6 +592,8 @@ int run_kiosk(Options& opt) {
                 timeout_ms = std::min(timeout_ms, static_cast<int>(d->count() + 1));
             if (runtime.flow().screen() == Screen::thank_you && !runtime.staff_visible())
                 timeout_ms = std::min(timeout_ms, 100); // countdown bar
+            const bool settling = mono < settle_until;
+            if (settling) timeout_ms = std::min(timeout_ms, 250);
             timeout_ms = service_manager.cap_wait_ms(timeout_ms);
             if (frames_to_draw > 0 || window->input_pending()) timeout_ms = 0;
             service_manager.loop_turned(std::chrono::steady_clock::now());
@@ -591,7 +601,10 @@ int run_kiosk(Options& opt) {
                 runtime.flow().note_activity(); // any touch keeps a follow-up alive
                 if (window->input_pending()) dimmer.note_activity(clock.mono());
                 frames_to_draw = std::max(frames_to_draw, 3);
+            } else if (settling) {
+                frames_to_draw = std::max(frames_to_draw, 1);
             }
+            if (window->take_window_changed()) settle_until = clock.mono() + k_settle;
             if (window->quit_requested()) break;
 
             // Only what changed is drawn again: an idle staff screen (the first
@@ -736,6 +749,29 @@ int run_hash_pin() {
     return 0;
 }
 
+// `stop`: asks the running kiosk of this user to end (SIGTERM) and waits
+// for it, so it closes its open response and its database while its display
+// is still there (the unit's ExecStop, before systemd ends cage).
+int run_stop(double timeout_s) {
+    auto r = service::stop_other_instances(
+        std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000)));
+    if (!r) {
+        std::cerr << "touchpoint-kiosk stop: " << r.error() << "\n";
+        return 1;
+    }
+    if (r->found == 0) {
+        std::cout << "no kiosk of this user is running\n";
+        return 0;
+    }
+    if (r->stopped < r->found) {
+        std::cerr << "touchpoint-kiosk stop: " << (r->found - r->stopped) << " of " << r->found
+                  << " kiosk(s) still running after " << timeout_s << " s\n";
+        return 1;
+    }
+    std::cout << "stopped " << r->stopped << " kiosk(s)\n";
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -783,6 +819,11 @@ int main(int argc, char** argv) {
     doc->add_option("--data-dir", opt.data_dir, "Folder of the responses database and device identity");
     CLI::App* hash = app.add_subcommand(
         "hash-pin", "Read a PIN (4 to 8 digits) on stdin and print its Argon2id hash");
+    double stop_timeout_s = 10;
+    CLI::App* stop = app.add_subcommand(
+        "stop", "Ask the running kiosk of this user to close its data and end, and wait for it");
+    stop->add_option("--timeout", stop_timeout_s, "Seconds to wait (default 10)")
+        ->check(CLI::Range(0.1, 600.0));
     app.require_subcommand(0, 1);
 
     try {
@@ -804,6 +845,7 @@ int main(int argc, char** argv) {
         if (enr->parsed()) return run_enroll(opt);
         if (doc->parsed()) return run_doctor(opt);
         if (hash->parsed()) return run_hash_pin();
+        if (stop->parsed()) return run_stop(stop_timeout_s);
         return run_kiosk(opt);
     } catch (const std::exception& e) {
         std::cerr << "touchpoint-kiosk: unexpected error: " << e.what() << "\n";

@@ -427,6 +427,8 @@ bool Window::wait_events(int timeout_ms) {
     do {
         if (ev.type == SDL_QUIT)
             m_quit = true;
+        if (ev.type == SDL_WINDOWEVENT)
+            m_window_changed = true;
         if (ev.type == SDL_WINDOWEVENT && ev.window.event == SDL_WINDOWEVENT_CLOSE &&
             ev.window.windowID == SDL_GetWindowID(m_window))
             m_quit = true;

@@ -135,6 +135,13 @@ public:
     bool wait_events(int timeout_ms);
     // SDL_QUIT (also SIGTERM / SIGINT) or the window's close button was seen.
     bool quit_requested() const { return m_quit; }
+    // Whether a window event (shown, exposed, resized, focus) arrived since
+    // the last call; clears the mark.
+    bool take_window_changed() {
+        const bool changed = m_window_changed;
+        m_window_changed = false;
+        return changed;
+    }
     // A touch/click transition is waiting for the next frame(s).
     bool input_pending() const { return m_pointer.pending(); }
     // Milliseconds since SDL_Init (monotonic), for the caller's timers.
@@ -201,6 +208,7 @@ private:
     bool m_sdl_backend_ready = false;
     bool m_gl_backend_ready = false;
     bool m_quit = false;
+    bool m_window_changed = false;
     bool m_dimmed = false;
     PointerInput m_pointer;
     std::vector<ImWchar> m_glyph_ranges; // must outlive the atlas build
