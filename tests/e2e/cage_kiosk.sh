@@ -43,7 +43,17 @@ as_user() { setpriv --reuid="$user" --regid="$group" --clear-groups "$@"; }
 
 work=$(mktemp -d /tmp/touchpoint-cage.XXXXXX)
 chmod 0755 "$work"
-session_pids() { pgrep -u "$user" -f "$work/" || true; pgrep -u "$user" -x Xwayland || true; }
+# This session's processes: those naming the work folder (cage, the shell,
+# the kiosk) and the Xwayland cage started (detached from it, but with the
+# session's runtime folder in its environment).
+xwayland_pids() {
+    local p
+    for p in $(pgrep -u "$user" -x Xwayland || true); do
+        tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qxF "XDG_RUNTIME_DIR=$work/run" && echo "$p"
+    done
+    return 0
+}
+session_pids() { pgrep -u "$user" -f "$work/" || true; xwayland_pids; }
 cleanup() {
     local rc=$? p
     for p in $(session_pids); do kill -KILL "$p" 2>/dev/null || true; done
@@ -134,8 +144,8 @@ session() {
     sleep 2 # settled: memory after the first frames
     local kp xp cp
     kp=$(pgrep -u "$user" -f "^$kiosk" | head -1)
-    xp=$(pgrep -u "$user" -x Xwayland | head -1 || true)
-    cp=$(pgrep -u "$user" -x cage | head -1 || true)
+    xp=$(xwayland_pids | head -1)
+    cp=$(pgrep -u "$user" -f "^cage -- /bin/sh -c .*$work/" | head -1 || true)
     pss_line="kiosk $(( $(pss_kb "$kp") / 1024 )) MB + Xwayland $(( $(pss_kb $xp) / 1024 )) MB = $(( $(pss_kb "$kp" $xp) / 1024 )) MB (cage $(( $(pss_kb $cp) / 1024 )) MB)"
     kiosk_pid=$kp
 }
