@@ -350,7 +350,15 @@ template <class Stream> class Session : public SessionBase,
         if (m_server->draining) return close_now();
         m_phase = Phase::Idle;
         bool pending = m_buffer.size() > 0;
-        if constexpr (k_tls) pending = pending || SSL_pending(m_stream.native_handle()) > 0;
+        // A TLS request can be in hand already without the socket ever
+        // becoming readable again: decrypted in OpenSSL's buffer
+        // (SSL_pending), or still encrypted in the BIO that asio's stream
+        // feeds OpenSSL from, read off the socket together with the
+        // handshake's last message or the previous request.
+        if constexpr (k_tls) {
+            SSL* ssl = m_stream.native_handle();
+            pending = pending || SSL_pending(ssl) > 0 || BIO_ctrl_pending(SSL_get_rbio(ssl)) > 0;
+        }
         if (pending) return read_header();
         if (m_buffer.capacity() > 0) m_buffer = beast::flat_buffer();
         arm(options().idle_timeout_ms);

@@ -3,6 +3,7 @@
 // CA is refused.
 #include "certificates.h"
 #include "server_fixture.h"
+#include "server_process.h"
 
 #include <catch2/catch.hpp>
 
@@ -85,4 +86,32 @@ TEST_CASE("TLS: a missing or mismatched certificate is a clear start error", "[s
     o.tls_key = "";
     touchpoint::server::HttpServer half(api, o);
     CHECK_FALSE(half.bind());
+}
+
+// curl sends its request in the same flight as the handshake's last message:
+// the request then sits, still encrypted, in the TLS stream's buffer, and the
+// socket never becomes readable again. Every such connection is answered.
+TEST_CASE("TLS: a request that arrives with the handshake is answered", "[server][tls]") {
+    REQUIRE(have_openssl());
+    REQUIRE(tptest::run_command({"/usr/bin/curl", "--version"}) == 0); // scripts/dev.sh installs it
+    TempDir certs;
+    const std::string dir = certs.path().string();
+    REQUIRE(make_ca(dir, "good"));
+    REQUIRE(make_server_cert(dir, "good"));
+    ServerSetup setup;
+    setup.tls_cert = dir + "/server.pem";
+    setup.tls_key = dir + "/server.key";
+    TestServer srv(setup);
+
+    const std::string url = "https://127.0.0.1:" + std::to_string(srv.port()) + "/healthz";
+    int answered = 0;
+    for (int i = 0; i < 40; ++i) {
+        std::string out;
+        if (tptest::run_command({"/usr/bin/curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                 "--max-time", "3", "--cacert", dir + "/good-ca.pem", url},
+                                &out) == 0 &&
+            out == "200")
+            ++answered;
+    }
+    CHECK(answered == 40);
 }

@@ -78,6 +78,7 @@ TEST_CASE("TLS: the right CA syncs, a wrong CA or a wrong pin is refused") {
     SECTION("trusted CA, and the right pin") {
         http.pinned_key = pki.pin;
         auto e = sync::enroll(http, server.create_code(), "tls kiosk", kiosk_dir.path);
+        INFO((e.ok() ? std::string() : e.error()));
         REQUIRE(e.ok());
         SyncSettings s;
         s.http = http;
