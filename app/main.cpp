@@ -469,7 +469,7 @@ int run_kiosk(Options& opt) {
     // Start-up overlaps its slow parts: SDL's video start (the X connection)
     // with reading the configuration; making the window and renderer with
     // building the first screen's font atlas and opening the database.
-    platform::configure_environment();
+    platform::configure_environment(renderer_named(opt.renderer));
     KioskStart start;
     auto prepared = std::async(std::launch::async, [&] { return prepare_kiosk(opt, start); });
     std::string video_error;
@@ -560,11 +560,13 @@ int run_kiosk(Options& opt) {
     Screen last_screen = runtime.flow().screen();
     int frames_to_draw = 3;
     // A compositor may show the window only after its first frames were
-    // drawn (cage maps an Xwayland window late, and sends no expose event
-    // for it), and an idle kiosk draws nothing more. So for a few seconds
+    // drawn, and an idle kiosk draws nothing more. So for a few seconds
     // after the start and after any window event, the frame is drawn again
-    // four times a second; then the loop sleeps as before.
-    constexpr auto k_settle = std::chrono::seconds(3);
+    // four times a second; then the loop sleeps as before. cage puts an
+    // Xwayland window on its output up to several seconds after it was
+    // mapped, and sends no expose event when it does: 15 s there.
+    const auto k_settle = window->through_xwayland() ? std::chrono::seconds(15)
+                                                     : std::chrono::seconds(3);
     auto settle_until = clock.mono() + k_settle;
     ServiceNotifier service_manager;
     // Nothing throws into the frame loop: what escapes one turn of it (a

@@ -143,7 +143,28 @@ bool is_pointer_event(Uint32 type) {
 
 } // namespace
 
-void configure_environment() {
+namespace {
+// Set when configure_environment put Wayland first: a window that ends up
+// drawing in software then goes back to X11 (Window::create).
+bool g_wayland_preferred = false;
+} // namespace
+
+std::string preferred_video_drivers(const char* sdl_videodriver, const char* wayland_display,
+                                    bool gpu_present, Renderer renderer) {
+    if (sdl_videodriver && *sdl_videodriver) return "";
+    if (!wayland_display || !*wayland_display) return "";
+    if (renderer == Renderer::software) return "";
+    if (renderer == Renderer::automatic && !gpu_present) return "";
+    return "wayland,x11";
+}
+
+void configure_environment(Renderer renderer) {
+    const std::string drivers = preferred_video_drivers(
+        std::getenv("SDL_VIDEODRIVER"), std::getenv("WAYLAND_DISPLAY"), gpu_device_present(), renderer);
+    if (!drivers.empty()) {
+        setenv("SDL_VIDEODRIVER", drivers.c_str(), 1);
+        g_wayland_preferred = true;
+    }
     // The kiosk takes text from its own on-screen keyboard, so X's compose
     // table is of no use to it; left to the locale's default, libX11 parses
     // its Compose file (thousands of lines, character by character) when SDL
@@ -303,6 +324,21 @@ std::unique_ptr<Window> Window::create(const WindowOptions& options, std::string
         if (const std::string why = w->open_gl_window(options.title, width, height, flags); !why.empty())
             w->m_renderer_note = "no OpenGL 3 (" + why + "), drawing in software";
     }
+    if (!w->m_gl_context && g_wayland_preferred) {
+        // Drawing in software after all (the config asked for it, or OpenGL
+        // failed): SDL 2 shows software frames only through X11.
+        const char* driver = SDL_GetCurrentVideoDriver();
+        if (driver && std::strcmp(driver, "wayland") == 0) {
+            SDL_QuitSubSystem(SDL_INIT_VIDEO);
+            setenv("SDL_VIDEODRIVER", "x11", 1);
+            g_wayland_preferred = false;
+            if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
+                error = std::string("cannot open a window: ") + SDL_GetError() +
+                        " (drawing in software needs Xwayland under a Wayland compositor)";
+                return nullptr;
+            }
+        }
+    }
     if (!w->m_gl_context) {
         // SDL would otherwise back even a software window with an OpenGL
         // texture, loading a GL driver (on a machine without a GPU, a whole
@@ -411,6 +447,12 @@ bool Window::set_dimmed(bool dimmed) {
     // 0.35: dark enough to save power and draw no attention, bright enough
     // that the question stays readable to someone walking up.
     return SDL_SetWindowBrightness(m_window, dimmed ? 0.35f : 1.0f) == 0;
+}
+
+bool Window::through_xwayland() const {
+    const char* driver = SDL_GetCurrentVideoDriver();
+    const char* wayland = std::getenv("WAYLAND_DISPLAY");
+    return driver && std::strcmp(driver, "x11") == 0 && wayland && *wayland;
 }
 
 bool Window::wait_events(int timeout_ms) {

@@ -52,8 +52,21 @@ struct WindowOptions {
 // be built on a thread while create() makes the window and renderer.
 
 // Sets what the process environment must say before SDL starts (X input
-// method settings). Call first thing, before any other thread runs.
-void configure_environment();
+// method settings; the video driver, below). Call first thing, before any
+// other thread runs. `renderer` is what the command line asked for (the
+// config file is read later).
+void configure_environment(Renderer renderer = Renderer::automatic);
+
+// The video drivers SDL should try, in order, for a kiosk under a Wayland
+// compositor that also runs Xwayland (cage): SDL 2 tries X11 first, but with
+// a GPU the kiosk draws with OpenGL, which goes to the compositor directly
+// through SDL's Wayland driver, with no Xwayland in between. Without a GPU
+// (or with the software renderer asked for) it draws with SDL's software
+// renderer, which SDL 2 can show only through X11. "" when SDL's own order
+// should stand: SDL_VIDEODRIVER is set, there is no Wayland display, no GPU,
+// or software was asked for. Pure: the inputs are given.
+std::string preferred_video_drivers(const char* sdl_videodriver, const char* wayland_display,
+                                    bool gpu_present, Renderer renderer);
 // Initialises SDL's video subsystem ahead of Window::create (which otherwise
 // does it). UI thread only. False with a plain-words `error` on failure.
 bool init_video(std::string& error);
@@ -135,6 +148,9 @@ public:
     bool wait_events(int timeout_ms);
     // SDL_QUIT (also SIGTERM / SIGINT) or the window's close button was seen.
     bool quit_requested() const { return m_quit; }
+    // Whether the window is an X11 window shown by a Wayland compositor
+    // through Xwayland (the kiosk under cage without a GPU).
+    bool through_xwayland() const;
     // Whether a window event (shown, exposed, resized, focus) arrived since
     // the last call; clears the mark.
     bool take_window_changed() {

@@ -167,10 +167,11 @@ stop_session() {
 }
 
 # --- 1. Software rendering through Xwayland (the default without a GPU) ---
-# cage 0.1.4 on wlroots' headless backend sometimes never puts an Xwayland
-# window on its output (the window is mapped and holds the kiosk's frame, as
-# `import -window` shows, but grim sees only black): then the session is
-# started once more, and that is reported.
+# cage 0.1.4 on wlroots' headless backend puts an Xwayland window on its
+# output up to several seconds after it was mapped (until then grim sees
+# black, though the X window holds the kiosk's frame); the kiosk draws again
+# for 15 s after its start there. Should nothing show within 10 s, the
+# session is started once more, and that is reported.
 require_frame=0 polls=200
 session software --
 if [ "$first_ms" = "none within 15 s" ]; then
