@@ -81,7 +81,7 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 [ $shown -eq 1 ] || { echo "idle_cpu: the kiosk showed nothing within 30 s" >&2; exit 1; }
-sleep 2 # the frames drawn right after start
+sleep 4 # the frames drawn right after start (the kiosk draws again for 3 s after it)
 if [ ${#trace_args[@]} -gt 0 ]; then
   screen=$(tail -n 1 "$work/trace.jsonl" 2>/dev/null || true)
   [[ "$screen" == *"\"screen\":\"$expect_screen\""* ]] ||
