@@ -9,7 +9,8 @@
 #      and the question band is not flat; the first frame's time (from
 #      launch to the first such screenshot, polled every 50 ms) and PSS
 #      (kiosk + Xwayland + cage) are printed;
-#   2. `touchpoint-kiosk stop` (the unit's ExecStop: SIGTERM to the kiosk,
+#   2. left idle past dim_timeout_s (8 s), the screen dims;
+#   3. `touchpoint-kiosk stop` (the unit's ExecStop: SIGTERM to the kiosk,
 #      then it waits): the kiosk exits 0 and leaves its database closed (no
 #      WAL), and cage ends the session (within 10 s).
 #
@@ -35,7 +36,7 @@ fail() {
     exit 1
 }
 [ "$(id -u)" -eq 0 ] || skip "must run as root (it runs cage as another user)"
-for tool in cage Xwayland grim convert setpriv cmake python3; do
+for tool in cage Xwayland grim convert setpriv xdotool cmake python3; do
     command -v "$tool" >/dev/null || skip "$tool is not installed (scripts/dev.sh installs it)"
 done
 user=nobody group=$(id -gn nobody)
@@ -77,7 +78,7 @@ cat >"$work/kiosk.toml" <<EOF
 [device]
 data_dir = "$work/data"
 manager_pin_hash = "$pin_hash"
-dim_timeout_s = 600
+dim_timeout_s = 8
 [touch_point]
 key = "cage-checkout-1"
 name = "Checkout 1"
@@ -189,6 +190,33 @@ trace_q=$(grep -c . "$work/software.log" || true)
 echo "ok: the question screen under cage: $(colours "$work/software.png") colours, question band $(band_colours "$work/software.png") colours ($(convert "$work/software.png" -format '%wx%h' info:))"
 echo "first frame under cage (software, SDL x11 driver via Xwayland): ${first_ms} ms"
 echo "memory under cage (software): $pss_line"
+# Idle blanking under cage: after dim_timeout_s without a touch the screen
+# dims (an overlay the kiosk draws, whatever the compositor does with gamma).
+bright=$(convert "$work/software.png" -colorspace Gray -format '%[fx:int(mean*1000)]' info:)
+dimmed=""
+for _ in $(seq 1 200); do
+    if shot "$work/dimmed.png"; then
+        now=$(convert "$work/dimmed.png" -colorspace Gray -format '%[fx:int(mean*1000)]' info:)
+        if [ "$now" -lt $((bright * 6 / 10)) ]; then dimmed=$now; break; fi
+    fi
+    sleep 0.1
+done
+[ -n "$dimmed" ] || fail "the idle kiosk did not dim under cage within 20 s of its first frame (mean $bright/1000)"
+echo "ok: the idle kiosk dims under cage (mean brightness $bright -> $dimmed per mille)"
+# The wake-up touch never rates: a tap on a face of the dimmed screen only
+# wakes it; the next tap is a rating. (Taps through Xwayland's XTEST, as
+# cage's headless backend has no input devices.)
+xdisplay=$(tr '\0' ' ' <"/proc/$(xwayland_pids | head -1)/cmdline" | awk '{print $2}')
+count() { as_user "$kiosk" export --config "$work/kiosk.toml" 2>/dev/null | tail -n +2 | grep -c . || true; }
+tap() { as_user env HOME="$work/home" DISPLAY="$xdisplay" xdotool mousemove "$1" "$2" click 1; }
+before=$(count)
+tap 1103 335
+sleep 1
+[ "$(count)" = "$before" ] || fail "the tap that woke the dimmed screen was recorded as a rating"
+tap 1103 335
+for _ in $(seq 1 30); do [ "$(count)" -gt "$before" ] && break; sleep 0.1; done
+[ "$(count)" = $((before + 1)) ] || fail "a tap on the awake question screen was not recorded ($(count) responses, $before before)"
+echo "ok: under cage the wake-up tap only wakes the screen; the next tap is one rating"
 stop_session software
 echo "ok: touchpoint-kiosk stop (SIGTERM) ends the session; the kiosk exits 0 with its database closed"
 if [ -n "${TOUCHPOINT_CAGE_SHOT:-}" ]; then cp "$work/software.png" "$TOUCHPOINT_CAGE_SHOT"; fi
