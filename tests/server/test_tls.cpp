@@ -10,19 +10,27 @@
 using namespace tpt;
 using nlohmann::json;
 
+namespace {
+
+// A server certificate signed by the CA "good", in `dir`; the setup serving it.
+ServerSetup tls_setup(const std::string& dir) {
+    REQUIRE(make_ca(dir, "good"));
+    REQUIRE(make_server_cert(dir, "good"));
+    ServerSetup setup;
+    setup.tls_cert = dir + "/server.pem";
+    setup.tls_key = dir + "/server.key";
+    return setup;
+}
+
+} // namespace
+
 TEST_CASE("TLS: HTTPS with a certificate the client trusts; another CA is refused",
           "[server][tls]") {
     REQUIRE(have_openssl()); // scripts/dev.sh installs it
     TempDir certs;
     const std::string dir = certs.path().string();
-    REQUIRE(make_ca(dir, "good"));
     REQUIRE(make_ca(dir, "other"));
-    REQUIRE(make_server_cert(dir, "good"));
-
-    ServerSetup setup;
-    setup.tls_cert = dir + "/server.pem";
-    setup.tls_key = dir + "/server.key";
-    TestServer srv(setup);
+    TestServer srv(tls_setup(dir));
 
     SECTION("a client trusting the CA enrols and sends a batch") {
         httplib::SSLClient c("127.0.0.1", srv.port());
@@ -96,12 +104,7 @@ TEST_CASE("TLS: a request that arrives with the handshake is answered", "[server
     REQUIRE(tptest::run_command({"/usr/bin/curl", "--version"}) == 0); // scripts/dev.sh installs it
     TempDir certs;
     const std::string dir = certs.path().string();
-    REQUIRE(make_ca(dir, "good"));
-    REQUIRE(make_server_cert(dir, "good"));
-    ServerSetup setup;
-    setup.tls_cert = dir + "/server.pem";
-    setup.tls_key = dir + "/server.key";
-    TestServer srv(setup);
+    TestServer srv(tls_setup(dir));
 
     const std::string url = "https://127.0.0.1:" + std::to_string(srv.port()) + "/healthz";
     int answered = 0;
