@@ -117,6 +117,19 @@ Result<TouchPointSettings> read_touch_point(const toml::table& t, const Context&
     if (!err.empty()) return fail();
     if (auto v = get_string(t, "survey", c, err)) tp.survey = *v;
     if (!err.empty()) return fail();
+    if (auto v = get_int(t, "journey_position", c, err, 0, 1000)) tp.journey_position = static_cast<int>(*v);
+    if (!err.empty()) return fail();
+    if (const toml::node* on = t.get("owner")) {
+        const toml::table* ot = on->as_table();
+        if (!ot) return Error{c.where("owner") + ": must be a table such as { name = \"...\", email = \"...\" }"};
+        const Context oc{c.origin, c.table + ".owner"};
+        if (auto v = get_string(*ot, "name", oc, err)) tp.owner_name = *v;
+        if (!err.empty()) return fail();
+        if (auto v = get_string(*ot, "email", oc, err)) tp.owner_email = *v;
+        if (!err.empty()) return fail();
+        if (!tp.owner_email.empty() && tp.owner_email.find('@') == std::string::npos)
+            return Error{oc.where("email") + ": \"" + tp.owner_email + "\" is not an e-mail address"};
+    }
 
     if (const toml::node* oh = t.get("opening_hours")) {
         const toml::table* ot = oh->as_table();

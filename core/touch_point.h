@@ -34,6 +34,13 @@ struct TouchPointSettings {
     double service_standard = 85.0; // target for the scale's headline metric
     std::string cx_statement;
     std::string survey; // path of the survey file (standalone) or survey id
+    // The one person accountable for this touch point ("if everyone is in
+    // charge, no one is"); empty when nobody is named yet.
+    std::string owner_name;
+    std::string owner_email;
+    // Where the customer meets this touch point in the store's journey
+    // (1 = first, e.g. entrance -> help desk -> checkout); 0 = not placed.
+    int journey_position = 0;
 
     // Is the touch point open at this instant (in its own time zone)?
     bool is_open(std::chrono::system_clock::time_point t) const;

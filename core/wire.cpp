@@ -563,6 +563,8 @@ nlohmann::json to_json(const TouchPointSettings& t) {
         {"service_standard", t.service_standard},
         {"cx_statement", t.cx_statement},
         {"survey", t.survey},
+        {"owner", json{{"name", t.owner_name}, {"email", t.owner_email}}},
+        {"journey_position", t.journey_position},
     };
 }
 
@@ -583,7 +585,18 @@ Result<TouchPointSettings> touch_point_from_json(const nlohmann::json& j) {
     if (auto v = rd.number("service_standard", -100, 100)) tp.service_standard = *v;
     if (auto v = rd.str("cx_statement", 2000)) tp.cx_statement = *v;
     if (auto v = rd.str("survey", 1000)) tp.survey = *v;
+    if (auto v = rd.integer("journey_position", 0, 1000)) tp.journey_position = static_cast<int>(*v);
     if (!rd.err.empty()) return Error{rd.err};
+    if (const json* owner = rd.find("owner")) {
+        if (!owner->is_object())
+            return Error{"touch_point.owner: must be an object such as {\"name\": \"...\", \"email\": \"...\"}"};
+        Reader ord{*owner, "touch_point.owner.", ""};
+        if (auto v = ord.str("name", 200)) tp.owner_name = *v;
+        if (auto v = ord.str("email", 320)) tp.owner_email = *v;
+        if (!ord.err.empty()) return Error{ord.err};
+        if (!tp.owner_email.empty() && tp.owner_email.find('@') == std::string::npos)
+            return Error{"touch_point.owner.email: \"" + tp.owner_email + "\" is not an e-mail address"};
+    }
     if (const json* oh = rd.find("opening_hours")) {
         if (!oh->is_object())
             return Error{

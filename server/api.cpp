@@ -208,6 +208,8 @@ ApiResponse Api::route(const ApiRequest& req, std::string& route_name) {
          [](Api& a, const ApiRequest& r, const Params&) { return a.heartbeat(r); }},
         {"/api/v1/devices", "GET",
          [](Api& a, const ApiRequest& r, const Params&) { return a.devices(r); }},
+        {"/api/v1/stores", "GET",
+         [](Api& a, const ApiRequest& r, const Params&) { return a.stores(r); }},
         {"/api/v1/responses", "GET",
          [](Api& a, const ApiRequest& r, const Params&) { return a.responses(r); }},
         {"/api/v1/responses/{id}", "GET",

@@ -88,6 +88,9 @@ class Api {
     ApiResponse heartbeat(const ApiRequest& request);
     // --- Head office (api_head_office.cpp) ---
     ApiResponse devices(const ApiRequest& request);
+    // GET /api/v1/stores: the stores this key may see, each with its touch
+    // points in journey order (owner, survey, service standard, hours).
+    ApiResponse stores(const ApiRequest& request);
     ApiResponse responses(const ApiRequest& request);
     ApiResponse response_by_id(const ApiRequest& request, const Params& params);
     ApiResponse erase_response(const ApiRequest& request, const Params& params);

@@ -3,6 +3,7 @@
 // roll-up, devices with the silent mark, survey publishing, erasure, and the
 // Prometheus text. Every query goes through Storage.
 #include "core/metrics.h"
+#include "core/scale.h"
 #include "core/wire.h"
 #include "server/api.h"
 #include "server/api_internal.h"
@@ -14,6 +15,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <set>
@@ -370,6 +372,64 @@ ApiResponse Api::devices(const ApiRequest& req) {
     return json_response(200, json{{"devices", devices},
                                    {"silent_after_open_ms", 3 * m_options.heartbeat_interval_ms},
                                    {"server_utc_ms", now}});
+}
+
+ApiResponse Api::stores(const ApiRequest& req) {
+    ApiKeyRecord key;
+    if (auto refused = head_office_key(req, key)) return *refused;
+    auto stores = m_storage.list_stores();
+    if (!stores) return storage_failure(stores.error());
+    const std::string only = key.role == ApiKeyRole::store ? key.store_id : std::string();
+    auto tps = m_storage.list_touch_points(only);
+    if (!tps) return storage_failure(tps.error());
+
+    struct Placed {
+        const TouchPointRecord* record;
+        TouchPointSettings settings;
+    };
+    std::map<std::string, std::vector<Placed>> by_store;
+    for (const TouchPointRecord& t : *tps) {
+        auto s = touch_point_from_json(json::parse(t.settings_json, nullptr, false));
+        by_store[t.store_id].push_back({&t, s ? *s : TouchPointSettings{}});
+    }
+    json out = json::array();
+    for (const StoreRecord& st : *stores) {
+        if (!only.empty() && st.id != only) continue;
+        auto& placed = by_store[st.id];
+        // Journey order: placed touch points by position, then the unplaced
+        // (position 0) by key.
+        std::stable_sort(placed.begin(), placed.end(), [](const Placed& a, const Placed& b) {
+            const int pa = a.settings.journey_position, pb = b.settings.journey_position;
+            if ((pa == 0) != (pb == 0)) return pb == 0;
+            return pa < pb;
+        });
+        std::string statement;
+        json points = json::array();
+        for (const Placed& p : placed) {
+            const TouchPointSettings& ts = p.settings;
+            if (statement.empty()) statement = ts.cx_statement;
+            json survey = nullptr;
+            if (!p.record->survey_json.empty())
+                if (auto sv = survey_from_json(json::parse(p.record->survey_json, nullptr, false)))
+                    survey = json{{"id", sv->id},
+                                  {"version", sv->version},
+                                  {"scale", std::string(to_string(sv->scale))}};
+            json settings = to_json(ts);
+            points.push_back(json{{"key", p.record->key},
+                                  {"name", p.record->name},
+                                  {"journey_position", ts.journey_position},
+                                  {"owner", settings["owner"]},
+                                  {"survey", survey},
+                                  {"service_standard", ts.service_standard},
+                                  {"opening_hours", settings["opening_hours"]}});
+        }
+        out.push_back(json{{"id", st.id},
+                           {"name", st.name},
+                           {"time_zone", st.time_zone},
+                           {"cx_statement", statement},
+                           {"touch_points", points}});
+    }
+    return json_response(200, json{{"stores", out}, {"server_utc_ms", m_options.now_ms()}});
 }
 
 ApiResponse Api::responses(const ApiRequest& req) {

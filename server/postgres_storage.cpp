@@ -867,6 +867,17 @@ Result<StoreRecord> PostgresStorage::store(const std::string& id) {
     return StoreRecord{r.text(0, 0), r.text(0, 1), r.text(0, 2)};
 }
 
+Result<std::vector<StoreRecord>> PostgresStorage::list_stores() {
+    auto conn = m_pool->acquire();
+    if (!conn) return Error{conn.error()};
+    PgResult r = exec(conn->get(), "SELECT id, name, time_zone FROM stores ORDER BY id", Params{});
+    if (!r.ok()) return Error{"cannot list the stores: " + r.error()};
+    std::vector<StoreRecord> out;
+    for (int i = 0; i < r.rows(); ++i)
+        out.push_back(StoreRecord{r.text(i, 0), r.text(i, 1), r.text(i, 2)});
+    return out;
+}
+
 Status PostgresStorage::create_touch_point(const TouchPointRecord& t) {
     auto conn = m_pool->acquire();
     if (!conn) return Status::failure(conn.error());

@@ -589,6 +589,17 @@ Result<StoreRecord> SqliteStorage::store(const std::string& id) {
     return StoreRecord{s.text(0), s.text(1), s.text(2)};
 }
 
+Result<std::vector<StoreRecord>> SqliteStorage::list_stores() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Stmt s(m_db, "SELECT id, name, time_zone FROM stores ORDER BY id");
+    std::vector<StoreRecord> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW)
+        out.push_back(StoreRecord{s.text(0), s.text(1), s.text(2)});
+    if (rc != SQLITE_DONE) return Error{"cannot list the stores: " + s.error()};
+    return out;
+}
+
 Status SqliteStorage::create_touch_point(const TouchPointRecord& t) {
     std::lock_guard<std::mutex> lock(m_mutex);
     Stmt s(m_db, "INSERT INTO touch_points (key, store_id, name, settings_json, survey_json, "

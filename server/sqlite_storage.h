@@ -46,6 +46,7 @@ class SqliteStorage final : public Storage {
 
     Status create_store(const StoreRecord& s, std::int64_t now_ms) override;
     Result<StoreRecord> store(const std::string& id) override;
+    Result<std::vector<StoreRecord>> list_stores() override;
     Status create_touch_point(const TouchPointRecord& t) override;
     Result<TouchPointRecord> touch_point(const std::string& key) override;
     Status update_touch_point(const TouchPointRecord& t) override;

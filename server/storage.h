@@ -180,6 +180,8 @@ class Storage {
     // --- Administration ---
     virtual Status create_store(const StoreRecord& s, std::int64_t now_ms) = 0;
     virtual Result<StoreRecord> store(const std::string& id) = 0;
+    // Every store, by id.
+    virtual Result<std::vector<StoreRecord>> list_stores() = 0;
     virtual Status create_touch_point(const TouchPointRecord& t) = 0;
     virtual Result<TouchPointRecord> touch_point(const std::string& key) = 0;
     // Replaces a touch point's survey (JSON) and settings (JSON).

@@ -170,6 +170,8 @@ thank_you_s = 3
 service_standard = 90
 cx_statement = "Every customer leaves smiling."
 survey = "surveys/checkout.toml"
+journey_position = 3
+owner = { name = "Mere Tāne", email = "mere@example.com" }
 
 [touch_point.opening_hours]
 mon = "08:00-12:00, 13:00-17:30"
@@ -190,6 +192,9 @@ sun = "closed"
     CHECK(tp.service_standard == 90.0);
     CHECK(tp.cx_statement == "Every customer leaves smiling.");
     CHECK(tp.survey == "surveys/checkout.toml");
+    CHECK(tp.journey_position == 3);
+    CHECK(tp.owner_name == "Mere Tāne");
+    CHECK(tp.owner_email == "mere@example.com");
     CHECK(tp.opening_hours.days[0].size() == 2);
     CHECK(tp.opening_hours.days[1].empty()); // not named: closed
     CHECK(tp.opening_hours.days[5].size() == 1);

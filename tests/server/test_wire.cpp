@@ -124,3 +124,37 @@ TEST_CASE("wire: touch point settings survive JSON, opening hours included", "[s
     j["time_zone"] = "Nowhere/Else";
     CHECK_FALSE(touchpoint::touch_point_from_json(j));
 }
+
+TEST_CASE("wire: a touch point's owner and journey position survive JSON; bad ones are refused",
+          "[server][wire]") {
+    touchpoint::TouchPointSettings t;
+    t.owner_name = "Mere Tāne";
+    t.owner_email = "mere@example.com";
+    t.journey_position = 3;
+    json j = touchpoint::to_json(t);
+    CHECK(j["owner"] == json{{"name", "Mere Tāne"}, {"email", "mere@example.com"}});
+    CHECK(j["journey_position"] == 3);
+    auto back = touchpoint::touch_point_from_json(j);
+    REQUIRE(back);
+    CHECK(back->owner_name == "Mere Tāne");
+    CHECK(back->owner_email == "mere@example.com");
+    CHECK(back->journey_position == 3);
+    // Settings stored before owners existed still read, with nobody named.
+    j.erase("owner");
+    j.erase("journey_position");
+    auto old = touchpoint::touch_point_from_json(j);
+    REQUIRE(old);
+    CHECK(old->owner_name.empty());
+    CHECK(old->journey_position == 0);
+    for (const json& bad : {json{{"journey_position", -1}}, json{{"journey_position", "2"}},
+                            json{{"owner", "Mere"}},
+                            json{{"owner", {{"name", "Mere"}, {"email", "no address"}}}}}) {
+        json b = touchpoint::to_json(t);
+        b.update(bad);
+        auto r = touchpoint::touch_point_from_json(b);
+        INFO(b.dump());
+        REQUIRE_FALSE(r);
+        CHECK((r.error().find("journey_position") != std::string::npos ||
+               r.error().find("owner") != std::string::npos));
+    }
+}
