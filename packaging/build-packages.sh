@@ -66,10 +66,10 @@ docs() {
         echo " -- $maintainer  $(date -u -R -d "@$epoch")"
     } | gzip -9n >"$doc/changelog.gz"
     gzip -9n <"$pkg/man/$p.1" >"$r/usr/share/man/man1/$p.1.gz"
-    install -m 0644 "$repo/docs/deploy.md" "$doc/deploy.md" 2>/dev/null || true
+    install -m 0644 "$repo/docs/deploy.md" "$doc/deploy.md"
 }
 
-# control ROOT PACKAGE DEPENDS RECOMMENDS SYNOPSIS DESCRIPTION
+# control ROOT PACKAGE DEPENDS SYNOPSIS DESCRIPTION
 control() {
     local r=$1 size
     size=$(du -sk --exclude=DEBIAN "$r" | cut -f1)
@@ -80,20 +80,23 @@ control() {
         echo "Maintainer: $maintainer"
         echo "Installed-Size: $size"
         echo "Depends: $3"
-        [ -n "$4" ] && echo "Recommends: $4"
         echo "Section: misc"
         echo "Priority: optional"
-        echo "Description: $5"
-        echo "$6" | fold -s -w 72 | sed 's/ *$//; s/^/ /'
+        echo "Description: $4"
+        echo "$5" | fold -s -w 72 | sed 's/ *$//; s/^/ /'
     } >"$r/DEBIAN/control"
 }
 
-# stage_package PACKAGE COMPONENT: the install rules' files plus the
-# package's config, unit, maintainer scripts and overrides.
+# stage_package PACKAGE COMPONENT RUNTIME_DEPENDS SYNOPSIS DESCRIPTION: the
+# install rules' files plus the package's config (packaging/COMPONENT.toml,
+# a conffile), unit, maintainer scripts, overrides, docs and control file.
+# Depends: dpkg-shlibdeps on the binary, then RUNTIME_DEPENDS.
 stage_package() {
-    local p=$1 r=$stage/$1 s
-    DESTDIR=$r cmake --install "$build" --prefix /usr --component "$2" --strip >/dev/null
+    local p=$1 c=$2 r=$stage/$1 s
+    DESTDIR=$r cmake --install "$build" --prefix /usr --component "$c" --strip >/dev/null
     install -d "$r/DEBIAN" "$r/etc/touchpoint" "$r/lib/systemd/system"
+    install -m 0644 "$pkg/$c.toml" "$r/etc/touchpoint/$c.toml"
+    echo "/etc/touchpoint/$c.toml" >"$r/DEBIAN/conffiles"
     install -m 0644 "$pkg/$p.service" "$r/lib/systemd/system/$p.service"
     for s in postinst prerm postrm; do
         install -m 0755 "$pkg/debian/$p/$s" "$r/DEBIAN/$s"
@@ -103,13 +106,9 @@ stage_package() {
         install -m 0644 "$pkg/debian/$p.lintian-overrides" "$r/usr/share/lintian/overrides/$p"
     fi
     docs "$r" "$p"
+    control "$r" "$p" "$(shlibs_depends "$r/usr/bin/$p"), $3" "$4" "$5"
 }
 
-# --- touchpoint-kiosk ---
-stage_package touchpoint-kiosk kiosk
-k=$stage/touchpoint-kiosk
-install -m 0644 "$pkg/kiosk.toml" "$k/etc/touchpoint/kiosk.toml"
-echo /etc/touchpoint/kiosk.toml >"$k/DEBIAN/conffiles"
 # Loaded at run time, so invisible to dpkg-shlibdeps:
 #   libcurl4            dlopen'ed when the kiosk first talks to a server
 #   libgl1-mesa-dri,    Mesa's drivers behind libGL/EGL (the GPU renderer;
@@ -117,21 +116,14 @@ echo /etc/touchpoint/kiosk.toml >"$k/DEBIAN/conffiles"
 #   fonts-*             the faces the kiosk loads by path (Latin with macrons,
 #                       Chinese, and a fallback)
 #   cage, xwayland      the kiosk session of touchpoint-kiosk.service
-#   adduser             the maintainer scripts make the kiosk's user
-kiosk_runtime="libcurl4, libgl1-mesa-dri, libegl-mesa0, fonts-noto-core, fonts-wqy-microhei, fonts-dejavu-core, cage, xwayland, adduser"
-control "$k" touchpoint-kiosk "$(shlibs_depends "$k/usr/bin/touchpoint-kiosk"), $kiosk_runtime" "" \
+#   libjs-chart.js      the dashboard's charts, served from its installed file
+#   adduser             the maintainer scripts make the package's user
+stage_package touchpoint-kiosk kiosk \
+    "libcurl4, libgl1-mesa-dri, libegl-mesa0, fonts-noto-core, fonts-wqy-microhei, fonts-dejavu-core, cage, xwayland, adduser" \
     "customer feedback kiosk for in-store touch points" \
     "Touchpoint shows one question with large answer faces on a touch screen at a checkout or help desk. Every tap is stored at once in a local SQLite database, synced in batches to a Touchpoint server, and summed up for staff on the device behind a PIN. The package runs the kiosk in the cage compositor on tty1 as its own user, with a watchdog that restarts a hung kiosk."
-
-# --- touchpoint-server ---
-stage_package touchpoint-server server
-s=$stage/touchpoint-server
-install -m 0644 "$pkg/server.toml" "$s/etc/touchpoint/server.toml"
-echo /etc/touchpoint/server.toml >"$s/DEBIAN/conffiles"
-#   libjs-chart.js      the dashboard's charts, served from its installed file
-#   adduser             the maintainer scripts make the server's user
-server_runtime="libjs-chart.js, adduser"
-control "$s" touchpoint-server "$(shlibs_depends "$s/usr/bin/touchpoint-server"), $server_runtime" "" \
+stage_package touchpoint-server server \
+    "libjs-chart.js, adduser" \
     "head-office server for Touchpoint feedback kiosks" \
     "The server receives the kiosks' responses and heartbeats over HTTP or HTTPS, stores them in SQLite (the default) or PostgreSQL, and serves the head-office API and a web dashboard: service standards, consistency, stores, touch points, devices and exports. It runs as a hardened notify service with its options in /etc/touchpoint/server.toml."
 
