@@ -2,8 +2,8 @@
 
 #include "app/identity.h"
 #include "app/store.h"
+#include "sqlite/sqlite.h"
 
-#include <sqlite3.h>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -176,60 +176,6 @@ std::string first_problem(std::string text) {
     return text;
 }
 
-bool exists(const std::string& path) {
-    struct stat st {};
-    return ::stat(path.c_str(), &st) == 0;
-}
-
-// A read-only connection that creates, migrates, checkpoints and moves
-// nothing. Even read-only, SQLite makes a WAL database's -wal and -shm files
-// when they are not there, owned by whoever runs this (root, say), which the
-// kiosk's user could then not open. So a file with no WAL beside it (the
-// kiosk stopped cleanly) is read as immutable: no locks, no companions. With
-// both there (the kiosk is running, or stopped uncleanly), it is read through
-// them.
-class ReadOnlyDb {
-  public:
-    explicit ReadOnlyDb(const std::string& path) {
-        const bool live = exists(path + "-wal") && exists(path + "-shm");
-        std::string uri = "file:";
-        for (char c : path) // a URI's own characters, escaped
-            uri += c == '%' ? "%25" : c == '?' ? "%3f" : c == '#' ? "%23" : std::string(1, c);
-        uri += live ? "?mode=ro" : "?immutable=1";
-        const int rc =
-            sqlite3_open_v2(uri.c_str(), &m_db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
-        if (rc != SQLITE_OK) m_error = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
-        if (m_db) sqlite3_busy_timeout(m_db, 5000);
-    }
-    ~ReadOnlyDb() { sqlite3_close_v2(m_db); }
-    ReadOnlyDb(const ReadOnlyDb&) = delete;
-    ReadOnlyDb& operator=(const ReadOnlyDb&) = delete;
-
-    bool opened() const { return m_error.empty(); }
-    const std::string& error() const { return m_error; }
-
-    // The first column of the first row; false (with error()) on failure.
-    bool scalar(const char* sql, std::string& out) {
-        sqlite3_stmt* s = nullptr;
-        int rc = sqlite3_prepare_v2(m_db, sql, -1, &s, nullptr);
-        if (rc == SQLITE_OK) {
-            rc = sqlite3_step(s);
-            if (rc == SQLITE_ROW) {
-                const unsigned char* t = sqlite3_column_text(s, 0);
-                out = t ? reinterpret_cast<const char*>(t) : "";
-            }
-        }
-        sqlite3_finalize(s);
-        if (rc == SQLITE_ROW || rc == SQLITE_DONE) return true;
-        m_error = sqlite3_errmsg(m_db);
-        return false;
-    }
-
-  private:
-    sqlite3* m_db = nullptr;
-    std::string m_error;
-};
-
 DoctorLine check_database(const DoctorInput& in) {
     const std::string path = in.data_dir + "/responses.db";
     struct stat st {};
@@ -242,21 +188,21 @@ DoctorLine check_database(const DoctorInput& in) {
     const std::string keep =
         " - stop the kiosk and copy the file somewhere safe; at its next start the kiosk moves "
         "it aside (responses.db.corrupt-...) and keeps every response it can read";
-    ReadOnlyDb db(path);
-    if (!db.opened())
+    // Read only, creating nothing (sqlite::Connection::inspect).
+    auto db = sqlite::Connection::inspect(path);
+    if (!db)
         return fail("database", path + " cannot be opened (" + db.error() +
                                     ") - check its owner and permissions");
-    std::string check;
-    if (!db.scalar("PRAGMA quick_check", check))
+    auto check = db->query_text("PRAGMA quick_check");
+    if (!check)
         return fail("database",
-                    path + " cannot be read as a SQLite database (" + db.error() + ")" + keep);
-    if (check != "ok")
+                    path + " cannot be read as a SQLite database (" + check.error() + ")" + keep);
+    if (*check != "ok")
         return fail("database",
-                    path + " is damaged (quick_check: " + first_problem(check) + ")" + keep);
-    std::string version_text;
-    if (!db.scalar("PRAGMA user_version", version_text))
-        return fail("database", path + " cannot be read (" + db.error() + ")" + keep);
-    const int have = std::atoi(version_text.c_str());
+                    path + " is damaged (quick_check: " + first_problem(*check) + ")" + keep);
+    auto version = db->query_int64("PRAGMA user_version");
+    if (!version) return fail("database", path + " cannot be read (" + version.error() + ")" + keep);
+    const int have = static_cast<int>(*version);
     const int known = response_store_schema_version();
     if (have > known)
         return fail("database", path + " has schema version " + std::to_string(have) +
@@ -264,8 +210,9 @@ DoctorLine check_database(const DoctorInput& in) {
                                     "): a newer touchpoint-kiosk wrote it - install that version "
                                     "again; this one will not start on it");
     std::string rows;
-    if (std::string count; have >= 1 && db.scalar("SELECT count(*) FROM responses", count))
-        rows = ", " + count + " responses";
+    if (have >= 1)
+        if (auto count = db->query_int64("SELECT count(*) FROM responses"))
+            rows = ", " + std::to_string(*count) + " responses";
     if (have < known)
         return pass("database", path + " opens and is intact (quick_check ok); schema version " +
                                     std::to_string(have) + ", brought to " + std::to_string(known) +

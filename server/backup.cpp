@@ -1,6 +1,7 @@
 #include "server/backup.h"
 
 #include "server/sqlite_storage.h"
+#include "sqlite/sqlite.h"
 
 #include <sqlite3.h>
 
@@ -16,51 +17,26 @@ namespace touchpoint::server {
 
 namespace {
 
-struct Db {
-    sqlite3* h = nullptr;
-    ~Db() { sqlite3_close_v2(h); }
-    std::string error() const { return h ? sqlite3_errmsg(h) : "out of memory"; }
-};
+using sqlite::Connection;
 
 bool exists(const std::string& path) {
     struct stat st{};
     return ::stat(path.c_str(), &st) == 0;
 }
 
-Status open_db(Db& db, const std::string& path, int flags) {
-    if (sqlite3_open_v2(path.c_str(), &db.h, flags, nullptr) != SQLITE_OK)
-        return Status::failure(path + ": cannot open the database: " + db.error());
-    sqlite3_busy_timeout(db.h, 5000);
-    return Status::success();
-}
-
-Status exec(Db& db, const char* sql) {
-    char* msg = nullptr;
-    if (sqlite3_exec(db.h, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
-        std::string why = msg ? msg : db.error();
-        sqlite3_free(msg);
-        return Status::failure(why);
-    }
-    return Status::success();
-}
-
-// The first column of the first row as text ("" when none).
-Result<std::string> scalar(Db& db, const char* sql) {
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db.h, sql, -1, &st, nullptr) != SQLITE_OK) return Error{db.error()};
-    std::string out;
-    const int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
-        out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error{db.error()};
-    return out;
+Result<Connection> open_db(const std::string& path, bool read_only, bool create) {
+    Connection::Options o;
+    o.read_only = read_only;
+    o.create = create;
+    return Connection::open(path, o);
 }
 
 // Copies `src` into `dst` page by page; busy or locked steps are retried.
-Status copy(Db& src, Db& dst, int pages_per_step, BackupReport& report) {
-    sqlite3_backup* b = sqlite3_backup_init(dst.h, "main", src.h, "main");
-    if (!b) return Status::failure("cannot start the backup: " + dst.error());
+// The online backup API is the one part the sqlite library leaves to its
+// callers (Connection::handle()).
+Status copy(Connection& src, Connection& dst, int pages_per_step, BackupReport& report) {
+    sqlite3_backup* b = sqlite3_backup_init(dst.handle(), "main", src.handle(), "main");
+    if (!b) return Status::failure("cannot start the backup: " + dst.error_message());
     int rc = SQLITE_OK;
     for (int waited = 0;;) {
         rc = sqlite3_backup_step(b, pages_per_step);
@@ -82,16 +58,16 @@ Status copy(Db& src, Db& dst, int pages_per_step, BackupReport& report) {
 }
 
 // integrity_check says "ok", the schema is one this binary knows.
-Status check_database(Db& db, const std::string& path, bool full) {
-    auto check = scalar(db, full ? "PRAGMA integrity_check" : "PRAGMA quick_check");
+Status check_database(Connection& db, const std::string& path, bool full) {
+    auto check = db.query_text(full ? "PRAGMA integrity_check" : "PRAGMA quick_check");
     if (!check) return Status::failure(path + ": not a readable SQLite database: " + check.error());
     if (*check != "ok")
         return Status::failure(path + ": the database is damaged (" + *check + ")");
-    auto version = scalar(db, "PRAGMA user_version");
+    auto version = db.query_int64("PRAGMA user_version");
     if (!version) return Status::failure(path + ": " + version.error());
-    const int have = std::atoi(version->c_str());
-    auto tables = scalar(db, "SELECT count(*) FROM sqlite_master WHERE name = 'responses'");
-    if (have <= 0 || !tables || *tables != "1")
+    const auto have = *version;
+    auto tables = db.query_int64("SELECT count(*) FROM sqlite_master WHERE name = 'responses'");
+    if (have <= 0 || !tables || *tables != 1)
         return Status::failure(path + ": not a touchpoint-server database");
     if (have > sqlite_schema_version())
         return Status::failure(path + ": schema version " + std::to_string(have) +
@@ -100,8 +76,10 @@ Status check_database(Db& db, const std::string& path, bool full) {
     return Status::success();
 }
 
-void count_responses(Db& db, BackupReport& report) {
-    if (auto n = scalar(db, "SELECT count(*) FROM responses")) report.responses = std::atoll(n->c_str());
+// The copy's response count and size, for the report.
+void describe_copy(Connection& db, BackupReport& report) {
+    if (auto n = db.query_int64("SELECT count(*) FROM responses")) report.responses = *n;
+    if (auto page = db.query_int64("PRAGMA page_size")) report.bytes = report.pages * *page;
 }
 
 void sync_dir_of(const std::string& path) {
@@ -137,34 +115,31 @@ Result<BackupReport> backup_sqlite(const std::string& db_path, const std::string
     if (!exists(db_path)) return Error{db_path + ": no such database"};
     if (exists(to) && !force)
         return Error{to + ": the file exists; choose another name or give --force to replace it"};
-    Db src;
-    if (Status st = open_db(src, db_path, SQLITE_OPEN_READWRITE); !st) return Error{st.error()};
+    auto src = open_db(db_path, false, false);
+    if (!src) return Error{src.error()};
     // One read transaction for the whole copy: every step reads the same
     // snapshot, and the server's commits (to the WAL) go on meanwhile.
-    if (Status st = exec(src, "BEGIN"); !st) return Error{db_path + ": " + st.error()};
-    if (auto v = scalar(src, "SELECT count(*) FROM sqlite_master"); !v)
+    if (Status st = src->exec("BEGIN"); !st) return Error{db_path + ": " + st.error()};
+    if (auto v = src->query_int64("SELECT count(*) FROM sqlite_master"); !v)
         return Error{db_path + ": cannot read the database: " + v.error()};
 
     const std::string partial = to + ".partial";
     std::remove(partial.c_str());
     BackupReport report;
     {
-        Db dst;
-        if (Status st = open_db(dst, partial, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE); !st)
-            return Error{st.error()};
-        if (Status st = copy(src, dst, pages_per_step, report); !st) {
+        auto dst = open_db(partial, false, true);
+        if (!dst) return Error{dst.error()};
+        if (Status st = copy(*src, *dst, pages_per_step, report); !st) {
             std::remove(partial.c_str());
             return Error{db_path + ": " + st.error()};
         }
-        if (Status st = check_database(dst, partial, false); !st) {
+        if (Status st = check_database(*dst, partial, false); !st) {
             std::remove(partial.c_str());
             return Error{"the copy did not check out: " + st.error()};
         }
-        count_responses(dst, report);
-        auto page_size = scalar(dst, "PRAGMA page_size");
-        report.bytes = report.pages * (page_size ? std::atoll(page_size->c_str()) : 0);
+        describe_copy(*dst, report);
     }
-    (void)exec(src, "COMMIT");
+    (void)src->exec("COMMIT"); // a read transaction: nothing to lose if it fails
     if (std::rename(partial.c_str(), to.c_str()) != 0) {
         std::remove(partial.c_str());
         return Error{to + ": cannot write the backup"};
@@ -176,9 +151,9 @@ Result<BackupReport> backup_sqlite(const std::string& db_path, const std::string
 Result<BackupReport> restore_sqlite(const std::string& from, const std::string& db_path,
                                     bool force) {
     if (!exists(from)) return Error{from + ": no such file"};
-    Db src;
-    if (Status st = open_db(src, from, SQLITE_OPEN_READONLY); !st) return Error{st.error()};
-    if (Status st = check_database(src, from, true); !st) return Error{st.error()};
+    auto src = open_db(from, true, false);
+    if (!src) return Error{src.error()};
+    if (Status st = check_database(*src, from, true); !st) return Error{st.error()};
     if (sqlite_in_use(db_path))
         return Error{db_path + ": the database is open in another process (a running "
                                "touchpoint-server?); stop the server first"};
@@ -191,14 +166,11 @@ Result<BackupReport> restore_sqlite(const std::string& from, const std::string& 
         if (!kept) return Error{"cannot keep the database being replaced: " + kept.error()};
     }
     BackupReport report;
-    Db dst;
-    if (Status st = open_db(dst, db_path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE); !st)
-        return Error{st.error()};
-    if (Status st = copy(src, dst, -1, report); !st) return Error{db_path + ": " + st.error()};
-    if (Status st = check_database(dst, db_path, false); !st) return Error{st.error()};
-    count_responses(dst, report);
-    auto page_size = scalar(dst, "PRAGMA page_size");
-    report.bytes = report.pages * (page_size ? std::atoll(page_size->c_str()) : 0);
+    auto dst = open_db(db_path, false, true);
+    if (!dst) return Error{dst.error()};
+    if (Status st = copy(*src, *dst, -1, report); !st) return Error{db_path + ": " + st.error()};
+    if (Status st = check_database(*dst, db_path, false); !st) return Error{st.error()};
+    describe_copy(*dst, report);
     return report;
 }
 

@@ -3,11 +3,11 @@
 #include "server/health_probe.h"
 #include "server/postgres_storage.h"
 #include "server/sqlite_storage.h"
+#include "sqlite/sqlite.h"
 
 #include <libpq-fe.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
-#include <sqlite3.h>
 
 #include <netdb.h>
 #include <sys/resource.h>
@@ -66,35 +66,15 @@ Outcome check_sqlite(const std::string& path) {
                     " is not writable - create the directory and give it to the user the "
                     "server runs as (the unit's StateDirectory does)");
     }
-    sqlite3* db = nullptr;
-    const std::string uri = "file:" + path + "?mode=ro";
-    if (sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) !=
-        SQLITE_OK) {
-        std::string why = db ? sqlite3_errmsg(db) : "out of memory";
-        sqlite3_close_v2(db);
-        return fail(path + ": cannot open: " + why +
-                    " - check the file's owner and permissions");
-    }
-    sqlite3_busy_timeout(db, 5000);
-    auto scalar = [db](const char* sql, std::string& out) {
-        sqlite3_stmt* s = nullptr;
-        if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK) return false;
-        const int rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW)
-            out = sqlite3_column_text(s, 0)
-                      ? reinterpret_cast<const char*>(sqlite3_column_text(s, 0))
-                      : "";
-        sqlite3_finalize(s);
-        return rc == SQLITE_ROW || rc == SQLITE_DONE;
-    };
-    std::string check, version;
-    const bool read = scalar("PRAGMA quick_check", check);
-    const std::string why = sqlite3_errmsg(db);
-    const bool got_version = read && scalar("PRAGMA user_version", version);
-    sqlite3_close_v2(db);
-    if (!read)
-        return fail(path + ": cannot read it as a SQLite database (" + why +
+    // Read only, creating nothing (no -wal or -shm owned by whoever runs this).
+    auto db = sqlite::Connection::inspect(path);
+    if (!db)
+        return fail(db.error() + " - check the file's owner and permissions");
+    auto quick = db->query_text("PRAGMA quick_check");
+    if (!quick)
+        return fail(path + ": cannot read it as a SQLite database (" + quick.error() +
                     ") - restore a backup (touchpoint-server admin restore --from FILE)");
+    std::string check = *quick;
     if (check != "ok") {
         // quick_check's report spans lines; the doctor prints one line a check.
         for (char& c : check)
@@ -103,7 +83,8 @@ Outcome check_sqlite(const std::string& path) {
                     ") - stop the server and restore a backup (touchpoint-server admin restore "
                     "--from FILE)");
     }
-    const int have = got_version ? std::atoi(version.c_str()) : 0;
+    auto version = db->query_int64("PRAGMA user_version");
+    const int have = version ? static_cast<int>(*version) : 0;
     const int want = sqlite_schema_version();
     if (have > want)
         return fail(path + " has schema version " + std::to_string(have) +

@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <sys/stat.h>
+
 namespace touchpoint::sqlite {
 
 ErrorKind kind_of(int code) {
@@ -198,6 +200,28 @@ Result<Connection> Connection::open(const std::string& path, const Options& opti
     }
     sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_timeout(db, options.busy_timeout_ms);
+    return Connection(db);
+}
+
+Result<Connection> Connection::inspect(const std::string& path) {
+    auto exists = [](const std::string& f) {
+        struct stat st {};
+        return ::stat(f.c_str(), &st) == 0;
+    };
+    const bool live = exists(path + "-wal") && exists(path + "-shm");
+    std::string uri = "file:";
+    for (char c : path) // a URI's own characters, escaped
+        uri += c == '%' ? "%25" : c == '?' ? "%3f" : c == '#' ? "%23" : std::string(1, c);
+    uri += live ? "?mode=ro" : "?immutable=1";
+    sqlite3* db = nullptr;
+    const int rc = sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+    if (rc != SQLITE_OK) {
+        std::string why = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+        sqlite3_close_v2(db);
+        return Error{"cannot open the database " + path + ": " + why};
+    }
+    sqlite3_extended_result_codes(db, 1);
+    sqlite3_busy_timeout(db, 5000);
     return Connection(db);
 }
 

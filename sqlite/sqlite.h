@@ -143,6 +143,12 @@ class Connection {
     // Opens `path`. The error names the path and SQLite's reason.
     static Result<Connection> open(const std::string& path, const Options& options);
     static Result<Connection> open(const std::string& path) { return open(path, Options{}); }
+    // Opens `path` to look at it, creating nothing (for the doctors): read
+    // only, and, when no -wal and -shm stand beside it (its writer stopped
+    // cleanly), as immutable, because even a read-only open of a WAL
+    // database makes those files, owned by whoever looks (root, say), which
+    // the writer's own user could then not open.
+    static Result<Connection> inspect(const std::string& path);
 
     bool is_open() const { return m_db != nullptr; }
 
