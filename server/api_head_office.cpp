@@ -383,15 +383,14 @@ ApiResponse Api::stores(const ApiRequest& req) {
     auto tps = m_storage.list_touch_points(only);
     if (!tps) return storage_failure(tps.error());
 
+    const auto settings = settings_by_key(*tps);
     struct Placed {
         const TouchPointRecord* record;
-        TouchPointSettings settings;
+        const TouchPointSettings* settings;
     };
     std::map<std::string, std::vector<Placed>> by_store;
-    for (const TouchPointRecord& t : *tps) {
-        auto s = touch_point_from_json(json::parse(t.settings_json, nullptr, false));
-        by_store[t.store_id].push_back({&t, s ? *s : TouchPointSettings{}});
-    }
+    for (const TouchPointRecord& t : *tps)
+        by_store[t.store_id].push_back({&t, &settings.at(t.key)});
     json out = json::array();
     for (const StoreRecord& st : *stores) {
         if (!only.empty() && st.id != only) continue;
@@ -399,14 +398,14 @@ ApiResponse Api::stores(const ApiRequest& req) {
         // Journey order: placed touch points by position, then the unplaced
         // (position 0) by key.
         std::stable_sort(placed.begin(), placed.end(), [](const Placed& a, const Placed& b) {
-            const int pa = a.settings.journey_position, pb = b.settings.journey_position;
+            const int pa = a.settings->journey_position, pb = b.settings->journey_position;
             if ((pa == 0) != (pb == 0)) return pb == 0;
             return pa < pb;
         });
         std::string statement;
         json points = json::array();
         for (const Placed& p : placed) {
-            const TouchPointSettings& ts = p.settings;
+            const TouchPointSettings& ts = *p.settings;
             if (statement.empty()) statement = ts.cx_statement;
             json survey = nullptr;
             if (!p.record->survey_json.empty())
@@ -414,14 +413,14 @@ ApiResponse Api::stores(const ApiRequest& req) {
                     survey = json{{"id", sv->id},
                                   {"version", sv->version},
                                   {"scale", std::string(to_string(sv->scale))}};
-            json settings = to_json(ts);
+            json wire = to_json(ts);
             points.push_back(json{{"key", p.record->key},
                                   {"name", p.record->name},
                                   {"journey_position", ts.journey_position},
-                                  {"owner", settings["owner"]},
+                                  {"owner", wire["owner"]},
                                   {"survey", survey},
                                   {"service_standard", ts.service_standard},
-                                  {"opening_hours", settings["opening_hours"]}});
+                                  {"opening_hours", wire["opening_hours"]}});
         }
         out.push_back(json{{"id", st.id},
                            {"name", st.name},
