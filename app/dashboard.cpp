@@ -11,16 +11,6 @@ namespace touchpoint {
 
 namespace {
 
-// Days since 1970-01-01 of a civil date (Howard Hinnant's days_from_civil).
-long days_from_civil(int y, unsigned m, unsigned d) {
-    y -= m <= 2;
-    const int era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return static_cast<long>(era) * 146097 + static_cast<long>(doe) - 719468;
-}
-
 std::string reason_label(const Survey& survey, const std::string& id, const std::string& lang) {
     for (const auto& [band, list] : survey.reasons)
         for (const auto& r : list)
@@ -65,22 +55,6 @@ std::vector<DayPoint> trend(const std::vector<DayCounts>& days, const TouchPoint
 }
 
 } // namespace
-
-int weekday_of(const std::string& day) {
-    int y = 0;
-    unsigned m = 0, d = 0;
-    if (std::sscanf(day.c_str(), "%d-%u-%u", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
-        return -1;
-    const long z = days_from_civil(y, m, d);
-    // 1970-01-01 was a Thursday (3 when Monday = 0).
-    return static_cast<int>(((z % 7) + 7 + 3) % 7);
-}
-
-bool open_on(const TouchPointSettings& tp, const std::string& day) {
-    const int wd = weekday_of(day);
-    if (wd < 0) return true;
-    return !tp.opening_hours.days[static_cast<std::size_t>(wd)].empty();
-}
 
 DashboardModel build_dashboard(const ResponseStore& store, const Survey& survey,
                                const TouchPointSettings& tp, const std::string& language,

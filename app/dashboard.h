@@ -67,9 +67,6 @@ struct DashboardModel {
     std::string error;             // a store read failed (plain words)
 };
 
-// Days counted into the consistency level: completed days (up to yesterday),
-// looking this far back for the 20 qualifying open days.
-inline constexpr int k_consistency_lookback_days = 120;
 
 DashboardModel build_dashboard(const ResponseStore& store, const Survey& survey,
                                const TouchPointSettings& tp, const std::string& language,
@@ -115,9 +112,5 @@ struct HealthModel {
 HealthModel build_health(const ResponseStore& store, const SyncControl& sync,
                          const std::string& app_version, const std::string& time_zone = "UTC");
 
-// Weekday of a "YYYY-MM-DD" day: 0 = Monday .. 6 = Sunday (-1 if malformed).
-int weekday_of(const std::string& day);
-// Does the touch point have any opening hours on that day's weekday?
-bool open_on(const TouchPointSettings& tp, const std::string& day);
 
 } // namespace touchpoint

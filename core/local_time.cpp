@@ -68,4 +68,13 @@ std::string add_days(const std::string& day, int days) {
     return buf;
 }
 
+int weekday_of(const std::string& day) {
+    int y = 0;
+    unsigned m = 0, d = 0;
+    if (std::sscanf(day.c_str(), "%d-%u-%u", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
+        return -1;
+    const date::weekday wd{date::sys_days{date::year{y} / date::month{m} / date::day{d}}};
+    return static_cast<int>((wd.c_encoding() + 6) % 7); // Sunday is 0 in C's encoding
+}
+
 } // namespace touchpoint

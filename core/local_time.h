@@ -28,4 +28,7 @@ LocalStamp local_stamp(const std::string& zone, std::int64_t utc_ms);
 // "YYYY-MM-DD" of the day `days` before/after `day` (calendar arithmetic).
 std::string add_days(const std::string& day, int days);
 
+// Weekday of a "YYYY-MM-DD" day: 0 = Monday .. 6 = Sunday (-1 if malformed).
+int weekday_of(const std::string& day);
+
 } // namespace touchpoint

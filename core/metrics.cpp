@@ -62,9 +62,6 @@ std::string_view headline_name(Scale s) {
 
 namespace {
 constexpr std::int64_t k_nps_small_sample = 30;
-constexpr std::size_t k_consistency_window = 20;
-constexpr std::int64_t k_consistency_min_responses = 10;
-constexpr int k_consistency_min_days = 5;
 // Absorbs floating-point noise when a headline equals its target.
 constexpr double k_standard_tolerance = 1e-9;
 } // namespace
@@ -117,6 +114,16 @@ std::string_view to_string(ConsistencyLevel l) {
     return "Not yet measured";
 }
 
+std::string_view to_code(ConsistencyLevel l) {
+    switch (l) {
+    case ConsistencyLevel::not_yet_measured: return "not_yet_measured";
+    case ConsistencyLevel::ad_hoc: return "ad_hoc";
+    case ConsistencyLevel::repeatable: return "repeatable";
+    case ConsistencyLevel::systematic: return "systematic";
+    }
+    return "not_yet_measured";
+}
+
 Consistency consistency_level(Scale s, std::vector<DayCounts> days, double target) {
     // One entry per local day: should a caller pass the same day twice, its counts
     // are merged rather than letting one day fill two places in the window.
@@ -135,12 +142,14 @@ Consistency consistency_level(Scale s, std::vector<DayCounts> days, double targe
 
     Consistency out;
     for (const auto& [day, d] : by_day) {
-        if (static_cast<std::size_t>(out.days_measured) == k_consistency_window) break;
+        if (out.days_measured == k_consistency_window_days) break;
         if (!d.open) continue;
         const Metrics m = compute_metrics(d.counts); // misuse never counts here
-        if (m.count < k_consistency_min_responses || !m.headline) continue;
+        if (m.count < k_counted_day_min || !m.headline) continue;
         ++out.days_measured;
-        if (meets_standard(s, *m.headline, target)) ++out.days_met;
+        const bool met = meets_standard(s, *m.headline, d.target.value_or(target));
+        if (met) ++out.days_met;
+        out.window.push_back({day, met});
     }
     if (out.days_measured < k_consistency_min_days) return out;
 

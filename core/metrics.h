@@ -48,21 +48,44 @@ bool meets_standard(Scale s, double headline, double target);
 enum class ConsistencyLevel { not_yet_measured, ad_hoc, repeatable, systematic };
 std::string_view to_string(ConsistencyLevel l); // "Not yet measured", "Ad hoc", ...
 
+// "not_yet_measured", "ad_hoc", "repeatable", "systematic" (the API's words)
+std::string_view to_code(ConsistencyLevel l);
+
+// The consistency rule's numbers (SPEC "Scales and metrics").
+inline constexpr int k_consistency_window_days = 20;   // qualifying days looked at
+inline constexpr std::int64_t k_counted_day_min = 10;  // counted responses a day needs
+inline constexpr int k_consistency_min_days = 5;       // fewer: not yet measured
+// Days counted into the consistency level: completed days (up to yesterday on
+// the kiosk, up to `as_of` at head office), looking this far back for the 20
+// qualifying open days: [as_of - 119, as_of].
+inline constexpr int k_consistency_lookback_days = 120;
+
 struct DayCounts {
     std::string day;       // "YYYY-MM-DD" local day
     bool open = true;      // was the touch point open that day
     ScoreCounts counts;
+    // The service standard in force that day, when it differs from day to
+    // day (a standard changed later does not rewrite the days before it);
+    // none: the target passed to consistency_level.
+    std::optional<double> target;
+};
+
+struct ConsistencyDay {
+    std::string day;
+    bool met = false;
 };
 
 struct Consistency {
     ConsistencyLevel level = ConsistencyLevel::not_yet_measured;
     int days_measured = 0; // qualifying days looked at (<= 20)
     int days_met = 0;      // of those, days that met the standard
+    std::vector<ConsistencyDay> window; // those days, latest first
 };
 
 // Looks at the last 20 open days (by `day`, latest first) that had at least 10
 // counted responses. Fewer than 5: not yet measured; otherwise share met:
-// < 60 % ad hoc, 60-89 % repeatable, >= 90 % systematic.
+// < 60 % ad hoc, 60-89 % repeatable, >= 90 % systematic. Each day is held to
+// its own target when it has one.
 Consistency consistency_level(Scale s, std::vector<DayCounts> days, double target);
 
 } // namespace touchpoint

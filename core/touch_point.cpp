@@ -21,6 +21,12 @@ bool OpeningHours::is_open(int weekday, int minute_of_day) const {
     return false;
 }
 
+bool open_on(const TouchPointSettings& tp, const std::string& day) {
+    const int wd = weekday_of(day);
+    if (wd < 0) return true;
+    return !tp.opening_hours.days[static_cast<std::size_t>(wd)].empty();
+}
+
 bool TouchPointSettings::is_open(std::chrono::system_clock::time_point t) const {
     LocalStamp s = local_stamp(time_zone, t);
     return opening_hours.is_open(s.weekday, s.minute_of_day);

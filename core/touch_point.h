@@ -46,6 +46,10 @@ struct TouchPointSettings {
     bool is_open(std::chrono::system_clock::time_point t) const;
 };
 
+// Does the touch point have any opening hours on that local day's weekday
+// ("YYYY-MM-DD"; a malformed day counts as open)?
+bool open_on(const TouchPointSettings& tp, const std::string& day);
+
 // Parses "08:00-12:00, 13:00-17:30" / "closed" / "24h".
 Result<std::vector<OpenInterval>> parse_open_intervals(const std::string& text);
 

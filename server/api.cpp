@@ -220,6 +220,10 @@ ApiResponse Api::route(const ApiRequest& req, std::string& route_name) {
          [](Api& a, const ApiRequest& r, const Params&) { return a.export_responses(r); }},
         {"/api/v1/summary", "GET",
          [](Api& a, const ApiRequest& r, const Params&) { return a.summary(r); }},
+        {"/api/v1/standards", "GET",
+         [](Api& a, const ApiRequest& r, const Params&) { return a.standards(r); }},
+        {"/api/v1/highlights", "GET",
+         [](Api& a, const ApiRequest& r, const Params&) { return a.highlights(r); }},
         {"/api/v1/touch-points/{key}/survey", "PUT",
          [](Api& a, const ApiRequest& r, const Params& p) {
              return a.publish_survey(r, "", p.at(0));

@@ -7,6 +7,7 @@
 #include "server/batch.h"
 #include "server/rate_limiter.h"
 #include "server/server_stats.h"
+#include "server/export_format.h"
 #include "server/storage.h"
 
 #include <array>
@@ -96,6 +97,12 @@ class Api {
     ApiResponse erase_response(const ApiRequest& request, const Params& params);
     ApiResponse export_responses(const ApiRequest& request);
     ApiResponse summary(const ApiRequest& request);
+    // --- Service standards (api_standards.cpp) ---
+    // GET /api/v1/standards: per touch point, each day and the period against
+    // the standard in force, and the consistency level.
+    ApiResponse standards(const ApiRequest& request);
+    // GET /api/v1/highlights: top reasons and newest comments per touch point.
+    ApiResponse highlights(const ApiRequest& request);
     ApiResponse publish_survey(const ApiRequest& request, const std::string& store_id,
                                const std::string& touch_point);
 
@@ -110,6 +117,8 @@ class Api {
     // the key may see; the refusal when they are wrong or not allowed.
     std::optional<ApiResponse> read_filter(const ApiRequest& request, const ApiKeyRecord& key,
                                            ResponseFilter& filter);
+    // Every store's and touch point's name, for the names beside ids.
+    Result<DisplayNames> display_names();
     // How many devices are silent now (for /metrics).
     Result<std::int64_t> silent_device_count();
     // The key that seals cursors: read from storage (created there the first

@@ -25,21 +25,10 @@ namespace touchpoint::server {
 
 using nlohmann::json;
 
-namespace {
-
-constexpr std::size_t k_default_limit = 100;
-constexpr std::size_t k_max_limit = 1000;
+// --- Shared with the other head-office files (api_internal.h) ---
 
 ApiResponse invalid(const std::string& message) {
     return error_response({400, "invalid_request", message});
-}
-
-ApiResponse not_found(const std::string& message) {
-    return error_response({404, "not_found", message});
-}
-
-ApiResponse forbidden(const std::string& message) {
-    return error_response({403, "forbidden", message});
 }
 
 std::string query(const ApiRequest& req, const std::string& name) {
@@ -62,6 +51,44 @@ bool is_day(const std::string& s) {
     if (m < 1 || m > 12 || d < 1 || d > days[m - 1]) return false;
     const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     return !(m == 2 && d == 29 && !leap);
+}
+
+// The touch point settings (opening hours, zone) of each touch point.
+std::map<std::string, TouchPointSettings>
+settings_by_key(const std::vector<TouchPointRecord>& tps) {
+    std::map<std::string, TouchPointSettings> out;
+    for (const TouchPointRecord& t : tps) {
+        auto s = touch_point_from_json(json::parse(t.settings_json, nullptr, false));
+        out[t.key] = s ? *s : TouchPointSettings{};
+    }
+    return out;
+}
+
+// A metric rounded to 2 decimals, as JSON text.
+void append_number(std::string& out, double v) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.2f", v);
+    out += buf;
+}
+
+void append_optional(std::string& out, const std::optional<double>& v) {
+    if (v)
+        append_number(out, *v);
+    else
+        out += "null";
+}
+
+namespace {
+
+constexpr std::size_t k_default_limit = 100;
+constexpr std::size_t k_max_limit = 1000;
+
+ApiResponse not_found(const std::string& message) {
+    return error_response({404, "not_found", message});
+}
+
+ApiResponse forbidden(const std::string& message) {
+    return error_response({403, "forbidden", message});
 }
 
 std::optional<bool> read_bool(const std::string& s) {
@@ -172,17 +199,6 @@ std::string duration_words(std::int64_t ms) {
     return std::to_string(ms) + " ms";
 }
 
-// The touch point settings (opening hours, zone) of each touch point.
-std::map<std::string, TouchPointSettings>
-settings_by_key(const std::vector<TouchPointRecord>& tps) {
-    std::map<std::string, TouchPointSettings> out;
-    for (const TouchPointRecord& t : tps) {
-        auto s = touch_point_from_json(json::parse(t.settings_json, nullptr, false));
-        out[t.key] = s ? *s : TouchPointSettings{};
-    }
-    return out;
-}
-
 bool device_silent(const DeviceRecord& d, const std::map<std::string, TouchPointSettings>& tps,
                    std::int64_t now, std::int64_t heartbeat_ms) {
     if (d.revoked_utc_ms) return false;
@@ -215,20 +231,6 @@ json device_json(const DeviceRecord& d, bool silent) {
 }
 
 // --- Summaries ---
-
-// A metric rounded to 2 decimals, as JSON text.
-void append_number(std::string& out, double v) {
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.2f", v);
-    out += buf;
-}
-
-void append_optional(std::string& out, const std::optional<double>& v) {
-    if (v)
-        append_number(out, *v);
-    else
-        out += "null";
-}
 
 // A headline combined over the scales that share it (CSAT: smiley4 and
 // smiley5), weighted by each scale's count: exactly the share computed over
@@ -461,6 +463,8 @@ ApiResponse Api::responses(const ApiRequest& req) {
     }
     auto rows = m_storage.list_responses(f, limit + 1);
     if (!rows) return storage_failure(rows.error());
+    auto names = display_names();
+    if (!names) return storage_failure(names.error());
     const bool more = rows->size() > limit;
     if (more) rows->pop_back();
     const std::int64_t last = rows->empty() ? f.after_seq : rows->back().seq;
@@ -469,7 +473,7 @@ ApiResponse Api::responses(const ApiRequest& req) {
     std::string body = "{\"responses\":[";
     for (std::size_t i = 0; i < rows->size(); ++i) {
         if (i) body += ',';
-        append_json_object(body, (*rows)[i]);
+        append_json_object(body, (*rows)[i], *names);
     }
     body += "],\"next_cursor\":\"" + seal_cursor(sealing->data(), key.id, {last, now}) +
             "\",\"has_more\":";
@@ -490,8 +494,10 @@ ApiResponse Api::response_by_id(const ApiRequest& req, const Params& params) {
     // Another store's response is answered exactly like a missing one.
     if (!*found || (key.role == ApiKeyRole::store && (*found)->store_id != key.store_id))
         return not_found("no response \"" + id.substr(0, 100) + "\"");
+    auto names = display_names();
+    if (!names) return storage_failure(names.error());
     std::string body;
-    append_json_object(body, **found);
+    append_json_object(body, **found, *names);
     ApiResponse r;
     r.status = 200;
     r.body = std::move(body);
@@ -528,13 +534,18 @@ ApiResponse Api::export_responses(const ApiRequest& req) {
     if (!last) return storage_failure(last.error());
     f.up_to_seq = *last;
 
+    auto names = display_names();
+    if (!names) return storage_failure(names.error());
+
     struct State {
         ResponseFilter filter;
+        DisplayNames names;
         bool csv = true;
         bool started = false;
     };
     auto state = std::make_shared<State>();
     state->filter = f;
+    state->names = std::move(*names);
     state->csv = format == "csv";
     Storage* storage = &m_storage;
     const std::size_t page = std::max<std::size_t>(1, m_options.export_page_rows);
@@ -554,9 +565,9 @@ ApiResponse Api::export_responses(const ApiRequest& req) {
         out.reserve(out.size() + rows->size() * 256);
         for (const StoredResponse& row : *rows) {
             if (state->csv) {
-                append_csv_row(out, row);
+                append_csv_row(out, row, state->names);
             } else {
-                append_json_object(out, row);
+                append_json_object(out, row, state->names);
                 out += '\n';
             }
         }
@@ -595,6 +606,9 @@ ApiResponse Api::summary(const ApiRequest& req) {
     }
     auto counts = m_storage.rollup(f, g);
     if (!counts) return storage_failure(counts.error());
+    Result<DisplayNames> names = DisplayNames{};
+    if (g.store || g.touch_point) names = display_names();
+    if (!names) return storage_failure(names.error());
 
     // The counts come sorted by group, so each group is gathered and written
     // in one pass.
@@ -615,8 +629,14 @@ ApiResponse Api::summary(const ApiRequest& req) {
             append_json_string(keys, v);
             keys += ',';
         };
-        if (g.store) key_text("store", current->store_id);
-        if (g.touch_point) key_text("touch_point", current->touch_point);
+        if (g.store) {
+            key_text("store", current->store_id);
+            key_text("store_name", names->store(current->store_id));
+        }
+        if (g.touch_point) {
+            key_text("touch_point", current->touch_point);
+            key_text("touch_point_name", names->touch_point(current->touch_point));
+        }
         if (g.day) key_text("day", current->local_day);
         if (g.hour) keys += "\"hour\":" + std::to_string(current->local_hour) + ",";
         if (!first) body += ',';
@@ -695,6 +715,21 @@ ApiResponse Api::publish_survey(const ApiRequest& req, const std::string& store_
                              {"version", s.value("version", 0)}});
     }
     return json_response(200, json{{"touch_points", published}, {"server_utc_ms", now}});
+}
+
+// --- Names beside ids ---
+
+Result<DisplayNames> Api::display_names() {
+    auto stores = m_storage.list_stores();
+    if (!stores) return Error{stores.error()};
+    auto tps = m_storage.list_touch_points("");
+    if (!tps) return Error{tps.error()};
+    DisplayNames names;
+    for (const StoreRecord& s : *stores)
+        names.stores.emplace(s.id, s.name);
+    for (const TouchPointRecord& t : *tps)
+        names.touch_points.emplace(t.key, t.name);
+    return names;
 }
 
 // --- Cursor key ---

@@ -21,15 +21,27 @@ void append_bool(std::string& out, bool v) {
 
 } // namespace
 
+const std::string& DisplayNames::store(const std::string& id) const {
+    static const std::string none;
+    auto it = stores.find(id);
+    return it == stores.end() ? none : it->second;
+}
+
+const std::string& DisplayNames::touch_point(const std::string& key) const {
+    static const std::string none;
+    auto it = touch_points.find(key);
+    return it == touch_points.end() ? none : it->second;
+}
+
 const std::string& csv_header() {
     static const std::string header =
         "id,store,touch_point,device_id,survey_id,survey_version,question_id,scale,score,"
         "reasons,comment,language,utc_ms,local_time,local_day,local_hour,sequence,misuse,"
-        "clock_suspect,received_utc_ms\r\n";
+        "clock_suspect,received_utc_ms,store_name,touch_point_name\r\n";
     return header;
 }
 
-void append_csv_row(std::string& out, const StoredResponse& s) {
+void append_csv_row(std::string& out, const StoredResponse& s, const DisplayNames& names) {
     const Response& r = s.response;
     append_csv_field(out, r.id);
     out += ',';
@@ -75,10 +87,14 @@ void append_csv_row(std::string& out, const StoredResponse& s) {
     append_bool(out, r.clock_suspect);
     out += ',';
     append_int(out, s.received_utc_ms);
+    out += ',';
+    append_csv_field(out, names.store(s.store_id));
+    out += ',';
+    append_csv_field(out, names.touch_point(r.touch_point));
     out += "\r\n";
 }
 
-void append_json_object(std::string& out, const StoredResponse& s) {
+void append_json_object(std::string& out, const StoredResponse& s, const DisplayNames& names) {
     const Response& r = s.response;
     out += "{\"id\":";
     append_json_string(out, r.id);
@@ -123,6 +139,10 @@ void append_json_object(std::string& out, const StoredResponse& s) {
     append_bool(out, r.clock_suspect);
     out += ",\"received_utc_ms\":";
     append_int(out, s.received_utc_ms);
+    out += ",\"store_name\":";
+    append_json_string(out, names.store(s.store_id));
+    out += ",\"touch_point_name\":";
+    append_json_string(out, names.touch_point(r.touch_point));
     out += '}';
 }
 

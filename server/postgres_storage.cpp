@@ -554,7 +554,33 @@ CREATE TABLE server_secrets (
     created_utc_ms BIGINT NOT NULL
 );
 )sql",
+    R"sql(
+CREATE TABLE touch_point_history (
+    touch_point TEXT COLLATE "C" NOT NULL REFERENCES touch_points(key),
+    changed_utc_ms BIGINT NOT NULL,
+    settings_json TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (touch_point, changed_utc_ms)
+);
+INSERT INTO touch_point_history (touch_point, changed_utc_ms, settings_json)
+    SELECT key, 0, settings_json FROM touch_points;
+)sql",
 };
+
+// Adds a version of a touch point's settings unless they are its newest
+// version already (a second change within one millisecond replaces the first).
+constexpr const char* k_record_settings_sql =
+    "INSERT INTO touch_point_history (touch_point, changed_utc_ms, settings_json) "
+    "SELECT $1::TEXT, $2::BIGINT, $3::TEXT WHERE $3::TEXT IS DISTINCT FROM (SELECT settings_json "
+    "FROM touch_point_history WHERE touch_point = $1::TEXT ORDER BY changed_utc_ms DESC LIMIT 1) "
+    "ON CONFLICT (touch_point, changed_utc_ms) DO UPDATE SET settings_json = excluded.settings_json";
+
+Status record_settings(PGconn* c, const TouchPointRecord& t) {
+    Params p;
+    p.add(t.key).add(t.updated_utc_ms).add(t.settings_json);
+    PgResult r = exec(c, k_record_settings_sql, p);
+    if (!r.ok()) return Status::failure("cannot keep the settings' history: " + r.error());
+    return Status::success();
+}
 
 // Serialises schema migrations of instances starting at once.
 constexpr const char* k_migration_lock = "SELECT pg_advisory_xact_lock(7411370240)";
@@ -881,6 +907,8 @@ Result<std::vector<StoreRecord>> PostgresStorage::list_stores() {
 Status PostgresStorage::create_touch_point(const TouchPointRecord& t) {
     auto conn = m_pool->acquire();
     if (!conn) return Status::failure(conn.error());
+    Transaction tx(conn->get());
+    if (!tx.begun()) return Status::failure("cannot create the touch point: " + tx.begun().error());
     Params p;
     p.add(t.key).add(t.store_id).add(t.name).add(t.settings_json);
     p.add_text_or_null(t.survey_json).add(t.updated_utc_ms);
@@ -893,7 +921,8 @@ Status PostgresStorage::create_touch_point(const TouchPointRecord& t) {
     if (r.sqlstate() == k_foreign_key_violation)
         return Status::failure("no store \"" + t.store_id + "\"");
     if (!r.ok()) return fail("cannot create the touch point", r);
-    return Status::success();
+    if (Status st = record_settings(conn->get(), t); !st) return st;
+    return tx.commit();
 }
 
 Result<TouchPointRecord> PostgresStorage::touch_point(const std::string& key) {
@@ -916,13 +945,16 @@ Status PostgresStorage::update_touch_point(const TouchPointRecord& t) {
     Params p;
     p.add(t.name).add(t.settings_json).add_text_or_null(t.survey_json);
     p.add(t.updated_utc_ms).add(t.key);
+    Transaction tx(conn->get());
+    if (!tx.begun()) return Status::failure("cannot update the touch point: " + tx.begun().error());
     PgResult r = exec(conn->get(),
                       "UPDATE touch_points SET name = $1, settings_json = $2, survey_json = $3, "
                       "updated_utc_ms = $4 WHERE key = $5",
                       p);
     if (!r.ok()) return fail("cannot update the touch point", r);
     if (r.affected() == 0) return Status::failure("no touch point \"" + t.key + "\"");
-    return Status::success();
+    if (Status st = record_settings(conn->get(), t); !st) return st;
+    return tx.commit();
 }
 
 Status PostgresStorage::create_enrollment_code(const std::string& code_hash,
@@ -1050,9 +1082,28 @@ PostgresStorage::edit_touch_points(const std::string& store_id, const std::strin
                             "survey_json = $3, updated_utc_ms = $4 WHERE key = $5",
                             u);
         if (!upd.ok()) return Error{"cannot update touch point " + t.key + ": " + upd.error()};
+        if (Status st = record_settings(c, t); !st) return Error{st.error()};
     }
     if (auto st = tx.commit(); !st) return Error{"cannot commit the change: " + st.error()};
     return found;
+}
+
+Result<std::vector<TouchPointChange>>
+PostgresStorage::touch_point_history(const std::string& store_id) {
+    auto conn = m_pool->acquire();
+    if (!conn) return Error{conn.error()};
+    Params p;
+    p.add(store_id);
+    PgResult r = exec(conn->get(),
+                      "SELECT h.touch_point, h.changed_utc_ms, h.settings_json "
+                      "FROM touch_point_history h JOIN touch_points t ON t.key = h.touch_point "
+                      "WHERE $1 = '' OR t.store_id = $1 ORDER BY h.touch_point, h.changed_utc_ms",
+                      p);
+    if (!r.ok()) return Error{"cannot read the touch points' history: " + r.error()};
+    std::vector<TouchPointChange> out;
+    for (int i = 0; i < r.rows(); ++i)
+        out.push_back({r.text(i, 0), r.int64(i, 1), r.text(i, 2)});
+    return out;
 }
 
 Result<std::vector<ApiKeyRecord>> PostgresStorage::list_api_keys() {
@@ -1456,6 +1507,41 @@ Result<std::vector<RollupCount>> PostgresStorage::rollup(const ResponseFilter& f
                       r.text(i, 4), r.int64(i, 5), r.int64(i, 6) != 0, r.int64(i, 7));
     }
     return cells.counts();
+}
+
+Result<std::vector<ReasonCount>> PostgresStorage::reason_counts(const ResponseFilter& filter) {
+    Params p;
+    const std::string where = where_of(filter, false, true, p);
+    const std::string sql = "SELECT touch_point, reasons_json FROM responses" + where +
+                            (where.empty() ? " WHERE" : " AND") + " reasons_json <> '[]'";
+    auto conn = m_pool->acquire();
+    if (!conn) return Error{conn.error()};
+    ReasonTally tally;
+    const std::string error = exec_rows(conn->get(), sql, p, [&tally](const PgResult& r) {
+        tally.add(r.text(0, 0), r.text(0, 1));
+    });
+    if (!error.empty()) return Error{"cannot count the reasons: " + error};
+    return tally.counts();
+}
+
+Result<std::vector<StoredResponse>> PostgresStorage::recent_comments(const ResponseFilter& filter,
+                                                                     std::size_t per_touch_point) {
+    Params p;
+    const std::string where = where_of(filter, false, true, p);
+    const std::string sql = std::string("SELECT ") + k_response_columns +
+                            " FROM (SELECT *, row_number() OVER (PARTITION BY touch_point "
+                            "ORDER BY utc_ms DESC, seq DESC) AS nth FROM responses" +
+                            where + (where.empty() ? " WHERE" : " AND") +
+                            " comment <> '') AS newest WHERE nth <= " +
+                            std::to_string(per_touch_point) + " ORDER BY touch_point, nth";
+    auto conn = m_pool->acquire();
+    if (!conn) return Error{conn.error()};
+    PgResult r = exec(conn->get(), sql, p);
+    if (!r.ok()) return Error{"cannot read the comments: " + r.error()};
+    std::vector<StoredResponse> out;
+    for (int i = 0; i < r.rows(); ++i)
+        out.push_back(read_response(r, i));
+    return out;
 }
 
 // --- Erasing ---

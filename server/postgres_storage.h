@@ -51,6 +51,10 @@ class PostgresStorage final : public Storage {
     Status revoke_api_key(const std::string& id, std::int64_t now_ms) override;
     Result<std::vector<DeviceRecord>> list_devices(const std::string& store_id) override;
     Result<std::vector<TouchPointRecord>> list_touch_points(const std::string& store_id) override;
+    Result<std::vector<TouchPointChange>> touch_point_history(const std::string& store_id) override;
+    Result<std::vector<ReasonCount>> reason_counts(const ResponseFilter& filter) override;
+    Result<std::vector<StoredResponse>> recent_comments(const ResponseFilter& filter,
+                                                        std::size_t per_touch_point) override;
     Result<std::vector<TouchPointRecord>>
     edit_touch_points(const std::string& store_id, const std::string& key,
                       const std::function<Status(TouchPointRecord&)>& edit) override;

@@ -383,7 +383,28 @@ CREATE TABLE server_secrets (
     created_utc_ms BIGINT NOT NULL
 );
 )sql",
+    // Every version of each touch point's settings, so a past day keeps the
+    // service standard and opening hours it had. What is there now has been
+    // in force since before the history began.
+    R"sql(
+CREATE TABLE touch_point_history (
+    touch_point TEXT NOT NULL REFERENCES touch_points(key),
+    changed_utc_ms BIGINT NOT NULL,
+    settings_json TEXT NOT NULL,
+    PRIMARY KEY (touch_point, changed_utc_ms)
+);
+INSERT INTO touch_point_history (touch_point, changed_utc_ms, settings_json)
+    SELECT key, 0, settings_json FROM touch_points;
+)sql",
 };
+
+// Adds a version of a touch point's settings unless they are the newest
+// version already (a second change within one millisecond replaces the first).
+constexpr const char* k_record_settings_sql =
+    "INSERT INTO touch_point_history (touch_point, changed_utc_ms, settings_json) "
+    "SELECT ?1, ?2, ?3 WHERE ?3 IS NOT (SELECT settings_json FROM touch_point_history "
+    "WHERE touch_point = ?1 ORDER BY changed_utc_ms DESC LIMIT 1) "
+    "ON CONFLICT (touch_point, changed_utc_ms) DO UPDATE SET settings_json = excluded.settings_json";
 
 StoredResponse read_response(const Stmt& s) {
     StoredResponse out;
@@ -602,16 +623,28 @@ Result<std::vector<StoreRecord>> SqliteStorage::list_stores() {
 
 Status SqliteStorage::create_touch_point(const TouchPointRecord& t) {
     std::lock_guard<std::mutex> lock(m_mutex);
-    Stmt s(m_db, "INSERT INTO touch_points (key, store_id, name, settings_json, survey_json, "
-                 "updated_utc_ms) VALUES (?, ?, ?, ?, ?, ?)");
-    s.bind(1, t.key).bind(2, t.store_id).bind(3, t.name).bind(4, t.settings_json);
-    s.bind_text_or_null(5, t.survey_json).bind(6, t.updated_utc_ms);
-    int rc = s.step();
-    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
-        return Status::failure("touch point \"" + t.key + "\" already exists");
-    if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
-        return Status::failure("no store \"" + t.store_id + "\"");
-    if (rc != SQLITE_DONE) return fail("cannot create the touch point", s.error());
+    Transaction tx(m_db);
+    if (!tx.begun()) return fail("cannot create the touch point", tx.begun().error());
+    {
+        Stmt s(m_db, "INSERT INTO touch_points (key, store_id, name, settings_json, survey_json, "
+                     "updated_utc_ms) VALUES (?, ?, ?, ?, ?, ?)");
+        s.bind(1, t.key).bind(2, t.store_id).bind(3, t.name).bind(4, t.settings_json);
+        s.bind_text_or_null(5, t.survey_json).bind(6, t.updated_utc_ms);
+        int rc = s.step();
+        if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+            return Status::failure("touch point \"" + t.key + "\" already exists");
+        if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+            return Status::failure("no store \"" + t.store_id + "\"");
+        if (rc != SQLITE_DONE) return fail("cannot create the touch point", s.error());
+    }
+    if (Status st = record_settings(t); !st) return st;
+    return tx.commit();
+}
+
+Status SqliteStorage::record_settings(const TouchPointRecord& t) {
+    Stmt h(m_db, k_record_settings_sql);
+    h.bind(1, t.key).bind(2, t.updated_utc_ms).bind(3, t.settings_json);
+    if (h.step() != SQLITE_DONE) return fail("cannot keep the settings' history", h.error());
     return Status::success();
 }
 
@@ -628,13 +661,19 @@ Result<TouchPointRecord> SqliteStorage::touch_point(const std::string& key) {
 
 Status SqliteStorage::update_touch_point(const TouchPointRecord& t) {
     std::lock_guard<std::mutex> lock(m_mutex);
-    Stmt s(m_db, "UPDATE touch_points SET name = ?, settings_json = ?, survey_json = ?, "
-                 "updated_utc_ms = ? WHERE key = ?");
-    s.bind(1, t.name).bind(2, t.settings_json).bind_text_or_null(3, t.survey_json);
-    s.bind(4, t.updated_utc_ms).bind(5, t.key);
-    if (s.step() != SQLITE_DONE) return fail("cannot update the touch point", s.error());
-    if (sqlite3_changes(m_db) == 0) return Status::failure("no touch point \"" + t.key + "\"");
-    return Status::success();
+    Transaction tx(m_db);
+    if (!tx.begun()) return fail("cannot update the touch point", tx.begun().error());
+    {
+        Stmt s(m_db, "UPDATE touch_points SET name = ?, settings_json = ?, survey_json = ?, "
+                     "updated_utc_ms = ? WHERE key = ?");
+        s.bind(1, t.name).bind(2, t.settings_json).bind_text_or_null(3, t.survey_json);
+        s.bind(4, t.updated_utc_ms).bind(5, t.key);
+        if (s.step() != SQLITE_DONE) return fail("cannot update the touch point", s.error());
+        if (sqlite3_changes(m_db) == 0)
+            return Status::failure("no touch point \"" + t.key + "\"");
+    }
+    if (Status st = record_settings(t); !st) return st;
+    return tx.commit();
 }
 
 Status SqliteStorage::create_enrollment_code(const std::string& code_hash,
@@ -1084,9 +1123,60 @@ SqliteStorage::edit_touch_points(const std::string& store_id, const std::string&
         upd.bind(4, t.updated_utc_ms).bind(5, t.key);
         if (upd.step() != SQLITE_DONE)
             return Error{"cannot update touch point " + t.key + ": " + upd.error()};
+        if (Status st = record_settings(t); !st) return Error{st.error()};
     }
     if (auto st = tx.commit(); !st) return Error{"cannot commit the change: " + st.error()};
     return found;
+}
+
+Result<std::vector<TouchPointChange>>
+SqliteStorage::touch_point_history(const std::string& store_id) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Stmt s(m_db, "SELECT h.touch_point, h.changed_utc_ms, h.settings_json "
+                 "FROM touch_point_history h JOIN touch_points t ON t.key = h.touch_point "
+                 "WHERE ?1 = '' OR t.store_id = ?1 ORDER BY h.touch_point, h.changed_utc_ms");
+    s.bind(1, store_id);
+    std::vector<TouchPointChange> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW)
+        out.push_back({s.text(0), s.int64(1), s.text(2)});
+    if (rc != SQLITE_DONE) return Error{"cannot read the touch points' history: " + s.error()};
+    return out;
+}
+
+Result<std::vector<ReasonCount>> SqliteStorage::reason_counts(const ResponseFilter& filter) {
+    const Where w = where_of(filter, false, true);
+    const std::string sql = "SELECT touch_point, reasons_json FROM responses" + w.sql +
+                            (w.sql.empty() ? " WHERE" : " AND") + " reasons_json <> '[]'";
+    ReasonTally tally;
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Stmt s(m_db, sql.c_str());
+    bind_where(s, w);
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW)
+        tally.add(s.text(0), s.text(1));
+    if (rc != SQLITE_DONE) return Error{"cannot count the reasons: " + s.error()};
+    return tally.counts();
+}
+
+Result<std::vector<StoredResponse>> SqliteStorage::recent_comments(const ResponseFilter& filter,
+                                                                   std::size_t per_touch_point) {
+    const Where w = where_of(filter, false, true);
+    const std::string sql = std::string("SELECT ") + k_response_columns +
+                            " FROM (SELECT *, row_number() OVER (PARTITION BY touch_point "
+                            "ORDER BY utc_ms DESC, seq DESC) AS nth FROM responses" +
+                            w.sql + (w.sql.empty() ? " WHERE" : " AND") +
+                            " comment <> '') WHERE nth <= " + std::to_string(per_touch_point) +
+                            " ORDER BY touch_point, nth";
+    std::lock_guard<std::mutex> lock(m_mutex);
+    Stmt s(m_db, sql.c_str());
+    bind_where(s, w);
+    std::vector<StoredResponse> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW)
+        out.push_back(read_response(s));
+    if (rc != SQLITE_DONE) return Error{"cannot read the comments: " + s.error()};
+    return out;
 }
 
 // --- Erasing ---

@@ -57,6 +57,10 @@ class SqliteStorage final : public Storage {
     Status revoke_api_key(const std::string& id, std::int64_t now_ms) override;
     Result<std::vector<DeviceRecord>> list_devices(const std::string& store_id) override;
     Result<std::vector<TouchPointRecord>> list_touch_points(const std::string& store_id) override;
+    Result<std::vector<TouchPointChange>> touch_point_history(const std::string& store_id) override;
+    Result<std::vector<ReasonCount>> reason_counts(const ResponseFilter& filter) override;
+    Result<std::vector<StoredResponse>> recent_comments(const ResponseFilter& filter,
+                                                        std::size_t per_touch_point) override;
     Result<std::vector<TouchPointRecord>>
     edit_touch_points(const std::string& store_id, const std::string& key,
                       const std::function<Status(TouchPointRecord&)>& edit) override;
@@ -91,6 +95,9 @@ class SqliteStorage final : public Storage {
   private:
     explicit SqliteStorage(sqlite3* db);
     Status migrate();
+    // Adds the touch point's settings to its history (within the caller's
+    // transaction, under m_mutex) unless they are its newest version.
+    Status record_settings(const TouchPointRecord& t);
 
     struct PendingWrite;
     // Runs `write` inside a group commit (see sqlite_storage.cpp): it sees

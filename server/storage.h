@@ -33,6 +33,14 @@ struct TouchPointRecord {
     std::int64_t updated_utc_ms = 0;
 };
 
+// One version of a touch point's settings and when it took effect, so that a
+// day is judged by the standard and opening hours it had, not today's.
+struct TouchPointChange {
+    std::string touch_point;
+    std::int64_t changed_utc_ms = 0; // 0: in force since before the history began
+    std::string settings_json;
+};
+
 struct DeviceRecord {
     std::string id;
     std::string name;
@@ -133,6 +141,13 @@ struct RollupCount {
     std::int64_t count = 0;
 };
 
+// How often a reason was chosen at one touch point.
+struct ReasonCount {
+    std::string touch_point;
+    std::string reason;
+    std::int64_t count = 0;
+};
+
 // What erasing a response found.
 enum class EraseStatus { erased, already_erased, not_found };
 
@@ -206,6 +221,12 @@ class Storage {
     edit_touch_points(const std::string& store_id, const std::string& key,
                       const std::function<Status(TouchPointRecord&)>& edit) = 0;
     virtual Result<std::vector<ApiKeyRecord>> list_api_keys() = 0;
+    // Every version of the settings of one store's touch points (all stores'
+    // when store_id is empty), by touch point and then oldest first. Creating
+    // a touch point and every write that changes its settings add a version;
+    // a write that leaves them as they were adds none.
+    virtual Result<std::vector<TouchPointChange>>
+    touch_point_history(const std::string& store_id) = 0;
 
     // --- Devices ---
     // Uses the code (once) and creates the device, in one transaction.
@@ -245,6 +266,16 @@ class Storage {
     // touch point, day, hour, scale, score, misuse).
     virtual Result<std::vector<RollupCount>> rollup(const ResponseFilter& filter,
                                                     const SummaryGrouping& grouping) = 0;
+
+    // How often each reason was chosen, per touch point, over the responses
+    // matching the filter (after_seq / up_to_seq are not applied), most
+    // chosen first within each touch point (touch points by key).
+    virtual Result<std::vector<ReasonCount>> reason_counts(const ResponseFilter& filter) = 0;
+    // The newest responses with a comment matching the filter (after_seq /
+    // up_to_seq are not applied): up to `per_touch_point` of each touch
+    // point, by touch point and then newest first.
+    virtual Result<std::vector<StoredResponse>> recent_comments(const ResponseFilter& filter,
+                                                                std::size_t per_touch_point) = 0;
 
     // --- Erasing ---
     // Deletes one response, takes it out of the roll-up and keeps a tombstone of

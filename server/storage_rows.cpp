@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace touchpoint::server {
 
 const char* const k_response_columns =
@@ -86,6 +88,27 @@ Status check_schema_version(int have, int want) {
     return Status::failure("the database has schema version " + std::to_string(have) +
                            ", newer than this server knows (" + std::to_string(want) +
                            "); use a newer touchpoint-server");
+}
+
+void ReasonTally::add(const std::string& touch_point, const std::string& reasons_json) {
+    m_scratch.clear();
+    read_reasons_json(reasons_json, m_scratch);
+    if (m_scratch.empty()) return;
+    auto& counts = m_counts[touch_point];
+    for (const std::string& r : m_scratch)
+        ++counts[r];
+}
+
+std::vector<ReasonCount> ReasonTally::counts() const {
+    std::vector<ReasonCount> out;
+    for (const auto& [touch_point, counts] : m_counts) {
+        const std::size_t first = out.size();
+        for (const auto& [reason, n] : counts)
+            out.push_back({touch_point, reason, n});
+        std::stable_sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+                         [](const ReasonCount& a, const ReasonCount& b) { return a.count > b.count; });
+    }
+    return out;
 }
 
 } // namespace touchpoint::server

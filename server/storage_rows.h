@@ -20,6 +20,19 @@ extern const char* const k_response_columns;
 // Reads the reasons column (a JSON array of strings) into `out`.
 void read_reasons_json(const std::string& text, std::vector<std::string>& out);
 
+// Counts the reasons of responses, per touch point (for Storage::reason_counts).
+class ReasonTally {
+  public:
+    // One response's reasons column (a JSON array of strings).
+    void add(const std::string& touch_point, const std::string& reasons_json);
+    // Touch points by key, each one's reasons most chosen first (ties by id).
+    std::vector<ReasonCount> counts() const;
+
+  private:
+    std::map<std::string, std::map<std::string, std::int64_t>> m_counts;
+    std::vector<std::string> m_scratch;
+};
+
 // Sums roll-up rows into one flat cell array (scale x score x misuse) per
 // group. Rows arriving in key order look the group map up about once per
 // group, not once per row.

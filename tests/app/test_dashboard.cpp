@@ -278,10 +278,3 @@ TEST_CASE("store: taps since an instant and per-hour score counts", "[store][das
     CHECK((*hours)[0].counted_total() == 0);
 }
 
-TEST_CASE("weekdays of local days", "[dashboard]") {
-    CHECK(weekday_of("2026-03-30") == 0); // Monday
-    CHECK(weekday_of("2026-03-29") == 6); // Sunday
-    CHECK(weekday_of("2024-02-29") == 3); // Thursday
-    CHECK(weekday_of("1970-01-01") == 3);
-    CHECK(weekday_of("nonsense") == -1);
-}

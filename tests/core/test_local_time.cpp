@@ -235,3 +235,11 @@ TEST_CASE("add_days leaves a malformed day unchanged", "[local_time]") {
     CHECK(add_days("yesterday", 1) == "yesterday");
     CHECK(add_days("", -1) == "");
 }
+
+TEST_CASE("weekdays of local days", "[local_time]") {
+    CHECK(weekday_of("2026-03-30") == 0); // Monday
+    CHECK(weekday_of("2026-03-29") == 6); // Sunday
+    CHECK(weekday_of("2024-02-29") == 3); // Thursday
+    CHECK(weekday_of("1970-01-01") == 3);
+    CHECK(weekday_of("nonsense") == -1);
+}
