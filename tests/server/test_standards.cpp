@@ -402,3 +402,48 @@ TEST_CASE("standards: a store key sees its own store; bad periods are refused",
     CHECK(chain.standards("", "not-a-key", 401)["error"]["code"].is_string());
     CHECK(chain.server().dump() == before);
 }
+
+TEST_CASE("names beside ids: summaries, rows and both exports", "[server][standards][pg]") {
+    TestServer srv;
+    const std::string head = srv.create_api_key("head-office");
+    const Enrolled e = srv.enroll();
+    auto c = srv.client();
+    auto posted = post_json(c, "/api/v1/batches", e.token,
+                            batch_of({response_json(new_id(), 4)}).dump());
+    REQUIRE(posted);
+    REQUIRE(posted->status == 200);
+
+    auto r = get_auth(c, "/api/v1/summary?group_by=store,touch_point", head);
+    REQUIRE(r);
+    const json summary = json::parse(r->body);
+    REQUIRE(summary["groups"].size() == 1);
+    CHECK(summary["groups"][0]["store"] == k_store_a);
+    CHECK(summary["groups"][0]["store_name"] == "Auckland Central");
+    CHECK(summary["groups"][0]["touch_point_name"] == "Checkout 1");
+    // Not grouped by them: no names either.
+    r = get_auth(c, "/api/v1/summary?group_by=day", head);
+    REQUIRE(r);
+    CHECK_FALSE(json::parse(r->body)["groups"][0].contains("store_name"));
+
+    r = get_auth(c, "/api/v1/responses", head);
+    REQUIRE(r);
+    const json row = json::parse(r->body)["responses"][0];
+    CHECK(row["store_name"] == "Auckland Central");
+    CHECK(row["touch_point_name"] == "Checkout 1");
+
+    r = get_auth(c, "/api/v1/export?format=jsonl", head);
+    REQUIRE(r);
+    CHECK(json::parse(r->body.substr(0, r->body.find('\n')))["touch_point_name"] == "Checkout 1");
+
+    // CSV: the names are new last columns, so readers by position still work.
+    r = get_auth(c, "/api/v1/export?format=csv", head);
+    REQUIRE(r);
+    const std::string header = r->body.substr(0, r->body.find("\r\n"));
+    CHECK(header.rfind("id,store,touch_point,device_id,", 0) == 0);
+    const auto ends_with = [](const std::string& s, const std::string& tail) {
+        return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+    };
+    CHECK(ends_with(header, ",received_utc_ms,store_name,touch_point_name"));
+    const std::string line = r->body.substr(header.size() + 2);
+    CHECK(ends_with(line.substr(0, line.find("\r\n")), ",Auckland Central,Checkout 1"));
+}
