@@ -178,6 +178,16 @@ void append_entry(std::string& out, const TouchPointView& v) {
     out += "]}}";
 }
 
+// Days from `first` up to as_of that count into the consistency level.
+int qualifying_days(const TouchPointView& v, const std::string& first) {
+    int n = 0;
+    for (auto it = v.days.lower_bound(first); it != v.days.end() && it->first <= v.as_of; ++it) {
+        if (!open_on(v.history.on(it->first), it->first)) continue;
+        if (compute_metrics(it->second).count >= k_counted_day_min) ++n;
+    }
+    return n;
+}
+
 // Touch points in journey order within each store: placed ones by position,
 // then the unplaced (position 0) by key.
 bool journey_before(const TouchPointView& a, const TouchPointView& b) {
@@ -222,7 +232,6 @@ ApiResponse Api::standards(const ApiRequest& req) {
 
     const std::int64_t now = m_options.now_ms();
     std::vector<TouchPointView> views;
-    std::map<std::string, std::size_t> view_of;
     for (const TouchPointRecord& t : *tps) {
         if (!f.touch_point.empty() && t.key != f.touch_point) continue;
         auto store = store_by_id.find(t.store_id);
@@ -250,35 +259,41 @@ ApiResponse Api::standards(const ApiRequest& req) {
             v.from = add_days(v.to, -(k_max_period_days - 1));
         v.as_of = v.to < today ? v.to : add_days(today, -1);
         v.first_read = add_days(v.as_of, -(k_consistency_lookback_days - 1));
-        view_of[t.key] = views.size();
         views.push_back(std::move(v));
     }
 
-    // One read of the daily roll-up covers every touch point's days.
-    if (!views.empty()) {
-        ResponseFilter read = f;
-        read.from_day = views.front().from;
-        read.to_day = views.front().to;
-        for (const TouchPointView& v : views) {
-            read.from_day = std::min({read.from_day, v.from, v.first_read});
-            read.to_day = std::max(read.to_day, v.to);
-        }
+    // Each touch point's days from the daily roll-up, read along its key
+    // (store, touch point, day): first the period and the 30 days up to
+    // as_of, which usually hold the 20 qualifying days the level needs; the
+    // rest of the look-back only when they do not.
+    auto read_days = [this](TouchPointView& v, const std::string& first,
+                            const std::string& last) -> Status {
+        if (!v.scale || first > last) return Status::success();
+        ResponseFilter read;
+        read.store_id = v.store->id;
+        read.touch_point = v.record->key;
+        read.from_day = first;
+        read.to_day = last;
         SummaryGrouping g;
         g.touch_point = true;
         g.day = true;
         auto counts = m_storage.rollup(read, g);
-        if (!counts) return storage_failure(counts.error());
-        TouchPointView* v = nullptr;
+        if (!counts) return Status::failure(counts.error());
         for (const RollupCount& c : *counts) {
-            if (!v || v->record->key != c.touch_point) {
-                auto it = view_of.find(c.touch_point);
-                v = it == view_of.end() ? nullptr : &views[it->second];
-            }
-            if (!v || !v->scale || c.scale != *v->scale) continue;
-            ScoreCounts& day = v->days[c.local_day];
+            if (c.scale != *v.scale) continue;
+            ScoreCounts& day = v.days[c.local_day];
             day.scale = c.scale;
             day.add(c.score, c.misuse, c.count);
         }
+        return Status::success();
+    };
+    for (TouchPointView& v : views) {
+        const std::string near = std::min(v.from, add_days(v.as_of, -29));
+        if (Status st = read_days(v, near, std::max(v.to, v.as_of)); !st)
+            return storage_failure(st.error());
+        if (near > v.first_read && qualifying_days(v, near) < k_consistency_window_days)
+            if (Status st = read_days(v, v.first_read, add_days(near, -1)); !st)
+                return storage_failure(st.error());
     }
 
     std::sort(views.begin(), views.end(), journey_before);
