@@ -4,6 +4,10 @@
 // key the user signed in with, sent as "Authorization: Bearer <key>" on every
 // call. The key lives in sessionStorage: it is gone when the tab closes.
 // Data is put into the page with textContent only, never as HTML.
+//
+// Four views, chosen by the address's fragment so that each can be
+// bookmarked and reloaded in the same tab: #overview (the default),
+// #standards, #journey?store=ID and #huddle?store=ID (a printable A4 sheet).
 'use strict';
 
 (function () {
@@ -15,7 +19,12 @@
   const $ = (id) => document.getElementById(id);
   // loading and trendRequest count requests: only the newest one draws, and
   // signing out outdates every request still on its way.
-  const state = { key: '', trendChart: null, refreshTimer: 0, loading: 0, trendRequest: 0, lastDayHour: [] };
+  // viewLoading does the same for the standards, journey and huddle views.
+  const state = {
+    key: '', trendChart: null, refreshTimer: 0, loading: 0, trendRequest: 0, lastDayHour: [],
+    viewLoading: 0, view: 'overview', store: '',
+    stores: [], storeById: new Map(), tpByKey: new Map(),
+  };
 
   // --- The API ---
 
@@ -158,7 +167,8 @@
   // --- Sign in and out ---
 
   function showSignIn(message) {
-    $('dashboard').hidden = true;
+    for (const v of VIEWS) sectionOf(v).hidden = true;
+    $('views').hidden = true;
     $('toolbar').hidden = true;
     $('foot').hidden = true;
     $('sign-in').hidden = false;
@@ -194,12 +204,13 @@
     }
     sessionStorage.setItem(KEY_STORAGE, key);
     $('sign-in').hidden = true;
-    $('dashboard').hidden = false;
     $('toolbar').hidden = false;
+    $('views').hidden = false;
     $('foot').hidden = false;
     $('who').textContent = 'Key ' + key.slice(0, 8) + '…';
     $('who').title = 'Signed in with an API key; sign out to forget it in this tab';
-    await loadAll();
+    if (!state.refreshTimer) state.refreshTimer = setInterval(loadView, REFRESH_MS);
+    await loadView();
   }
 
   function signOut(message) {
@@ -207,6 +218,7 @@
     state.key = '';
     state.loading++;
     state.trendRequest++;
+    state.viewLoading++;
     clearInterval(state.refreshTimer);
     state.refreshTimer = 0;
     if (state.trendChart) {
@@ -216,7 +228,9 @@
     for (const id of ['stores-table', 'trend-table', 'devices-table', 'heatmap'])
       clear($(id).tBodies[0]);
     clear($('comments'));
-    delete $('dashboard').dataset.loaded;
+    clearViews();
+    setStores(null);
+    state.store = '';
     clear($('trend-scope'));
     $('trend-scope').appendChild(el('option', { value: '' }, 'All stores'));
     setStatus('');
@@ -230,14 +244,16 @@
     const p = periodParams();
     setStatus('Loading…');
     try {
-      const [overall, byStore, byTouchPoint, byDayHour, devices] = await Promise.all([
+      const [overall, byStore, byTouchPoint, byDayHour, devices, stores] = await Promise.all([
         getJson('/api/v1/summary' + query(p)),
         getJson('/api/v1/summary' + query(p, { group_by: 'store' })),
         getJson('/api/v1/summary' + query(p, { group_by: 'store,touch_point' })),
         getJson('/api/v1/summary' + query(p, { group_by: 'day,hour' })),
         getJson('/api/v1/devices'),
+        getJson('/api/v1/stores'),
       ]);
       if (token !== state.loading) return; // a newer load took over
+      setStores(stores);
       renderKpis(overall.groups[0], devices);
       renderStores(byStore.groups);
       fillTrendScopes(byStore.groups, byTouchPoint.groups);
@@ -248,17 +264,24 @@
       if (token !== state.loading) return;
       setStatus('');
       $('dashboard').dataset.loaded = String(Date.now());
-      $('foot').textContent = 'Figures from the head-office API (/api/v1), updated ' +
-        localStamp(Date.now()) + '; days and hours are each store\'s local time.';
+      setFoot();
     } catch (e) {
-      handleLoadError(e);
+      if (token === state.loading) handleLoadError(e);
     }
-    if (!state.refreshTimer && state.key) state.refreshTimer = setInterval(loadAll, REFRESH_MS);
+  }
+
+  function setFoot() {
+    $('foot').textContent = 'Figures from the head-office API (/api/v1), updated ' +
+      localStamp(Date.now()) + '; days and hours are each store\'s local time.';
   }
 
   function handleLoadError(e) {
     if (e instanceof ApiError && e.status === 401) {
       signOut(signInMessage(e));
+      return;
+    }
+    if (state.view !== 'overview') {
+      viewStatus(state.view + '-status', 'Could not download: ' + e.message, true);
       return;
     }
     setStatus('Could not load the figures: ' + e.message, true);
@@ -285,14 +308,14 @@
       if (bi === null && ai !== null) return -1;
       if (ai !== bi) return bi - ai;
       if (a.count !== b.count) return b.count - a.count;
-      return a.store < b.store ? -1 : 1;
+      return compareText(groupStoreName(a), groupStoreName(b)) || (a.store < b.store ? -1 : 1);
     });
     const body = $('stores-table').tBodies[0];
     clear(body);
     ranked.forEach((g, i) => {
       const tr = el('tr', { 'data-store': g.store });
       tr.appendChild(el('td', { class: 'rank' }, String(i + 1)));
-      tr.appendChild(el('td', { class: 'name', 'data-field': 'store' }, g.store));
+      tr.appendChild(el('td', { class: 'name', 'data-field': 'store', title: 'Store id: ' + g.store }, groupStoreName(g)));
       tr.appendChild(el('td', { class: 'num', 'data-field': 'count' }, fmt(g.count)));
       const si = el('td', { class: 'num', 'data-field': 'satisfaction_index' });
       const inner = el('div', { class: 'index' });
@@ -329,13 +352,17 @@
     select.appendChild(el('option', { value: '' }, 'All stores'));
     if (storeGroups.length) {
       const og = el('optgroup', { label: 'Store' });
-      for (const g of storeGroups) og.appendChild(el('option', { value: 'store:' + g.store }, g.store));
+      const named = storeGroups.slice().sort((a, b) => compareText(groupStoreName(a), groupStoreName(b)));
+      for (const g of named) og.appendChild(el('option', { value: 'store:' + g.store }, groupStoreName(g)));
       select.appendChild(og);
     }
     if (tpGroups.length) {
       const og = el('optgroup', { label: 'Touch point' });
-      for (const g of tpGroups)
-        og.appendChild(el('option', { value: 'touch_point:' + g.touch_point }, g.store + ' · ' + g.touch_point));
+      const named = tpGroups.slice().sort((a, b) =>
+        compareText(groupStoreName(a), groupStoreName(b)) || compareText(groupTouchPointName(a), groupTouchPointName(b)));
+      for (const g of named)
+        og.appendChild(el('option', { value: 'touch_point:' + g.touch_point },
+          groupStoreName(g) + ' · ' + groupTouchPointName(g)));
       select.appendChild(og);
     }
     select.value = keep;
@@ -512,8 +539,8 @@
       name.appendChild(el('span', { class: 'dot', 'aria-hidden': 'true' }));
       name.appendChild(document.createTextNode(d.name));
       tr.appendChild(name);
-      tr.appendChild(el('td', {}, d.store));
-      tr.appendChild(el('td', {}, d.touch_point));
+      tr.appendChild(el('td', {}, storeName(d.store)));
+      tr.appendChild(el('td', {}, touchPointName(d.touch_point)));
       const seen = el('td', {}, timeAgo(d.last_seen_utc_ms, now));
       if (d.last_seen_utc_ms) seen.title = localStamp(d.last_seen_utc_ms);
       tr.appendChild(seen);
@@ -576,6 +603,10 @@
     return t >= 0.66 ? 'good' : t >= 0.34 ? 'mid' : 'poor';
   }
 
+  function scoreWords(r) {
+    return r.scale === 'thumbs' ? (r.score ? 'thumbs up' : 'thumbs down') : r.score + ' of ' + scaleRange(r.scale)[1];
+  }
+
   function renderComments(rows) {
     const list = $('comments');
     clear(list);
@@ -583,14 +614,763 @@
       const li = el('li', { 'data-id': r.id, 'data-store': r.store });
       const meta = el('div', { class: 'meta' });
       meta.appendChild(el('span', { class: 'score ' + scoreClass(r), title: 'score on the ' + r.scale + ' scale' },
-        r.scale === 'thumbs' ? (r.score ? 'thumbs up' : 'thumbs down') : r.score + ' of ' + scaleRange(r.scale)[1]));
-      meta.appendChild(el('span', { class: 'where' }, r.store + ' · ' + r.touch_point));
+        scoreWords(r)));
+      meta.appendChild(el('span', { class: 'where' }, storeName(r.store) + ' · ' + touchPointName(r.touch_point)));
       meta.appendChild(el('time', { dateTime: r.local_time }, r.local_time.slice(0, 16).replace('T', ' ')));
       li.appendChild(meta);
       li.appendChild(el('p', { class: 'text', lang: r.language || '' }, r.comment));
       list.appendChild(li);
     }
     $('comments-empty').hidden = rows.length > 0;
+  }
+
+  // --- Stores and their names ---
+
+  function setStores(answer) {
+    state.stores = (answer && answer.stores) || [];
+    state.storeById = new Map(state.stores.map((s) => [s.id, s]));
+    state.tpByKey = new Map();
+    for (const s of state.stores) for (const t of s.touch_points || []) state.tpByKey.set(t.key, t);
+  }
+
+  function compareText(a, b) {
+    return String(a || '').localeCompare(String(b || ''), 'en', { sensitivity: 'base', numeric: true });
+  }
+
+  const storeName = (id) => (state.storeById.get(id) || {}).name || id;
+  const touchPointName = (key) => (state.tpByKey.get(key) || {}).name || key;
+  // A summary group carries its names when grouped by store / touch point.
+  const groupStoreName = (g) => g.store_name || storeName(g.store);
+  const groupTouchPointName = (g) => g.touch_point_name || touchPointName(g.touch_point);
+
+  // --- Views ---
+
+  const VIEWS = ['overview', 'standards', 'journey', 'huddle'];
+  const TITLES = {
+    overview: 'Touchpoint — head office',
+    standards: 'Service standards — Touchpoint',
+    journey: 'Customer journey — Touchpoint',
+    huddle: 'Huddle sheet — Touchpoint',
+  };
+  const sectionOf = (view) => $(view === 'overview' ? 'dashboard' : view + '-view');
+
+  // "#huddle?store=akl" -> { view: 'huddle', store: 'akl' }
+  function route() {
+    const h = location.hash.replace(/^#/, '');
+    const q = h.indexOf('?');
+    const name = q < 0 ? h : h.slice(0, q);
+    const params = new URLSearchParams(q < 0 ? '' : h.slice(q + 1));
+    return { view: VIEWS.includes(name) ? name : 'overview', store: params.get('store') || '' };
+  }
+
+  function showView(view) {
+    state.view = view;
+    for (const v of VIEWS) sectionOf(v).hidden = v !== view;
+    for (const a of document.querySelectorAll('#views a')) {
+      if (a.dataset.view === view) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    }
+    $('period-field').hidden = view === 'huddle'; // the huddle is always yesterday
+    document.body.dataset.view = view;
+    document.title = TITLES[view];
+  }
+
+  function loadView() {
+    if (!state.key) return Promise.resolve();
+    const r = route();
+    showView(r.view);
+    if (r.view === 'standards') return loadStandards();
+    if (r.view === 'journey') return loadJourney(r.store);
+    if (r.view === 'huddle') return loadHuddle(r.store);
+    return loadAll();
+  }
+
+  // The journey and huddle links follow the store last chosen.
+  function rememberStore(id) {
+    state.store = id;
+    const q = id ? '?store=' + encodeURIComponent(id) : '';
+    document.querySelector('#views a[data-view="journey"]').href = '#journey' + q;
+    document.querySelector('#views a[data-view="huddle"]').href = '#huddle' + q;
+    $('journey-huddle').href = '#huddle' + q;
+  }
+
+  function clearViews() {
+    for (const id of ['store-standards-table', 'standards-table', 'huddle-table']) clear($(id).tBodies[0]);
+    for (const id of ['level-counts', 'journey', 'journey-store', 'huddle-store', 'huddle-comments']) clear($(id));
+    for (const id of ['journey-cx', 'journey-note', 'chain-note', 'standards-period', 'huddle-store-name',
+      'huddle-day', 'huddle-cx', 'huddle-summary', 'huddle-foot']) $(id).textContent = '';
+    for (const id of ['standards-body', 'journey-body', 'huddle-sheet']) $(id).hidden = true;
+    for (const v of VIEWS) delete sectionOf(v).dataset.loaded;
+    for (const id of ['standards-status', 'journey-status', 'huddle-status']) viewStatus(id, '');
+    rememberStore('');
+  }
+
+  function viewStatus(id, text, isError) {
+    const s = $(id);
+    s.textContent = text || '';
+    s.hidden = !text;
+    s.classList.toggle('error', !!isError);
+  }
+
+  // A failed view load: a refused key signs out, anything else is said in
+  // plain words with the API's own message and code.
+  function viewFailed(statusId, what, e) {
+    if (e instanceof ApiError && e.status === 401) {
+      signOut(signInMessage(e));
+      return;
+    }
+    const code = e instanceof ApiError && e.code && e.code !== 'network' ? ' (' + e.code + ')' : '';
+    viewStatus(statusId, 'Could not load ' + what + ': ' + e.message + code, true);
+  }
+
+  // --- Days in a store's time zone ---
+
+  function localDay(zone, ms) {
+    try {
+      const parts = {};
+      for (const p of new Intl.DateTimeFormat('en-CA', {
+        timeZone: zone || 'UTC', year: 'numeric', month: '2-digit', day: '2-digit',
+      }).formatToParts(new Date(ms))) parts[p.type] = p.value;
+      return parts.year + '-' + parts.month + '-' + parts.day;
+    } catch (e) {
+      return new Date(ms).toISOString().slice(0, 10); // an unknown zone: UTC
+    }
+  }
+
+  function addDays(day, n) {
+    const d = new Date(day + 'T00:00:00Z');
+    d.setUTCDate(d.getUTCDate() + n);
+    return d.toISOString().slice(0, 10);
+  }
+
+  function longDay(day) {
+    return new Date(day + 'T12:00:00Z').toLocaleDateString('en-NZ', {
+      weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC',
+    });
+  }
+
+  // The period of the standards views: the chosen number of days up to the
+  // latest "today" among the stores (the standards cover at most 366 days,
+  // so "all time" is the last 366).
+  function standardsParams(nowMs) {
+    const v = $('period').value;
+    const days = v === 'all' ? 366 : Number(v);
+    let today = '';
+    for (const s of state.stores) {
+      const d = localDay(s.time_zone, nowMs);
+      if (d > today) today = d;
+    }
+    if (!today) today = dayString(new Date());
+    return new URLSearchParams({ from: addDays(today, -(days - 1)) });
+  }
+
+  function periodWords(entries) {
+    if (!entries.length) return '';
+    let from = entries[0].from, to = entries[0].to;
+    for (const t of entries) {
+      if (t.from && t.from < from) from = t.from;
+      if (t.to && t.to > to) to = t.to;
+    }
+    return from && to ? 'Period ' + from + ' to ' + to + ' (each store\'s local days).' : '';
+  }
+
+  // --- Standards: words and marks shared by the views ---
+
+  const LEVELS = {
+    ad_hoc: { order: 0, words: 'Ad hoc' },
+    repeatable: { order: 1, words: 'Repeatable' },
+    systematic: { order: 2, words: 'Systematic' },
+    not_yet_measured: { order: 3, words: 'Not yet measured' },
+  };
+  const levelOf = (t) => (t.consistency && LEVELS[t.consistency.level] ? t.consistency.level : 'not_yet_measured');
+
+  function shareMet(c) {
+    return c && c.days_counted > 0 ? c.days_met / c.days_counted : null;
+  }
+
+  // Ad hoc first, then repeatable, systematic, not yet measured; within a
+  // level the lowest share of counted days met first.
+  function worstFirst(a, b) {
+    const la = LEVELS[levelOf(a)].order, lb = LEVELS[levelOf(b)].order;
+    if (la !== lb) return la - lb;
+    const sa = shareMet(a.consistency), sb = shareMet(b.consistency);
+    if (sa !== sb) {
+      if (sa === null) return 1;
+      if (sb === null) return -1;
+      return sa - sb;
+    }
+    return compareText(a.store_name, b.store_name) || compareText(a.touch_point_name, b.touch_point_name) ||
+      (a.touch_point < b.touch_point ? -1 : 1);
+  }
+
+  function levelBadge(t) {
+    const level = levelOf(t);
+    return el('span', { class: 'level level-' + level, 'data-level': level }, LEVELS[level].words);
+  }
+
+  function daysMetWords(c) {
+    if (!c || !c.days_counted) return 'no counted days yet';
+    return c.days_met + ' of ' + c.days_counted + ' counted days met';
+  }
+
+  // Met / not met in words, with a mark and a colour beside them.
+  function verdict(met, noneWords) {
+    const kind = met === true ? 'met' : met === false ? 'not-met' : 'none';
+    const v = el('span', { class: 'verdict ' + kind, 'data-met': kind });
+    if (met !== null && met !== undefined)
+      v.appendChild(el('span', { class: 'mark', 'aria-hidden': 'true' }, met ? '✓' : '✗'));
+    v.appendChild(el('span', { class: 'words' }, met === true ? 'Met' : met === false ? 'Not met' : noneWords || 'No responses'));
+    return v;
+  }
+
+  function standardWords(t) {
+    if (!t.scale) return 'No survey yet';
+    return t.headline_name + ' ≥ ' + fmt(t.service_standard);
+  }
+
+  // A figure against the standard: "81.5 CSAT · 412 responses  ✗ Not met".
+  function headlineLine(field, headline, name, count, met, noneWords) {
+    const line = el('div', { class: 'against', 'data-field': field });
+    const main = el('span', { class: 'against-main' });
+    if (count > 0 && headline !== null && headline !== undefined) {
+      main.appendChild(el('span', { class: 'figure', 'data-part': 'headline' }, fmt(headline)));
+      main.appendChild(el('span', { class: 'unit' }, name || ''));
+    }
+    main.appendChild(verdict(count > 0 ? met : null, noneWords));
+    line.appendChild(main);
+    line.appendChild(el('span', { class: 'count muted', 'data-part': 'count' },
+      count === 1 ? '1 response' : fmt(count || 0) + ' responses'));
+    return line;
+  }
+
+  function ownerNode(owner) {
+    const box = el('span', { class: 'owner' });
+    if (!owner || (!owner.name && !owner.email)) {
+      box.appendChild(el('span', { class: 'muted' }, 'No owner named'));
+      return box;
+    }
+    if (owner.name) box.appendChild(el('span', { class: 'owner-name' }, owner.name));
+    if (owner.email) {
+      if (/^[^\s?&#/]+@[^\s?&#/]+$/.test(owner.email))
+        box.appendChild(el('a', { href: 'mailto:' + owner.email, class: 'owner-email' }, owner.email));
+      else box.appendChild(el('span', { class: 'owner-email' }, owner.email));
+    }
+    return box;
+  }
+
+  // The last 20 counted days, oldest left; the window lists only counted
+  // days (newest first), so the cells before them say there were not enough.
+  function consistencyStrip(c) {
+    const size = (c && c.window_days) || 20;
+    const days = ((c && c.window) || []).slice(0, size).reverse();
+    const strip = el('span', { class: 'strip', role: 'img', 'data-field': 'strip' });
+    let met = 0, notMet = 0;
+    for (let i = 0; i < size - days.length; i++) {
+      strip.appendChild(el('span', { class: 'cell none', 'data-cell': 'none', title: 'not enough responses: no counted day' }));
+    }
+    for (const d of days) {
+      if (d.met) met++;
+      else notMet++;
+      strip.appendChild(el('span', {
+        class: 'cell ' + (d.met ? 'met' : 'not-met'), 'data-cell': d.met ? 'met' : 'not-met',
+        title: d.day + ': ' + (d.met ? 'met' : 'not met'),
+      }, d.met ? '✓' : '✗'));
+    }
+    strip.setAttribute('aria-label', 'Last ' + size + ' counted days, oldest first: ' + met + ' met, ' + notMet +
+      ' not met, ' + (size - days.length) + ' without enough responses');
+    return strip;
+  }
+
+  // --- The standards view ---
+
+  async function loadStandards() {
+    const token = ++state.viewLoading;
+    viewStatus('standards-status', 'Loading the standards…');
+    try {
+      const stores = await getJson('/api/v1/stores');
+      if (token !== state.viewLoading) return;
+      setStores(stores);
+      const answer = await getJson('/api/v1/standards?' + standardsParams(stores.server_utc_ms));
+      if (token !== state.viewLoading) return;
+      renderStandards(answer.touch_points || []);
+      viewStatus('standards-status', '');
+      $('standards-body').hidden = false;
+      $('standards-view').dataset.loaded = String(Date.now());
+      setFoot();
+    } catch (e) {
+      if (token === state.viewLoading) {
+        $('standards-body').hidden = true; // no stale figures under the error
+        viewFailed('standards-status', 'the standards', e);
+      }
+    }
+  }
+
+  function renderStandards(entries) {
+    $('standards-period').textContent = periodWords(entries);
+
+    // The chain at a glance: touch points per level, best level first.
+    const counts = { systematic: 0, repeatable: 0, ad_hoc: 0, not_yet_measured: 0 };
+    for (const t of entries) counts[levelOf(t)]++;
+    const line = $('level-counts');
+    clear(line);
+    Object.keys(counts).forEach((level, i) => {
+      if (i) line.appendChild(el('span', { class: 'sep', 'aria-hidden': 'true' }, ' · '));
+      const item = el('span', { class: 'level-count', 'data-level': level });
+      item.appendChild(el('span', { class: 'n' }, String(counts[level])));
+      item.appendChild(document.createTextNode(' '));
+      item.appendChild(el('span', { class: 'level level-' + level }, LEVELS[level].words));
+      line.appendChild(item);
+    });
+    const responses = entries.reduce((n, t) => n + ((t.period && t.period.count) || 0), 0);
+    const storeCount = new Set(entries.map((t) => t.store)).size;
+    $('chain-note').textContent = entries.length + (entries.length === 1 ? ' touch point' : ' touch points') + ' in ' +
+      storeCount + (storeCount === 1 ? ' store' : ' stores') + '; ' + responses +
+      (responses === 1 ? ' response' : ' responses') + ' in the period. Levels look at the last 20 counted days before today.';
+    const chainEmpty = $('chain-empty');
+    chainEmpty.hidden = entries.length > 0 && responses > 0;
+    chainEmpty.textContent = entries.length === 0
+      ? 'No touch points yet: create them with touchpoint-server admin create-touch-point.'
+      : 'No responses yet in this period.';
+
+    renderStoreStandards(entries);
+
+    const body = $('standards-table').tBodies[0];
+    clear(body);
+    for (const t of entries.slice().sort(worstFirst)) {
+      const tr = el('tr', { 'data-store': t.store, 'data-touch-point': t.touch_point, 'data-level': levelOf(t) });
+      tr.appendChild(el('td', { class: 'name', 'data-field': 'store' }, t.store_name || t.store));
+      tr.appendChild(el('td', { 'data-field': 'touch_point' }, t.touch_point_name || t.touch_point));
+      tr.appendChild(el('td', { 'data-field': 'standard' }, standardWords(t)));
+      const period = t.period || {};
+      const pc = el('td');
+      pc.appendChild(headlineLine('period', period.headline, t.headline_name, period.count || 0, period.met,
+        'No responses yet'));
+      tr.appendChild(pc);
+      const lc = el('td', { 'data-field': 'consistency' });
+      lc.appendChild(levelBadge(t));
+      lc.appendChild(el('div', { class: 'muted small', 'data-part': 'days-met' }, daysMetWords(t.consistency)));
+      tr.appendChild(lc);
+      const sc = el('td');
+      sc.appendChild(consistencyStrip(t.consistency));
+      tr.appendChild(sc);
+      const oc = el('td', { 'data-field': 'owner' });
+      oc.appendChild(ownerNode(t.owner));
+      tr.appendChild(oc);
+      body.appendChild(tr);
+    }
+    $('standards-table').hidden = entries.length === 0;
+    $('standards-empty').hidden = entries.length > 0;
+  }
+
+  // Stores ranked by the share of their touch points whose period met the
+  // standard (a touch point without responses does not meet it).
+  function renderStoreStandards(entries) {
+    const byStore = new Map();
+    for (const s of state.stores) byStore.set(s.id, { id: s.id, name: s.name || s.id, met: 0, total: 0 });
+    for (const t of entries) {
+      if (!byStore.has(t.store)) byStore.set(t.store, { id: t.store, name: t.store_name || t.store, met: 0, total: 0 });
+      const s = byStore.get(t.store);
+      s.total++;
+      if (t.period && t.period.met === true) s.met++;
+    }
+    const share = (s) => (s.total ? s.met / s.total : null);
+    const ranked = [...byStore.values()].sort((a, b) => {
+      const sa = share(a), sb = share(b);
+      if (sa !== sb) {
+        if (sa === null) return 1;
+        if (sb === null) return -1;
+        return sb - sa;
+      }
+      return compareText(a.name, b.name);
+    });
+    const body = $('store-standards-table').tBodies[0];
+    clear(body);
+    ranked.forEach((s, i) => {
+      const tr = el('tr', { 'data-store': s.id });
+      tr.appendChild(el('td', { class: 'rank' }, String(i + 1)));
+      tr.appendChild(el('td', { class: 'name', 'data-field': 'store', title: 'Store id: ' + s.id }, s.name));
+      tr.appendChild(el('td', { class: 'num', 'data-field': 'meeting' },
+        s.total ? s.met + ' of ' + s.total + (s.total === 1 ? ' touch point' : ' touch points') : 'no touch points'));
+      const sc = el('td', { class: 'num', 'data-field': 'share' });
+      const inner = el('div', { class: 'index' });
+      const track = el('span', { class: 'bar-track', 'aria-hidden': 'true' });
+      const bar = el('span', { class: 'bar' });
+      const v = share(s);
+      if (v !== null) {
+        bar.style.width = Math.round(v * 100) + '%';
+        bar.style.background = indexColour(v * 100);
+      }
+      track.appendChild(bar);
+      inner.appendChild(track);
+      inner.appendChild(el('span', { class: 'value' }, v === null ? '—' : Math.round(v * 100) + ' %'));
+      sc.appendChild(inner);
+      tr.appendChild(sc);
+      body.appendChild(tr);
+    });
+    $('store-standards-table').hidden = ranked.length === 0;
+    $('store-standards-empty').hidden = ranked.length > 0;
+  }
+
+  // --- Choosing a store (journey and huddle) ---
+
+  // Fills the select and answers the store to show: the one in the address,
+  // else the one last chosen, else the first by name. A store the key may
+  // not see (or that does not exist) is said so, never guessed.
+  function pickStore(selectId, wanted) {
+    const select = $(selectId);
+    clear(select);
+    const stores = state.stores.slice().sort((a, b) => compareText(a.name, b.name));
+    for (const s of stores) select.appendChild(el('option', { value: s.id }, s.name || s.id));
+    if (wanted && !state.storeById.has(wanted)) return { missing: wanted };
+    const id = wanted || (state.storeById.has(state.store) ? state.store : stores.length ? stores[0].id : '');
+    select.value = id;
+    select.disabled = stores.length < 2;
+    rememberStore(id);
+    return { store: state.storeById.get(id) || null };
+  }
+
+  function noStoreWords(pick) {
+    return pick.missing
+      ? 'There is no store "' + pick.missing + '" that this key may see; choose one of the stores above.'
+      : 'No stores yet: create one with touchpoint-server admin create-store.';
+  }
+
+  // --- The journey view ---
+
+  async function loadJourney(wanted) {
+    const token = ++state.viewLoading;
+    viewStatus('journey-status', 'Loading the journey…');
+    try {
+      const stores = await getJson('/api/v1/stores');
+      if (token !== state.viewLoading) return;
+      setStores(stores);
+      const pick = pickStore('journey-store', wanted);
+      if (!pick.store) {
+        $('journey-body').hidden = true;
+        viewStatus('journey-status', noStoreWords(pick), !!pick.missing);
+        $('journey-view').dataset.loaded = String(Date.now());
+        return;
+      }
+      const p = standardsParams(stores.server_utc_ms);
+      p.set('store', pick.store.id);
+      const h = new URLSearchParams(p);
+      h.set('limit', '3');
+      const [standards, highlights] = await Promise.all([
+        getJson('/api/v1/standards?' + p),
+        getJson('/api/v1/highlights?' + h),
+      ]);
+      if (token !== state.viewLoading) return;
+      renderJourney(pick.store, standards.touch_points || [], highlights.touch_points || []);
+      viewStatus('journey-status', '');
+      $('journey-body').hidden = false;
+      $('journey-view').dataset.loaded = String(Date.now());
+      setFoot();
+    } catch (e) {
+      if (token === state.viewLoading) {
+        $('journey-body').hidden = true; // no stale figures under the error
+        viewFailed('journey-status', 'the journey', e);
+      }
+    }
+  }
+
+  // Scales' headlines differ in range (NPS -100..100, CES 1..7): a shortfall
+  // is compared as a share of its scale's range.
+  function headlineRange(scale) {
+    return scale === 'nps' ? 200 : scale === 'ces7' ? 6 : 100;
+  }
+
+  // The weakest moment: a touch point whose period missed its standard
+  // before one that met it, and among those the furthest below its standard
+  // (or, when all met it, the one with the least to spare). Touch points
+  // without responses in the period are not judged.
+  function weakestOf(entries) {
+    let weakest = null, worst = null;
+    for (const t of entries) {
+      const p = t.period || {};
+      if (!p.count || p.headline === null || p.headline === undefined || p.met === null || p.met === undefined) continue;
+      const key = [p.met ? 1 : 0, (p.headline - t.service_standard) / headlineRange(t.scale)];
+      if (!worst || key[0] < worst[0] || (key[0] === worst[0] && key[1] < worst[1])) {
+        worst = key;
+        weakest = t;
+      }
+    }
+    return weakest;
+  }
+
+  function todayOf(t) {
+    const days = t.days || [];
+    const last = days.length ? days[days.length - 1] : null;
+    return last && last.day === t.to ? last : null;
+  }
+
+  function renderJourney(store, entries, highlights) {
+    $('journey-cx').textContent = store.cx_statement ? '“' + store.cx_statement + '”' : '';
+    $('journey-cx').hidden = !store.cx_statement;
+    const hl = new Map(highlights.map((h) => [h.touch_point, h]));
+    // Journey order: placed touch points by position, the unplaced (0) last.
+    const ordered = entries.slice().sort((a, b) => {
+      const pa = a.journey_position || 0, pb = b.journey_position || 0;
+      if ((pa === 0) !== (pb === 0)) return pa === 0 ? 1 : -1;
+      return pa - pb || (a.touch_point < b.touch_point ? -1 : 1);
+    });
+    const weakest = weakestOf(ordered);
+    $('journey-note').textContent = (periodWords(entries) + ' ' +
+      (weakest ? 'The weakest moment is marked: the touch point furthest below its standard in the period.'
+        : ordered.length ? 'No touch point has responses in the period yet.' : '')).trim();
+
+    const list = $('journey');
+    clear(list);
+    ordered.forEach((t, i) => {
+      const li = el('li', { class: 'step', 'data-store': t.store, 'data-touch-point': t.touch_point });
+      if (i) li.appendChild(el('span', { class: 'arrow', 'aria-hidden': 'true' }, '→'));
+      const card = el('article', { class: 'moment' + (t === weakest ? ' weakest' : '') });
+      if (t === weakest) {
+        card.dataset.weakest = 'true';
+        card.appendChild(el('p', { class: 'weakest-flag' }, 'Weakest moment'));
+      }
+      const head = el('header', { class: 'moment-head' });
+      head.appendChild(el('span', { class: 'position', 'data-field': 'position' },
+        t.journey_position ? String(t.journey_position) : 'Not placed'));
+      head.appendChild(el('h3', { 'data-field': 'touch_point' }, t.touch_point_name || t.touch_point));
+      card.appendChild(head);
+      card.appendChild(el('p', { class: 'standard muted small', 'data-field': 'standard' }, 'Standard: ' + standardWords(t)));
+
+      const today = todayOf(t);
+      const todaySection = el('section', { class: 'figure-block' });
+      todaySection.appendChild(el('h4', {}, 'Today' + (today ? ' (' + today.day + ')' : '')));
+      if (today && today.count > 0 && today.headline !== null) {
+        const met = today.met !== null && today.met !== undefined ? today.met
+          : today.headline >= today.service_standard - 1e-9;
+        todaySection.appendChild(headlineLine('today', today.headline, t.headline_name, today.count, met));
+      } else {
+        todaySection.appendChild(headlineLine('today', null, t.headline_name, 0, null, 'No responses yet today'));
+      }
+      card.appendChild(todaySection);
+
+      const period = t.period || {};
+      const periodSection = el('section', { class: 'figure-block' });
+      periodSection.appendChild(el('h4', {}, 'This period'));
+      periodSection.appendChild(headlineLine('period', period.headline, t.headline_name, period.count || 0, period.met,
+        'No responses yet'));
+      card.appendChild(periodSection);
+
+      const cons = el('section', { class: 'figure-block', 'data-field': 'consistency' });
+      cons.appendChild(el('h4', {}, 'Consistency'));
+      const levelLine = el('div', { class: 'level-line' });
+      levelLine.appendChild(levelBadge(t));
+      levelLine.appendChild(el('span', { class: 'muted small', 'data-part': 'days-met' }, daysMetWords(t.consistency)));
+      cons.appendChild(levelLine);
+      cons.appendChild(consistencyStrip(t.consistency));
+      card.appendChild(cons);
+
+      const h = hl.get(t.touch_point) || { top_reasons: [], comments: [] };
+      const reasons = el('section', { class: 'figure-block', 'data-field': 'reasons' });
+      reasons.appendChild(el('h4', {}, 'Top reasons'));
+      if (h.top_reasons && h.top_reasons.length) {
+        const ol = el('ol', { class: 'reasons' });
+        for (const r of h.top_reasons) {
+          const item = el('li', { 'data-reason': r.id });
+          item.appendChild(el('span', { class: 'label' }, r.label || r.id));
+          item.appendChild(el('span', { class: 'n' }, String(r.count)));
+          ol.appendChild(item);
+        }
+        reasons.appendChild(ol);
+      } else {
+        reasons.appendChild(el('p', { class: 'empty small' }, 'No reasons given in this period.'));
+      }
+      card.appendChild(reasons);
+
+      const comments = el('section', { class: 'figure-block', 'data-field': 'comments' });
+      comments.appendChild(el('h4', {}, 'Newest comments'));
+      if (h.comments && h.comments.length) {
+        const ol = el('ol', { class: 'comments compact' });
+        for (const c of h.comments) {
+          const item = el('li', { 'data-id': c.id });
+          const meta = el('div', { class: 'meta' });
+          meta.appendChild(el('span', { class: 'score ' + scoreClass(c), title: 'score on the ' + c.scale + ' scale' },
+            scoreWords(c)));
+          meta.appendChild(el('time', { dateTime: c.local_time }, (c.local_time || '').slice(0, 16).replace('T', ' ')));
+          item.appendChild(meta);
+          item.appendChild(el('p', { class: 'text' }, c.comment));
+          ol.appendChild(item);
+        }
+        comments.appendChild(ol);
+      } else {
+        comments.appendChild(el('p', { class: 'empty small' }, 'No comments in this period.'));
+      }
+      card.appendChild(comments);
+
+      const owner = el('footer', { class: 'moment-owner', 'data-field': 'owner' });
+      owner.appendChild(el('span', { class: 'muted small' }, 'Owner '));
+      owner.appendChild(ownerNode(t.owner));
+      card.appendChild(owner);
+      li.appendChild(card);
+      list.appendChild(li);
+    });
+    $('journey-empty').hidden = ordered.length > 0;
+  }
+
+  // --- The huddle sheet ---
+
+  const HUDDLE_MIN_HOUR_COUNT = 5; // as the kiosk's huddle view
+  const HUDDLE_COMMENTS = 6; // enough to talk about, few enough for one page
+
+  // Best and worst hour of one touch point from a touch_point,hour summary:
+  // its own scale's headline, hours with at least 5 counted responses only;
+  // ties go to more responses, then the earlier hour.
+  function bestAndWorstHour(groups, t) {
+    let best = null, worst = null;
+    for (const g of groups) {
+      if (g.touch_point !== t.touch_point) continue;
+      const s = g.scales && t.scale ? g.scales[t.scale] : null;
+      if (!s || s.headline === null || s.headline === undefined || s.count < HUDDLE_MIN_HOUR_COUNT) continue;
+      const f = { hour: g.hour, count: s.count, headline: s.headline };
+      if (!best || f.headline > best.headline || (f.headline === best.headline && f.count > best.count)) best = f;
+      if (!worst || f.headline < worst.headline || (f.headline === worst.headline && f.count > worst.count)) worst = f;
+    }
+    return { best, worst };
+  }
+
+  function hourNode(f, name, field) {
+    if (!f) return el('span', { class: 'muted', 'data-field': field }, 'No hour with 5 responses');
+    const box = el('span', { class: 'hour', 'data-field': field, 'data-hour': String(f.hour) });
+    const hh = (h) => String(h).padStart(2, '0') + ':00';
+    box.appendChild(el('strong', { class: 'hour-span' }, hh(f.hour) + '–' + hh((f.hour + 1) % 24)));
+    const figures = el('span', { class: 'hour-figures' });
+    figures.appendChild(el('span', { 'data-part': 'headline' }, fmt(f.headline) + ' ' + (name || '')));
+    figures.appendChild(el('span', { class: 'muted' }, f.count + ' responses'));
+    box.appendChild(figures);
+    return box;
+  }
+
+  async function loadHuddle(wanted) {
+    const token = ++state.viewLoading;
+    viewStatus('huddle-status', 'Loading the huddle sheet…');
+    try {
+      const stores = await getJson('/api/v1/stores');
+      if (token !== state.viewLoading) return;
+      setStores(stores);
+      const pick = pickStore('huddle-store', wanted);
+      if (!pick.store) {
+        $('huddle-sheet').hidden = true;
+        viewStatus('huddle-status', noStoreWords(pick), !!pick.missing);
+        $('huddle-view').dataset.loaded = String(Date.now());
+        return;
+      }
+      const store = pick.store;
+      // Yesterday in the store's own time zone, by the server's clock.
+      const yesterday = addDays(localDay(store.time_zone, stores.server_utc_ms || Date.now()), -1);
+      const p = new URLSearchParams({ store: store.id, from: yesterday, to: yesterday });
+      const hours = new URLSearchParams(p);
+      hours.set('group_by', 'touch_point,hour');
+      const h = new URLSearchParams(p);
+      h.set('limit', '3');
+      const [standards, byHour, highlights] = await Promise.all([
+        getJson('/api/v1/standards?' + p),
+        getJson('/api/v1/summary?' + hours),
+        getJson('/api/v1/highlights?' + h),
+      ]);
+      if (token !== state.viewLoading) return;
+      renderHuddle(store, yesterday, standards.touch_points || [], byHour.groups || [], highlights.touch_points || []);
+      viewStatus('huddle-status', '');
+      $('huddle-sheet').hidden = false;
+      $('huddle-view').dataset.loaded = String(Date.now());
+      setFoot();
+    } catch (e) {
+      if (token === state.viewLoading) {
+        $('huddle-sheet').hidden = true; // no stale figures under the error
+        viewFailed('huddle-status', 'the huddle sheet', e);
+      }
+    }
+  }
+
+  function renderHuddle(store, yesterday, entries, hourGroups, highlights) {
+    $('huddle-store-name').textContent = store.name || store.id;
+    $('huddle-day').textContent = 'Yesterday, ' + longDay(yesterday);
+    $('huddle-day').dataset.day = yesterday;
+    $('huddle-cx').textContent = store.cx_statement || 'No customer-experience statement yet.';
+    $('huddle-cx').classList.toggle('missing', !store.cx_statement);
+    const hl = new Map(highlights.map((x) => [x.touch_point, x]));
+    const judged = entries.filter((t) => t.period && t.period.count > 0 && t.period.met !== null);
+    const met = judged.filter((t) => t.period.met === true).length;
+    $('huddle-summary').textContent = !entries.length ? ''
+      : !judged.length ? 'No responses yesterday.'
+      : met + ' of ' + entries.length + (entries.length === 1 ? ' touch point' : ' touch points') +
+        ' met the standard yesterday' + (judged.length < entries.length
+          ? ' (' + (entries.length - judged.length) + ' without responses).' : '.');
+
+    const body = $('huddle-table').tBodies[0];
+    clear(body);
+    for (const t of entries) {
+      const tr = el('tr', { 'data-store': t.store, 'data-touch-point': t.touch_point });
+      const name = el('th', { scope: 'row', 'data-field': 'touch_point' });
+      name.appendChild(el('span', { class: 'tp-name' }, t.touch_point_name || t.touch_point));
+      if (t.owner && t.owner.name) name.appendChild(el('span', { class: 'muted small tp-owner' }, t.owner.name));
+      tr.appendChild(name);
+      tr.appendChild(el('td', { 'data-field': 'standard' }, standardWords(t)));
+      const day = (t.days || [])[0];
+      const y = el('td');
+      const period = t.period || {};
+      if (day && day.open === false && !period.count) {
+        const closed = el('div', { class: 'against', 'data-field': 'yesterday' });
+        closed.appendChild(verdict(null, 'Closed'));
+        y.appendChild(closed);
+      } else {
+        y.appendChild(headlineLine('yesterday', period.headline, t.headline_name, period.count || 0, period.met,
+          'No responses'));
+      }
+      tr.appendChild(y);
+      const bw = bestAndWorstHour(hourGroups, t);
+      const best = el('td');
+      best.appendChild(hourNode(bw.best, t.headline_name, 'best_hour'));
+      tr.appendChild(best);
+      const worst = el('td');
+      worst.appendChild(hourNode(bw.worst, t.headline_name, 'worst_hour'));
+      tr.appendChild(worst);
+      const reasons = el('td', { 'data-field': 'reasons', class: 'wrap' });
+      const top = (hl.get(t.touch_point) || {}).top_reasons || [];
+      if (top.length) {
+        const ol = el('ol', { class: 'reasons inline' });
+        for (const r of top) {
+          const item = el('li', { 'data-reason': r.id });
+          item.appendChild(el('span', { class: 'label' }, r.label || r.id));
+          item.appendChild(el('span', { class: 'n' }, String(r.count)));
+          ol.appendChild(item);
+        }
+        reasons.appendChild(ol);
+      } else {
+        reasons.appendChild(el('span', { class: 'muted' }, 'None given'));
+      }
+      tr.appendChild(reasons);
+      const cons = el('td', { 'data-field': 'consistency' });
+      cons.appendChild(levelBadge(t));
+      cons.appendChild(el('div', { class: 'muted small', 'data-part': 'days-met' }, daysMetWords(t.consistency)));
+      tr.appendChild(cons);
+      body.appendChild(tr);
+    }
+    $('huddle-table').hidden = entries.length === 0;
+    $('huddle-empty').hidden = entries.length > 0;
+
+    // What customers said yesterday: the newest few over the store.
+    const said = [];
+    for (const t of entries)
+      for (const c of ((hl.get(t.touch_point) || {}).comments || [])) said.push({ ...c, where: t.touch_point_name || t.touch_point });
+    said.sort((a, b) => (a.local_time < b.local_time ? 1 : a.local_time > b.local_time ? -1 : 0));
+    const list = $('huddle-comments');
+    clear(list);
+    for (const c of said.slice(0, HUDDLE_COMMENTS)) {
+      const li = el('li', { 'data-id': c.id });
+      const meta = el('div', { class: 'meta' });
+      meta.appendChild(el('span', { class: 'score ' + scoreClass(c) }, scoreWords(c)));
+      meta.appendChild(el('span', { class: 'where' }, c.where));
+      meta.appendChild(el('time', { dateTime: c.local_time }, (c.local_time || '').slice(11, 16)));
+      li.appendChild(meta);
+      li.appendChild(el('p', { class: 'text' }, c.comment));
+      list.appendChild(li);
+    }
+    $('huddle-said').hidden = said.length === 0;
+    $('huddle-foot').textContent = 'Touchpoint head office · printed ' + localStamp(Date.now()) + ' · days and hours in ' +
+      (store.time_zone || 'UTC') + ' · figures exclude misuse-flagged responses.';
   }
 
   // --- CSV ---
@@ -629,7 +1409,14 @@
       if (key) signIn(key);
     });
     $('sign-out').addEventListener('click', () => signOut(''));
-    $('period').addEventListener('change', () => loadAll());
+    $('period').addEventListener('change', () => loadView());
+    window.addEventListener('hashchange', () => loadView());
+    for (const id of ['journey-store', 'huddle-store']) {
+      $(id).addEventListener('change', (ev) => {
+        location.hash = '#' + state.view + '?store=' + encodeURIComponent(ev.target.value);
+      });
+    }
+    $('huddle-print').addEventListener('click', () => window.print());
     $('trend-scope').addEventListener('change', () => loadTrend().catch(handleLoadError));
     $('heatmap-metric').addEventListener('change', renderHeatmap);
     $('download-csv').addEventListener('click', downloadCsv);

@@ -115,7 +115,10 @@ async function signIn(page, key) {
   ]);
 }
 
-// Every store row shows exactly the API's figures, ranked by the index.
+const byName = (a, b) => a.localeCompare(b, 'en', { sensitivity: 'base', numeric: true });
+
+// Every store row shows exactly the API's figures, ranked by the index,
+// under the store's name.
 async function checkStores(page, summary) {
   const rows = await page.$$eval('#stores-table tbody tr', (trs) => trs.map((tr) => ({
     store: tr.dataset.store,
@@ -123,12 +126,14 @@ async function checkStores(page, summary) {
       td.dataset.field, (td.querySelector('.value') || td).textContent.trim()])),
   })));
   assert.equal(rows.length, summary.groups.length, 'one row per store');
-  const expected = summary.groups.slice().sort((a, b) => b.satisfaction_index - a.satisfaction_index || b.count - a.count);
+  const expected = summary.groups.slice().sort((a, b) =>
+    b.satisfaction_index - a.satisfaction_index || b.count - a.count || byName(a.store_name, b.store_name));
   assert.deepEqual(rows.map((r) => r.store), expected.map((g) => g.store), 'ranked by satisfaction index');
   for (const g of summary.groups) {
     const row = rows.find((r) => r.store === g.store);
+    assert.ok(g.store_name, `the summary names store ${g.store}`);
     assert.deepEqual(row.cells, {
-      store: g.store, count: fmt(g.count), satisfaction_index: fmt(g.satisfaction_index),
+      store: g.store_name, count: fmt(g.count), satisfaction_index: fmt(g.satisfaction_index),
       csat: fmt(metric(g.csat)), nps: fmt(metric(g.nps)), ces: fmt(metric(g.ces)), thumbs_up: fmt(metric(g.thumbs_up)),
     }, `figures of store ${g.store}`);
   }
@@ -152,7 +157,7 @@ async function downloadCsv(page, name) {
   const file = path.join(DOWNLOADS, name);
   await download.saveAs(file);
   const records = csvRecords(fs.readFileSync(file, 'utf8'));
-  assert.equal(records[0].join(','), 'id,store,touch_point,device_id,survey_id,survey_version,question_id,scale,score,reasons,comment,language,utc_ms,local_time,local_day,local_hour,sequence,misuse,clock_suspect,received_utc_ms');
+  assert.equal(records[0].join(','), 'id,store,touch_point,device_id,survey_id,survey_version,question_id,scale,score,reasons,comment,language,utc_ms,local_time,local_day,local_hour,sequence,misuse,clock_suspect,received_utc_ms,store_name,touch_point_name');
   return records.slice(1);
 }
 
