@@ -447,7 +447,7 @@
           y: { min: 0, max: 100, title: { display: true, text: 'Index / %' } },
           count: { position: 'right', beginAtZero: true, grid: { drawOnChartArea: false },
                    title: { display: true, text: 'Responses' }, ticks: { precision: 0 } },
-          x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 10 } },
+          x: { ticks: { maxRotation: 0, autoSkip: true, autoSkipPadding: 16, maxTicksLimit: 7 } },
         },
       },
     });
@@ -1369,6 +1369,13 @@
       list.appendChild(li);
     }
     $('huddle-said').hidden = said.length === 0;
+
+    // One A4 page: a store with many touch points is printed smaller. The
+    // estimate is of the printed sheet's height in CSS pixels (the page
+    // holds about 1030 between its margins): the fixed parts, then a row
+    // per touch point.
+    const estimate = 470 + 64 * entries.length + (said.length ? 40 + 28 * Math.ceil(Math.min(said.length, HUDDLE_COMMENTS) / 2) : 0);
+    $('huddle-sheet').style.setProperty('--print-zoom', String(Math.min(1, Math.floor((1000 / estimate) * 100) / 100)));
     $('huddle-foot').textContent = 'Touchpoint head office · printed ' + localStamp(Date.now()) + ' · days and hours in ' +
       (store.time_zone || 'UTC') + ' · figures exclude misuse-flagged responses.';
   }

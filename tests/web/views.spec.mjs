@@ -543,6 +543,40 @@ try {
     await ec.close();
   }
 
+  log('a store with 18 touch points still prints its huddle sheet on one page');
+  {
+    const { context: bc, page: bp } = await openPage({ width: 1280, height: 800 });
+    const N = 18;
+    // Every answer about the store holds each of its touch points six times.
+    const base = (await api('/api/v1/stores', HO_KEY)).stores.find((s) => s.id === STORE).touch_points.map((t) => t.key);
+    const copies = (key) => Array.from({ length: N }, (_, i) => i).filter((i) => base[i % base.length] === key);
+    await bp.route('**/api/v1/{stores,standards,highlights,summary}*', async (route) => {
+      const u = new URL(route.request().url());
+      const real = await api(u.pathname + u.search, HO_KEY);
+      if (u.pathname === '/api/v1/stores') {
+        for (const s of real.stores.filter((x) => x.id === STORE))
+          s.touch_points = Array.from({ length: N }, (_, i) => s.touch_points[i % base.length])
+            .map((t, i) => ({ ...t, key: `${t.key}-${i}`, name: `${t.name} ${i}` }));
+      } else if (u.searchParams.get('store') === STORE) {
+        const list = u.pathname === '/api/v1/summary' ? 'groups' : 'touch_points';
+        real[list] = real[list].flatMap((t) => copies(t.touch_point).map((i) => ({ ...t, touch_point: `${t.touch_point}-${i}`,
+          ...(t.touch_point_name ? { touch_point_name: `${t.touch_point_name} ${i}` } : {}) })));
+      }
+      return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(real) });
+    });
+    await signIn(bp, HO_KEY);
+    await show(bp, `#huddle?store=${STORE}`, '#huddle-view');
+    assert.equal(await bp.$$eval('#huddle-table tbody tr', (trs) => trs.length), N);
+    assert.equal(await bp.$$eval('#huddle-table [data-field="best_hour"][data-hour]', (e) => e.length), N / base.length,
+      'every copy of the entrance has its best hour');
+    const big = path.join(PDF_DIR, 'huddle-18.pdf');
+    await bp.pdf({ path: big, format: 'A4' });
+    assert.match(execFileSync('pdfinfo', [big], { encoding: 'utf8' }), /^Pages:\s+1$/m, 'one page');
+    const bigText = execFileSync('pdftotext', [big, '-'], { encoding: 'utf8' });
+    assert.ok(bigText.includes(CX) && bigText.includes(`Checkout 1 ${N - 1}`), 'the statement and the last touch point');
+    await bc.close();
+  }
+
   assert.deepEqual(problems, [], 'no console errors, CSP violations or outside requests');
   console.log('views.spec: all checks passed');
 } catch (e) {
