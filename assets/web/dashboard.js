@@ -615,7 +615,8 @@
       const meta = el('div', { class: 'meta' });
       meta.appendChild(el('span', { class: 'score ' + scoreClass(r), title: 'score on the ' + r.scale + ' scale' },
         scoreWords(r)));
-      meta.appendChild(el('span', { class: 'where' }, storeName(r.store) + ' · ' + touchPointName(r.touch_point)));
+      meta.appendChild(el('span', { class: 'where' },
+        (r.store_name || storeName(r.store)) + ' · ' + (r.touch_point_name || touchPointName(r.touch_point))));
       meta.appendChild(el('time', { dateTime: r.local_time }, r.local_time.slice(0, 16).replace('T', ' ')));
       li.appendChild(meta);
       li.appendChild(el('p', { class: 'text', lang: r.language || '' }, r.comment));

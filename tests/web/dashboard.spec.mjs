@@ -6,7 +6,8 @@
 //   TP_STORE), TP_SHOTS (screenshot folder), TP_DOWNLOADS, CHROMIUM.
 //
 // What a user would notice: a wrong key refused in plain words; the stores
-// ranked with exactly the API's figures; the silent device; the newest
+// ranked with exactly the API's figures, stores and touch points called by
+// their names (table, trend choices, devices, comments); the silent device; the newest
 // comments; a CSV with every response; a store key seeing nothing of other
 // stores; the figures still there without Chart.js; nothing fetched from
 // anywhere but the server, and no Content-Security-Policy violations.
@@ -143,10 +144,14 @@ async function checkComments(page, key) {
   const rows = (await allResponses({}, key)).filter((r) => r.comment);
   rows.sort((a, b) => b.utc_ms - a.utc_ms);
   const shown = await page.$$eval('#comments li', (lis) => lis.map((li) => ({
-    id: li.dataset.id, store: li.dataset.store, text: li.querySelector('.text').textContent })));
+    id: li.dataset.id, store: li.dataset.store, text: li.querySelector('.text').textContent,
+    where: li.querySelector('.where').textContent })));
   assert.ok(shown.length > 0, 'some comments are shown');
   assert.deepEqual(shown.map((c) => c.id), rows.slice(0, 20).map((r) => r.id), 'the newest comments, newest first');
   assert.deepEqual(shown.map((c) => c.text), rows.slice(0, 20).map((r) => r.comment));
+  assert.ok(rows.every((r) => r.store_name && r.touch_point_name), 'responses carry names');
+  assert.deepEqual(shown.map((c) => c.where), rows.slice(0, 20).map((r) => `${r.store_name} · ${r.touch_point_name}`),
+    'store and touch point names');
   return shown;
 }
 
@@ -198,6 +203,11 @@ try {
   assert.equal(await page.evaluate(() => typeof window.Chart), 'function');
   const labels = await page.evaluate(() => window.Chart.getChart(document.getElementById('trend-chart')).data.labels.length);
   assert.ok(labels >= 7, `the trend has days (${labels})`);
+  const scopeNames = await page.$$eval('#trend-scope option', (os) => os.map((o) => [o.value, o.textContent]));
+  const byTp = await api('/api/v1/summary' + asked.search.replace('group_by=store', 'group_by=store,touch_point'), HO_KEY);
+  for (const g of byStore.groups) assert.ok(scopeNames.some(([v, t]) => v === 'store:' + g.store && t === g.store_name), g.store);
+  for (const g of byTp.groups)
+    assert.ok(scopeNames.some(([v, t]) => v === 'touch_point:' + g.touch_point && t === `${g.store_name} · ${g.touch_point_name}`), g.touch_point);
   const byDay = await api('/api/v1/summary' + asked.search.replace('group_by=store', 'group_by=day') + '&touch_point=akl-helpdesk', HO_KEY);
   await Promise.all([
     page.waitForResponse((r) => r.url().includes('touch_point=akl-helpdesk')),
@@ -234,8 +244,11 @@ try {
   log('the silent device is listed');
   const silent = await api('/api/v1/devices?silent=true', HO_KEY);
   assert.deepEqual(silent.devices.map((d) => d.name), [SILENT_DEVICE]);
-  const silentShown = await page.$$eval('#devices-table tbody tr', (trs) => trs.map((tr) => tr.children[0].textContent.trim()));
-  assert.deepEqual(silentShown, [SILENT_DEVICE]);
+  const silentShown = await page.$$eval('#devices-table tbody tr', (trs) => trs.map((tr) => [...tr.children].slice(0, 3).map((td) => td.textContent.trim())));
+  const names = await api('/api/v1/stores', HO_KEY);
+  const silentStore = names.stores.find((s) => s.id === silent.devices[0].store);
+  const silentTp = silentStore.touch_points.find((t) => t.key === silent.devices[0].touch_point);
+  assert.deepEqual(silentShown, [[SILENT_DEVICE, silentStore.name, silentTp.name]], 'the device, its store and touch point by name');
   assert.equal(await page.textContent('#kpi-silent'), '1');
 
   log('recent comments, newest first');
