@@ -509,8 +509,13 @@ try {
       consistency: { ...t.consistency, level: 'not_yet_measured', days_counted: 0, days_met: 0, window: [] },
     }));
     let mode = 'quiet';
-    await ep.route('**/api/v1/{standards,highlights,summary}*', (route) => {
+    let release = null;
+    await ep.route('**/api/v1/{standards,highlights,summary}*', async (route) => {
       const u = new URL(route.request().url());
+      if (mode === 'hold' && u.pathname === '/api/v1/standards') {
+        await new Promise((resolve) => { release = resolve; });
+        return route.continue();
+      }
       if (mode === 'error' && u.pathname === '/api/v1/standards')
         return route.fulfill({ status: 503, contentType: 'application/json',
           body: JSON.stringify({ error: { code: 'storage_unavailable', message: 'The database is not answering.' } }) });
@@ -532,6 +537,16 @@ try {
     await show(ep, '#huddle?store=akl', '#huddle-view');
     assert.equal(await ep.textContent('#huddle-summary'), 'No responses yesterday.');
     assert.ok((await readHuddle(ep)).rows.every((r) => r.best === 'No hour with 5 responses'));
+
+    mode = 'hold';
+    await show(ep, '#overview', '#dashboard');
+    await ep.evaluate(() => { location.hash = '#standards'; });
+    await ep.waitForFunction(() => !document.querySelector('#standards-status').hidden);
+    assert.equal(await ep.textContent('#standards-status'), 'Loading the standards…', 'a loading state');
+    while (!release) await ep.waitForTimeout(20);
+    mode = 'real';
+    release();
+    await ep.waitForFunction(() => document.querySelector('#standards-status').hidden);
 
     mode = 'error';
     await show(ep, '#overview', '#dashboard');
