@@ -23,7 +23,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3 postgresql libcurl4-openssl-dev libboost-dev libcpp-httplib-dev libhowardhinnant-date-dev tzdata
   nlohmann-json3-dev libtomlplusplus-dev libsodium-dev libcli11-dev libpq-dev libjs-chart.js
   # tests and benchmarks
-  catch2 libbenchmark-dev openssl curl chromium nodejs iproute2 python3 procps nginx-light haproxy faketime
+  catch2 libbenchmark-dev openssl curl chromium nodejs poppler-utils iproute2 python3 procps nginx-light haproxy faketime
   # fonts loaded at run time (Latin incl. macrons; Chinese)
   fonts-noto-core fonts-wqy-microhei fonts-dejavu-core
   # headless GUI tests

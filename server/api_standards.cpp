@@ -256,7 +256,8 @@ ApiResponse Api::standards(const ApiRequest& req) {
         v.to = f.to_day.empty() ? std::max(today, f.from_day) : f.to_day;
         v.from = f.from_day.empty() ? add_days(v.to, -(k_default_period_days - 1)) : f.from_day;
         if (add_days(v.from, k_max_period_days - 1) < v.to)
-            v.from = add_days(v.to, -(k_max_period_days - 1));
+            return invalid("from, to: a period of at most " + std::to_string(k_max_period_days) +
+                           " days");
         v.as_of = v.to < today ? v.to : add_days(today, -1);
         v.first_read = add_days(v.as_of, -(k_consistency_lookback_days - 1));
         views.push_back(std::move(v));

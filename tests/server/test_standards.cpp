@@ -399,6 +399,10 @@ TEST_CASE("standards: a store key sees its own store; bad periods are refused",
           "invalid_request");
     CHECK(chain.standards("?from=2025-01-01&to=2026-03-01", "", 400)["error"]["message"] ==
           "from, to: a period of at most 366 days");
+    // Up to today when `to` is left out: the same limit.
+    CHECK(chain.standards("?from=" + chain.day(400), "", 400)["error"]["message"] ==
+          "from, to: a period of at most 366 days");
+    CHECK(chain.standards("?from=" + chain.day(365), "")["touch_points"][0]["days"].size() == 366);
     CHECK(chain.standards("", "not-a-key", 401)["error"]["code"].is_string());
     CHECK(chain.server().dump() == before);
 }
