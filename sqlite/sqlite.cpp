@@ -4,6 +4,9 @@
 
 #include <sys/stat.h>
 
+#include <cstddef>
+#include <vector>
+
 namespace touchpoint::sqlite {
 
 ErrorKind kind_of(int code) {
@@ -70,19 +73,39 @@ bool is_storage_failure(ErrorKind kind) {
     }
 }
 
+Constraint constraint_of(int code) {
+    if ((code & 0xff) != SQLITE_CONSTRAINT) return Constraint::none;
+    switch (code) {
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+        return Constraint::primary_key;
+    case SQLITE_CONSTRAINT_UNIQUE:
+        return Constraint::unique;
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+        return Constraint::foreign_key;
+    case SQLITE_CONSTRAINT_NOTNULL:
+        return Constraint::not_null;
+    case SQLITE_CONSTRAINT_CHECK:
+        return Constraint::check;
+    default:
+        return Constraint::other;
+    }
+}
+
 // --- Statement ---
 
 Statement::~Statement() { sqlite3_finalize(m_stmt); }
 
 Statement::Statement(Statement&& o) noexcept
     : m_db(std::exchange(o.m_db, nullptr)), m_stmt(std::exchange(o.m_stmt, nullptr)),
-      m_bind_error(o.m_bind_error), m_error(o.m_error) {}
+      m_observer(std::exchange(o.m_observer, nullptr)), m_bind_error(o.m_bind_error),
+      m_error(o.m_error) {}
 
 Statement& Statement::operator=(Statement&& o) noexcept {
     if (this != &o) {
         sqlite3_finalize(m_stmt);
         m_db = std::exchange(o.m_db, nullptr);
         m_stmt = std::exchange(o.m_stmt, nullptr);
+        m_observer = std::exchange(o.m_observer, nullptr);
         m_bind_error = o.m_bind_error;
         m_error = o.m_error;
     }
@@ -124,7 +147,13 @@ Status Statement::failure(int rc) {
     else
         msg = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
     if (kind_of(rc) == ErrorKind::busy) msg += " (busy)";
+    if (m_observer && writes()) m_observer->write_failed(rc, msg);
     return Status::failure(std::move(msg));
+}
+
+// Inside a transaction any statement is part of a write.
+bool Statement::writes() const {
+    return !sqlite3_get_autocommit(m_db) || !sqlite3_stmt_readonly(m_stmt);
 }
 
 Result<bool> Statement::step() {
@@ -135,7 +164,13 @@ Result<bool> Statement::step() {
     if (m_bind_error != SQLITE_OK) return Error{failure(m_bind_error).error()};
     const int rc = sqlite3_step(m_stmt);
     if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
+    if (rc == SQLITE_DONE) {
+        // A write outside a transaction committed as it finished.
+        if (m_observer && sqlite3_get_autocommit(m_db) && !sqlite3_stmt_readonly(m_stmt) &&
+            sqlite3_changes(m_db) > 0)
+            m_observer->write_committed();
+        return false;
+    }
     return Error{failure(rc).error()};
 }
 
@@ -184,6 +219,7 @@ Connection& Connection::operator=(Connection&& o) noexcept {
         sqlite3_close_v2(m_db);
         m_db = std::exchange(o.m_db, nullptr);
         m_error = o.m_error;
+        m_observer = std::exchange(o.m_observer, nullptr);
     }
     return *this;
 }
@@ -237,8 +273,16 @@ Status Connection::exec(std::string_view sql) {
     if (!m_db) return Status::failure("the database is not open");
     const std::string text(sql);
     const int rc = sqlite3_exec(m_db, text.c_str(), nullptr, nullptr, nullptr);
-    if (rc != SQLITE_OK) return failure(rc, "");
+    if (rc != SQLITE_OK) {
+        Status st = failure(rc, "");
+        if (m_observer) m_observer->write_failed(rc, st.error());
+        return st;
+    }
     return Status::success();
+}
+
+bool Connection::exec_quietly(const std::string& sql) noexcept {
+    return m_db && sqlite3_exec(m_db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
 }
 
 Result<Statement> Connection::prepare(std::string_view sql, bool persistent) {
@@ -251,7 +295,7 @@ Result<Statement> Connection::prepare(std::string_view sql, bool persistent) {
         return Error{failure(rc, "cannot prepare a statement").error()};
     }
     if (!stmt) return Error{"cannot prepare a statement: it is empty"};
-    return Statement(m_db, stmt);
+    return Statement(m_db, stmt, m_observer);
 }
 
 Result<std::string> Connection::query_text(std::string_view sql) {
@@ -280,8 +324,36 @@ Result<std::int64_t> Connection::query_int64(std::string_view sql) {
 
 std::int64_t Connection::last_insert_rowid() const { return sqlite3_last_insert_rowid(m_db); }
 int Connection::changes() const { return sqlite3_changes(m_db); }
+std::int64_t Connection::total_changes() const { return sqlite3_total_changes(m_db); }
 bool Connection::in_transaction() const { return m_db && !sqlite3_get_autocommit(m_db); }
 std::string Connection::error_message() const { return m_db ? sqlite3_errmsg(m_db) : "the database is not open"; }
+
+Status Connection::check_room(int bytes) const {
+    const char* main = m_db ? sqlite3_db_filename(m_db, "main") : nullptr;
+    if (!main || !*main) return Status::success(); // in memory
+    sqlite3_vfs* vfs = nullptr;
+    if (sqlite3_file_control(m_db, "main", SQLITE_FCNTL_VFS_POINTER, &vfs) != SQLITE_OK || !vfs)
+        return Status::failure("cannot find the database's VFS");
+    // A file name as SQLite hands one to a VFS: ending in two NULs.
+    std::string name = std::string(main) + "-room";
+    name.push_back('\0');
+    std::vector<std::max_align_t> space(
+        (static_cast<std::size_t>(vfs->szOsFile) + sizeof(std::max_align_t) - 1) /
+        sizeof(std::max_align_t));
+    auto* file = reinterpret_cast<sqlite3_file*>(space.data());
+    file->pMethods = nullptr;
+    int rc = vfs->xOpen(vfs, name.c_str(), file,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_DELETEONCLOSE |
+                            SQLITE_OPEN_TEMP_JOURNAL,
+                        nullptr);
+    const std::string block(4096, '\0');
+    for (int off = 0; rc == SQLITE_OK && off < bytes; off += 4096)
+        rc = file->pMethods->xWrite(file, block.data(), static_cast<int>(block.size()), off);
+    // Closing deletes it; what matters is whether the writes fitted.
+    if (file->pMethods) (void)file->pMethods->xClose(file);
+    if (rc == SQLITE_OK) return Status::success();
+    return Status::failure(sqlite3_errstr(rc));
+}
 
 // --- Transaction and Savepoint ---
 
@@ -291,6 +363,7 @@ Status Transaction::begin(Mode mode) {
     const char* sql = mode == Mode::immediate   ? "BEGIN IMMEDIATE"
                       : mode == Mode::exclusive ? "BEGIN EXCLUSIVE"
                                                 : "BEGIN";
+    m_changes_before = m_c.total_changes();
     Status st = m_c.exec(sql);
     m_active = st.ok();
     return st;
@@ -302,13 +375,17 @@ Status Transaction::commit() {
     // A failed COMMIT may leave the transaction open (SQLITE_BUSY): the
     // destructor still rolls it back.
     if (st.ok() || !m_c.in_transaction()) m_active = false;
+    if (st.ok() && m_c.m_observer && m_c.total_changes() != m_changes_before)
+        m_c.m_observer->write_committed();
     return st;
 }
 
 void Transaction::rollback() noexcept {
     if (!m_active) return;
     m_active = false;
-    if (m_c.in_transaction()) (void)m_c.exec("ROLLBACK"); // nothing more to do if it fails
+    // Nothing more to do if it fails: SQLite rolls the transaction back
+    // when the connection next begins one or closes.
+    if (m_c.in_transaction()) (void)m_c.exec_quietly("ROLLBACK");
 }
 
 Savepoint::~Savepoint() noexcept { rollback(); }
@@ -326,13 +403,16 @@ Status Savepoint::release() {
     return st;
 }
 
-void Savepoint::rollback() noexcept {
-    if (!m_active) return;
+bool Savepoint::rollback() noexcept {
+    if (!m_active) return true;
     m_active = false;
     // Undo its writes, then end it; the enclosing transaction carries on.
-    // (A rollback that itself fails leaves nothing better to do here.)
-    (void)m_c.exec("ROLLBACK TO \"" + m_name + "\"");
-    (void)m_c.exec("RELEASE \"" + m_name + "\"");
+    try {
+        const bool undone = m_c.exec_quietly("ROLLBACK TO \"" + m_name + "\"");
+        return m_c.exec_quietly("RELEASE \"" + m_name + "\"") && undone;
+    } catch (...) { // the names' strings: out of memory
+        return false;
+    }
 }
 
 } // namespace touchpoint::sqlite

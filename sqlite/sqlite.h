@@ -10,8 +10,10 @@
 //   Savepoint   the same for a SAVEPOINT inside a transaction
 //
 // Errors come back as Status / Result with SQLite's own message, and as an
-// ErrorKind callers act on (busy, disk full, corrupt …). <sqlite3.h> stays
-// out of this header: the two handle types are only declared here.
+// ErrorKind callers act on (busy, disk full, corrupt …), with the constraint
+// a failed write broke. A WriteObserver set on a connection hears of every
+// write that fails and every one that commits. <sqlite3.h> stays out of this
+// header: the two handle types are only declared here.
 #include "core/result.h"
 
 #include <cstdint>
@@ -46,6 +48,35 @@ const char* describe(ErrorKind kind);
 // True for failures that blame the storage (its disk, its files, a lock held
 // too long) rather than the statement or what was written.
 bool is_storage_failure(ErrorKind kind);
+
+// Which constraint a failed write broke (from the extended result code).
+enum class Constraint {
+    none,        // not a constraint failure
+    primary_key,
+    unique,
+    foreign_key,
+    not_null,
+    check,
+    other,
+};
+Constraint constraint_of(int code);
+
+// Told of the writes on a connection as they fail or commit: what the
+// server's SQLite storage uses to keep the last failure that blames the
+// storage until a write commits again. Called on the thread that ran the
+// write, right when it happened (the result code is gone after the next call).
+class WriteObserver {
+  public:
+    // A statement that writes (or any statement inside a transaction), or an
+    // exec (DDL, BEGIN, COMMIT, SAVEPOINT …), failed with `code`.
+    virtual void write_failed(int code, const std::string& message) = 0;
+    // Writes committed: a statement outside a transaction that changed rows,
+    // or a COMMIT of a transaction that changed any.
+    virtual void write_committed() = 0;
+
+  protected:
+    ~WriteObserver() = default;
+};
 
 class Connection;
 
@@ -100,14 +131,20 @@ class Statement {
     int error_code() const { return m_error; }
     ErrorKind error_kind() const { return kind_of(m_error); }
 
+    // The constraint the last failure broke.
+    Constraint constraint() const { return constraint_of(m_error); }
+
   private:
     friend class Connection;
-    Statement(sqlite3* db, sqlite3_stmt* stmt) : m_db(db), m_stmt(stmt) {}
+    Statement(sqlite3* db, sqlite3_stmt* stmt, WriteObserver* observer)
+        : m_db(db), m_stmt(stmt), m_observer(observer) {}
     void record(int rc);
     Status failure(int rc);
+    bool writes() const;
 
     sqlite3* m_db = nullptr;
     sqlite3_stmt* m_stmt = nullptr;
+    WriteObserver* m_observer = nullptr; // the connection's, when prepared
     int m_bind_error = 0; // the first failed bind since the last reset
     int m_error = 0;
 };
@@ -135,7 +172,9 @@ class Connection {
 
     Connection() = default;
     ~Connection();
-    Connection(Connection&& o) noexcept : m_db(std::exchange(o.m_db, nullptr)), m_error(o.m_error) {}
+    Connection(Connection&& o) noexcept
+        : m_db(std::exchange(o.m_db, nullptr)), m_error(o.m_error),
+          m_observer(std::exchange(o.m_observer, nullptr)) {}
     Connection& operator=(Connection&& o) noexcept;
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -152,7 +191,8 @@ class Connection {
 
     bool is_open() const { return m_db != nullptr; }
 
-    // Runs one or more statements with no parameters.
+    // Runs one or more statements with no parameters. A failure counts as a
+    // failed write (see WriteObserver).
     Status exec(std::string_view sql);
     // Runs a query whose first column of the first row is the answer
     // ("PRAGMA journal_mode = WAL", "SELECT count(*) …").
@@ -162,26 +202,49 @@ class Connection {
     Result<Statement> prepare(std::string_view sql, bool persistent = false);
 
     std::int64_t last_insert_rowid() const;
+    // Rows changed by the last INSERT, UPDATE or DELETE to finish.
     int changes() const;
+    // Rows changed since the connection opened.
+    std::int64_t total_changes() const;
     bool in_transaction() const;
     std::string error_message() const;
     // The result code and kind of the last failure on this connection.
     int error_code() const { return m_error; }
     ErrorKind error_kind() const { return kind_of(m_error); }
 
+    // Is there room for the database's files to grow by about `bytes`? A
+    // scratch file beside the database, opened through its VFS and deleted on
+    // close, is given that much. (A commit that changes nothing cannot tell:
+    // a transaction cut short by a full disk has already grown the WAL, and a
+    // small commit fits in what it left behind.) In memory: always.
+    Status check_room(int bytes) const;
+
+    // Tells `observer` of every write's failure or commit from now on (in
+    // statements prepared from now on); nullptr stops it. The observer must
+    // outlive the connection's statements.
+    void observe_writes(WriteObserver* observer) { m_observer = observer; }
+    WriteObserver* write_observer() const { return m_observer; }
+
     // The raw handle, for the few APIs this layer does not wrap (the online
     // backup API, a test's VFS). Callers include <sqlite3.h> themselves.
     sqlite3* handle() const { return m_db; }
 
   private:
+    friend class Transaction;
+    friend class Savepoint;
     explicit Connection(sqlite3* db) : m_db(db) {}
     Status failure(int rc, std::string_view what);
+    // Runs SQL whose failure there is nothing more to do about (a ROLLBACK):
+    // not counted as a failed write.
+    bool exec_quietly(const std::string& sql) noexcept;
     sqlite3* m_db = nullptr;
     int m_error = 0;
+    WriteObserver* m_observer = nullptr;
 };
 
 // BEGIN (DEFERRED, IMMEDIATE or EXCLUSIVE) … COMMIT; the destructor rolls
-// back, noexcept, unless commit() succeeded.
+// back, noexcept, unless commit() succeeded. A commit that changed rows is
+// told to the connection's WriteObserver.
 class Transaction {
   public:
     enum class Mode { deferred, immediate, exclusive };
@@ -199,6 +262,7 @@ class Transaction {
   private:
     Connection& m_c;
     bool m_active = false;
+    std::int64_t m_changes_before = 0;
 };
 
 // SAVEPOINT name … RELEASE; the destructor rolls back to it and releases it,
@@ -212,7 +276,9 @@ class Savepoint {
 
     Status begin();
     Status release();
-    void rollback() noexcept;
+    // Undoes the savepoint's writes and ends it; false when that failed (the
+    // enclosing transaction may then hold them still: roll it back).
+    bool rollback() noexcept;
 
   private:
     Connection& m_c;

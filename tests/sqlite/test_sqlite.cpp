@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 using namespace touchpoint;
 using namespace touchpoint::sqlite;
@@ -182,4 +183,136 @@ TEST_CASE("a file that is not a database maps to corrupt", "[sqlite]") {
     REQUIRE_FALSE(check.ok());
     CHECK(c->error_kind() == ErrorKind::corrupt);
     CHECK(std::string(describe(c->error_kind())) == "database file is damaged");
+}
+
+TEST_CASE("a failed write names the constraint it broke", "[sqlite]") {
+    TempDir dir;
+    Connection c = open_with_table(dir.file("a.db"));
+    REQUIRE(c.exec("PRAGMA foreign_keys = ON").ok());
+    REQUIRE(c.exec("CREATE TABLE child (id INTEGER PRIMARY KEY, parent INTEGER NOT NULL "
+                   "REFERENCES t(id), CHECK (id > 0))")
+                .ok());
+    REQUIRE(c.exec("INSERT INTO t (id, name) VALUES (1, 'one')").ok());
+
+    auto broken = [&c](const char* sql) {
+        Result<Statement> s = c.prepare(sql);
+        REQUIRE(s.ok());
+        REQUIRE_FALSE(s->run().ok());
+        CHECK(s->error_kind() == ErrorKind::constraint);
+        return s->constraint();
+    };
+    CHECK(broken("INSERT INTO t (id, name) VALUES (1, 'again')") == Constraint::primary_key);
+    CHECK(broken("INSERT INTO t (name) VALUES ('one')") == Constraint::unique);
+    CHECK(broken("INSERT INTO child (id, parent) VALUES (1, 99)") == Constraint::foreign_key);
+    CHECK(broken("INSERT INTO child (id) VALUES (2)") == Constraint::not_null);
+    CHECK(broken("INSERT INTO child (id, parent) VALUES (-1, 1)") == Constraint::check);
+
+    Result<Statement> fine = c.prepare("INSERT INTO child (id, parent) VALUES (3, 1)");
+    REQUIRE(fine.ok());
+    REQUIRE(fine->run().ok());
+    CHECK(fine->constraint() == Constraint::none);
+    CHECK(c.changes() == 1);
+    CHECK(c.total_changes() == 2);
+}
+
+namespace {
+
+// What a WriteObserver heard.
+struct Heard final : WriteObserver {
+    std::vector<ErrorKind> failed;
+    int committed = 0;
+    void write_failed(int code, const std::string&) override { failed.push_back(kind_of(code)); }
+    void write_committed() override { ++committed; }
+};
+
+} // namespace
+
+TEST_CASE("a write observer hears of failed writes and of commits, not of reads", "[sqlite]") {
+    TempDir dir;
+    Connection c = open_with_table(dir.file("a.db"));
+    Heard heard;
+    c.observe_writes(&heard);
+
+    // A write on its own commits as it finishes; one that changes nothing does not count.
+    Result<Statement> ins = c.prepare("INSERT INTO t (name) VALUES (?1)");
+    REQUIRE(ins.ok());
+    REQUIRE(ins->bind(1, "a").run().ok());
+    CHECK(heard.committed == 1);
+    REQUIRE(c.exec("UPDATE t SET score = 1 WHERE name = 'nobody'").ok());
+    CHECK(heard.committed == 1);
+
+    // A read is no write; a write that fails is heard of.
+    Result<Statement> read = c.prepare("SELECT count(*) FROM t");
+    REQUIRE(read.ok());
+    REQUIRE(read->step().ok());
+    CHECK(heard.failed.empty());
+    ins->reset();
+    REQUIRE_FALSE(ins->bind(1, "a").run().ok());
+    REQUIRE(heard.failed.size() == 1);
+    CHECK(heard.failed[0] == ErrorKind::constraint);
+
+    // A transaction counts once, at its commit, and only when it changed rows.
+    {
+        Transaction tx(c);
+        REQUIRE(tx.begin(Transaction::Mode::immediate).ok());
+        ins->reset();
+        REQUIRE(ins->bind(1, "b").run().ok());
+        ins->reset();
+        REQUIRE(ins->bind(1, "c").run().ok());
+        CHECK(heard.committed == 1);
+        REQUIRE(tx.commit().ok());
+    }
+    CHECK(heard.committed == 2);
+    {
+        Transaction tx(c);
+        REQUIRE(tx.begin().ok());
+        REQUIRE(tx.commit().ok());
+    }
+    CHECK(heard.committed == 2);
+    {
+        Transaction rolled_back(c);
+        REQUIRE(rolled_back.begin().ok());
+        ins->reset();
+        REQUIRE(ins->bind(1, "d").run().ok());
+    }
+    CHECK(heard.committed == 2);
+    CHECK(count(c) == 3);
+
+    // An exec that fails is a failed write (DDL, transaction control).
+    REQUIRE_FALSE(c.exec("COMMIT").ok());
+    CHECK(heard.failed.size() == 2);
+    c.observe_writes(nullptr);
+}
+
+TEST_CASE("a savepoint's rollback says whether it undid its writes", "[sqlite]") {
+    TempDir dir;
+    Connection c = open_with_table(dir.file("a.db"));
+    Transaction tx(c);
+    REQUIRE(tx.begin().ok());
+    Savepoint sp(c, "write");
+    REQUIRE(sp.begin().ok());
+    REQUIRE(c.exec("INSERT INTO t (name) VALUES ('undone')").ok());
+    CHECK(sp.rollback());
+    CHECK(sp.rollback()); // nothing left to undo
+    CHECK(c.in_transaction());
+    REQUIRE(tx.commit().ok());
+    CHECK(count(c) == 0);
+
+    // When the transaction is gone from under it, there is nothing to roll back to.
+    Transaction gone(c);
+    REQUIRE(gone.begin().ok());
+    Savepoint orphan(c, "orphan");
+    REQUIRE(orphan.begin().ok());
+    REQUIRE(c.exec("ROLLBACK").ok());
+    CHECK_FALSE(orphan.rollback());
+}
+
+TEST_CASE("room to grow: a scratch file beside the database takes the bytes", "[sqlite]") {
+    TempDir dir;
+    Connection c = open_with_table(dir.file("a.db"));
+    CHECK(c.check_room(64 * 1024).ok());
+    CHECK_FALSE(std::filesystem::exists(dir.file("a.db-room"))); // deleted on close
+    Result<Connection> memory = Connection::open(":memory:");
+    REQUIRE(memory.ok());
+    CHECK(memory->check_room(64 * 1024).ok());
 }
