@@ -8,6 +8,7 @@
 // The builders query the store; call them when a staff screen opens or its
 // figures are due a refresh, not every frame. UI thread.
 #include "app/staff_sync.h"
+#include "app/staff_view_models.h"
 #include "app/store.h"
 #include "core/metrics.h"
 #include "core/survey.h"
@@ -21,30 +22,6 @@
 #include <vector>
 
 namespace touchpoint {
-
-struct DayPoint {
-    std::string day;  // "YYYY-MM-DD"
-    bool open = true; // false: the touch point has no opening hours that weekday
-    std::int64_t count = 0;
-    std::optional<double> headline;
-    bool meets = false; // headline meets the standard
-};
-
-struct AnswerCount {
-    int score = 0;
-    std::int64_t count = 0;
-};
-
-struct LabelledCount {
-    std::string label;
-    std::int64_t count = 0;
-};
-
-struct AlertItem {
-    std::int64_t event_id = 0;
-    std::string when; // local "HH:MM" (or "YYYY-MM-DD HH:MM" before today)
-    std::string message;
-};
 
 struct DashboardModel {
     std::string touch_point; // "Checkout 1"
@@ -71,31 +48,6 @@ struct DashboardModel {
 DashboardModel build_dashboard(const ResponseStore& store, const Survey& survey,
                                const TouchPointSettings& tp, const std::string& language,
                                std::chrono::system_clock::time_point now);
-
-// Best and worst hour: only hours with at least this many counted responses.
-inline constexpr std::int64_t k_huddle_min_hour_count = 5;
-
-struct HourFigure {
-    int hour = 0;
-    std::int64_t count = 0;
-    double headline = 0;
-};
-
-struct HuddleModel {
-    std::string cx_statement;
-    std::string touch_point;
-    std::string yesterday; // local day
-    bool yesterday_open = true;
-    Scale scale = Scale::smiley5;
-    std::string headline_name;
-    double standard = 0;
-    Metrics yesterday_metrics;
-    std::optional<bool> yesterday_meets;
-    std::optional<HourFigure> best_hour;
-    std::optional<HourFigure> worst_hour;
-    std::vector<LabelledCount> top_reasons; // yesterday
-    std::string error;
-};
 
 HuddleModel build_huddle(const ResponseStore& store, const Survey& survey,
                          const TouchPointSettings& tp, const std::string& language,

@@ -19,18 +19,6 @@ milliseconds to_ms(double seconds_value) {
 }
 } // namespace
 
-std::string_view to_string(Screen s) {
-    switch (s) {
-    case Screen::question: return "question";
-    case Screen::reasons: return "reasons";
-    case Screen::comment: return "comment";
-    case Screen::thank_you: return "thank_you";
-    case Screen::sleep: return "sleep";
-    case Screen::paused: return "paused";
-    }
-    return "question";
-}
-
 KioskFlow::KioskFlow(FlowSettings settings, ResponseWriter& writer, const Clock& clock)
     : m_settings(std::move(settings)), m_writer(writer), m_clock(clock),
       m_language(m_settings.default_language) {
@@ -154,6 +142,21 @@ void KioskFlow::set_comment(const std::string& text) {
     m_current->comment = clipped;
     Status st = m_writer.amend(m_current->id, m_current->reasons, m_current->comment);
     if (!st) m_last_error = st.error();
+}
+
+void KioskFlow::type_comment(const std::string& text) {
+    if (m_screen != Screen::comment || !m_current) return;
+    set_comment(m_current->comment + text);
+}
+
+void KioskFlow::erase_comment() {
+    if (m_screen != Screen::comment || !m_current) return;
+    std::string text = m_current->comment;
+    // The last whole character: drop UTF-8 continuation bytes, then its lead.
+    while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80)
+        text.pop_back();
+    if (!text.empty()) text.pop_back();
+    set_comment(text);
 }
 
 void KioskFlow::comment_done() {

@@ -11,6 +11,7 @@
 // Single-threaded: owned and driven by the UI thread. Time comes from the
 // injected Clock; call tick() regularly (at least at next_deadline()).
 #include "app/clock.h"
+#include "app/customer_view.h"
 #include "app/response_writer.h"
 #include "core/survey.h"
 #include "core/touch_point.h"
@@ -22,9 +23,6 @@
 #include <vector>
 
 namespace touchpoint {
-
-enum class Screen { question, reasons, comment, thank_you, sleep, paused };
-std::string_view to_string(Screen s);
 
 struct FlowSettings {
     Survey survey;
@@ -56,7 +54,11 @@ class KioskFlow {
     Status tap_rating(int score);
     void toggle_reason(const std::string& reason_id);
     void reasons_done();
-    void set_comment(const std::string& text); // clipped to the survey's limit
+    // The comment, clipped to the survey's limit in characters: the one
+    // place the limit is enforced (the keyboard only shows it).
+    void set_comment(const std::string& text);
+    void type_comment(const std::string& text); // appends a key's text
+    void erase_comment();                       // removes the last character
     void comment_done();
     void skip();            // skip the rest of the follow-up
     void tap_thank_you();   // back to the question at once

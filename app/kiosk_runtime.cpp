@@ -1,5 +1,7 @@
 #include "app/kiosk_runtime.h"
 
+#include "app/dashboard.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -22,6 +24,8 @@ std::string same_file_key(const std::string& path) {
     auto p = std::filesystem::weakly_canonical(path, ec);
     return ec ? path : p.string();
 }
+
+milliseconds seconds_ms(double s) { return milliseconds{static_cast<long long>(s * 1000)}; }
 
 FlowSettings flow_settings(const KioskConfig& cfg, const DeviceIdentity& id) {
     FlowSettings fs;
@@ -49,7 +53,12 @@ class KioskRuntime::AlertingWriter final : public ResponseWriter {
                  const std::string& comment) override {
         return m_store.amend(id, reasons, comment);
     }
-    Status close(const std::string& id) override { return m_store.close(id); }
+    // A closed response may be synced: the sync thread hears of it at once.
+    Status close(const std::string& id) override {
+        Status st = m_store.close(id);
+        if (st) m_runtime.m_sync.response_closed();
+        return st;
+    }
 
   private:
     ResponseStore& m_store;
@@ -73,8 +82,9 @@ KioskRuntime::KioskRuntime(KioskConfig cfg, DeviceIdentity identity, ResponseSto
                                                   : m_base.device.manager_pin_hash,
              !m_identity.staff_pin_hash.empty() ? m_identity.staff_pin_hash
                                                 : m_base.device.staff_pin_hash),
-      m_staff(m_auth, *this), m_hold(0.0f),
-      m_alerts(m_config.survey.scale, m_config.touch_point->service_standard) {
+      m_staff(m_auth, *this), m_hold(m_opts.corner_px),
+      m_alerts(m_config.survey.scale, m_config.touch_point->service_standard),
+      m_dimmer(milliseconds{0}) {
     // Settings the manager changed on this kiosk win over the config file.
     if (auto o = DeviceOverrides::load(m_opts.data_dir)) {
         m_overrides = *o;
@@ -86,6 +96,7 @@ KioskRuntime::KioskRuntime(KioskConfig cfg, DeviceIdentity identity, ResponseSto
     } else {
         m_warnings.push_back(o.error());
     }
+    m_dimmer = DisplayDimmer(seconds_ms(m_config.device.dim_timeout_s), m_clock.mono());
     m_writer = std::make_unique<AlertingWriter>(m_store, *this);
     rebuild_flow();
     seed_alerts();
@@ -99,6 +110,8 @@ void KioskRuntime::rebuild_flow() {
     if (m_flow) m_flow->shutdown();
     m_flow = std::make_unique<KioskFlow>(flow_settings(m_config, m_identity), *m_writer, m_clock);
     if (paused) m_flow->pause();
+    ++m_texts_version; // another survey or language, perhaps
+    follow_screen();
 }
 
 std::int64_t KioskRuntime::mono_ms() const {
@@ -135,28 +148,110 @@ void KioskRuntime::on_tap(const Response& r) {
 
 // --- Input and time ---
 
-bool KioskRuntime::pointer(bool down, float x, float y, float corner_px) {
-    m_pointer_down = down;
-    m_pointer_x = x;
-    m_pointer_y = y;
-    m_hold.set_corner(corner_px);
+void KioskRuntime::input_arrived(bool pointer_input) {
+    m_flow->note_activity(); // any touch keeps a follow-up alive
+    if (pointer_input) m_dimmer.note_activity(m_clock.mono());
+}
+
+bool KioskRuntime::pointer(const Pointer& p) {
+    // Nowhere is outside every zone (the hidden entry's corner included).
+    m_pointer_down = p.down;
+    m_pointer_x = p.present ? p.x : -1.0f;
+    m_pointer_y = p.present ? p.y : -1.0f;
     const auto now = m_clock.mono();
-    if (m_staff.visible() && down) m_staff.note_activity(now);
-    if (!m_hold.update(down, x, y, now)) return false;
+    if (m_staff.visible() && p.down) m_staff.note_activity(now);
+    if (!m_hold.update(p.down, m_pointer_x, m_pointer_y, now)) return false;
     if (m_staff.visible()) return false;
     m_staff.open(now);
     return true;
+}
+
+bool KioskRuntime::handle(const KioskIntent& in) {
+    if (!in.any()) return false;
+    if (in.customer.kind != CustomerIntent::Kind::none) handle(in.customer);
+    if (in.staff.kind != StaffIntent::Kind::none) handle(in.staff);
+    return true;
+}
+
+void KioskRuntime::handle(const CustomerIntent& in) {
+    using K = CustomerIntent::Kind;
+    KioskFlow& flow = *m_flow;
+    switch (in.kind) {
+    case K::none:
+        break;
+    case K::rate:
+        if (Status st = flow.tap_rating(in.score); !st)
+            std::fprintf(stderr, "touchpoint-kiosk: could not record a rating: %s\n", st.error().c_str());
+        break;
+    case K::toggle_reason:
+        flow.toggle_reason(in.id);
+        break;
+    case K::reasons_done:
+        flow.reasons_done();
+        break;
+    case K::skip:
+        flow.skip();
+        break;
+    case K::dismiss_thank_you:
+        flow.tap_thank_you();
+        break;
+    case K::choose_language:
+        flow.choose_language(in.id);
+        break;
+    case K::toggle_contrast:
+        flow.toggle_high_contrast();
+        break;
+    case K::toggle_large_text:
+        flow.toggle_large_text();
+        break;
+    case K::type_text:
+        flow.type_comment(in.id);
+        break;
+    case K::backspace:
+        flow.erase_comment();
+        break;
+    case K::toggle_shift: // shift_after() below
+        break;
+    case K::comment_done:
+        flow.comment_done();
+        break;
+    case K::wake:
+        m_dimmer.consume_wake_touch();
+        break;
+    }
+    m_shift = shift_after(m_shift, in);
+    follow_screen();
 }
 
 void KioskRuntime::handle(const StaffIntent& in) {
     const bool was_connect = m_staff.screen() == StaffScreen::connect;
     m_staff.handle(in, m_clock.mono());
     follow_settings_screen();
+    follow_screen();
     if (m_staff.screen() != StaffScreen::connect) return;
     if (!was_connect)
         m_form.open(m_identity.server_url);
     else
         handle_connect(in);
+}
+
+void KioskRuntime::offer_server_config(TouchPointSettings touch_point, std::optional<Survey> survey) {
+    m_server_config = ServerConfig{std::move(touch_point), std::move(survey)};
+}
+
+void KioskRuntime::follow_screen() {
+    if (!m_flow || m_flow->screen() == m_last_screen) return;
+    m_last_screen = m_flow->screen();
+    m_shift = false; // a new screen starts in lower case
+}
+
+void KioskRuntime::follow_dimming() {
+    // Only the idle question and sleep screens dim.
+    const auto now = m_clock.mono();
+    const Screen sc = m_flow->screen();
+    m_dimmer.set_enabled(!m_staff.visible() && (sc == Screen::question || sc == Screen::sleep), now);
+    m_dimmed = m_dimmer.dimmed(now);
+    m_wake_touch = m_dimmer.wake_touch_pending();
 }
 
 // --- Connect to head office ---
@@ -266,11 +361,24 @@ bool KioskRuntime::tick() {
     m_staff.tick(now);
     follow_settings_screen();
     const bool enrolment_changed = follow_enrolment();
+    // A new configuration from the server waits for an idle moment.
+    bool configured = false;
+    if (m_server_config && at_idle_moment()) {
+        const ServerConfig next = std::move(*m_server_config);
+        m_server_config.reset(); // tried once, even if applying it throws
+        if (Status st = apply_server_config(next.touch_point, next.survey); !st)
+            std::fprintf(stderr, "touchpoint-kiosk: the server's configuration was not applied: %s\n",
+                         st.error().c_str());
+        configured = true;
+    }
+    follow_screen();
     bool refreshed = false;
     if (m_staff.visible() && (m_dirty || now - m_last_refresh >= k_refresh)) {
         rebuild_models();
         refreshed = true;
     }
+    const bool was_dimmed = m_dimmed, was_waking = m_wake_touch;
+    follow_dimming();
     // Refreshed figures are drawn where they are shown; a locked PIN pad
     // counts down its seconds.
     const StaffScreen shown = m_staff.visible() ? m_staff.screen() : StaffScreen::closed;
@@ -279,7 +387,8 @@ bool KioskRuntime::tick() {
     const bool counting = (shown == StaffScreen::pin || shown == StaffScreen::set_pin) &&
                           m_staff.pin_pad(now).locked;
     return (refreshed && figures) || counting || screen_name() != before ||
-           (enrolment_changed && shown == StaffScreen::connect);
+           (enrolment_changed && shown == StaffScreen::connect) || configured ||
+           m_dimmed != was_dimmed || m_wake_touch != was_waking;
 }
 
 std::optional<milliseconds> KioskRuntime::next_deadline() const {
@@ -292,6 +401,7 @@ std::optional<milliseconds> KioskRuntime::next_deadline() const {
     take(m_staff.next_deadline(now));
     if (m_staff.visible()) take(duration_cast<milliseconds>(m_last_refresh + k_refresh - now));
     if (m_form.connecting()) take(milliseconds{100}); // look for the enrolment's outcome
+    take(m_dimmer.until_dim(now));
     if (d && d->count() < 0) d = milliseconds{0};
     return d;
 }
@@ -400,6 +510,8 @@ Status KioskRuntime::change_settings(const DeviceOverrides& patch) {
         next.survey_path != m_config.survey_path ||
         next.device.default_language != m_config.device.default_language ||
         next.touch_point->service_standard != m_config.touch_point->service_standard;
+    if (next.device.dim_timeout_s != m_config.device.dim_timeout_s)
+        m_dimmer = DisplayDimmer(seconds_ms(next.device.dim_timeout_s), m_clock.mono());
     m_overrides = std::move(merged);
     m_config = std::move(next);
     if (flow_changed) {
@@ -411,6 +523,75 @@ Status KioskRuntime::change_settings(const DeviceOverrides& patch) {
 }
 
 // --- What to show ---
+
+bool KioskRuntime::animating() const {
+    return !m_staff.visible() && m_flow->screen() == Screen::thank_you;
+}
+
+KioskView KioskRuntime::view() const {
+    KioskView v;
+    v.staff_visible = m_staff.visible();
+    if (v.staff_visible)
+        v.staff = staff_view();
+    else
+        v.customer = customer_view();
+    return v;
+}
+
+CustomerView KioskRuntime::customer_view() const {
+    const KioskFlow& flow = *m_flow;
+    CustomerView v;
+    v.screen = flow.screen();
+    v.survey = &flow.settings().survey;
+    v.language = flow.language();
+    v.high_contrast = flow.high_contrast();
+    v.large_text = flow.large_text();
+    if (const auto& r = flow.current()) {
+        v.score = r->score;
+        v.reasons = r->reasons;
+        v.comment = r->comment;
+    }
+    v.shift = m_shift;
+    v.thank_you_remaining = flow.thank_you_remaining();
+    v.dimmed = m_dimmed;
+    v.wake_touch = m_wake_touch;
+    return v;
+}
+
+StaffView KioskRuntime::staff_view() const {
+    StaffView v;
+    v.screen = m_staff.screen();
+    v.role = m_staff.role();
+    v.title = m_config.touch_point->name + " · " + m_config.touch_point->store;
+    v.paused = m_flow->paused();
+    v.sync_available = m_health.sync.state != SyncPhase::not_configured;
+    v.sync_note = describe(m_health.sync.state);
+    v.open_alerts = open_alerts();
+    switch (v.screen) {
+    case StaffScreen::closed:
+        break;
+    case StaffScreen::pin:
+    case StaffScreen::set_pin:
+        v.pin_pad = pin_pad();
+        break;
+    case StaffScreen::dashboard:
+        v.dashboard = m_dashboard;
+        break;
+    case StaffScreen::huddle:
+        v.huddle = m_huddle;
+        break;
+    case StaffScreen::health:
+        v.health = m_health;
+        break;
+    case StaffScreen::settings:
+        v.settings = settings();
+        break;
+    case StaffScreen::connect:
+        v.connect = m_form.model();
+        break;
+    }
+    return v;
+}
 
 SettingsModel KioskRuntime::settings() const {
     SettingsModel m;
@@ -461,7 +642,7 @@ std::string KioskRuntime::trace_line() const {
         break;
     }
     case StaffScreen::dashboard: {
-        const DashboardModel& d = m_dashboard;
+        const DashboardView& d = m_dashboard;
         j["role"] = std::string(to_string(m_staff.role()));
         j["today"] = d.today;
         j["count"] = d.today_metrics.count;
@@ -488,8 +669,8 @@ std::string KioskRuntime::trace_line() const {
         j["headline"] = opt(m_huddle.yesterday_metrics.headline);
         break;
     case StaffScreen::health:
-        j["pending"] = m_health.store.pending;
-        j["store_state"] = m_health.store.state;
+        j["pending"] = m_health.database.pending;
+        j["store_state"] = m_health.database.state;
         j["sync"] = m_health.sync.last_error;
         j["events"] = m_health.events.size();
         break;

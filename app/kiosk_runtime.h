@@ -1,22 +1,28 @@
 #pragma once
 // KioskRuntime: the running kiosk's state behind the window — the customer
-// flow, the staff area with its hidden entry, low-score alerts, device
-// settings changed on the kiosk — wired to the store, the clock and the sync
-// seam. main() feeds it the pointer and intents and draws what it shows; the
-// figures the staff screens draw are built here, never in drawing code.
+// flow, the staff area with its hidden entry, low-score alerts, idle
+// dimming, device settings changed on the kiosk, the server's configuration
+// — wired to the store, the clock and the sync seam. The frame loop (main)
+// hands it the pointer each frame, and every intent the screens return: this
+// is the one place intents are handled. It builds the read-only views the
+// screens draw (app/kiosk_view.h); figures come from the store here, never
+// in drawing code.
 //
 // Single-threaded: owned and driven by the UI thread.
 #include "app/alerts.h"
 #include "app/clock.h"
-#include "app/dashboard.h"
 #include "app/device_overrides.h"
+#include "app/display_dimmer.h"
 #include "app/flow.h"
 #include "app/gesture.h"
 #include "app/identity.h"
 #include "app/kiosk_config.h"
+#include "app/kiosk_view.h"
+#include "app/pointer.h"
 #include "app/staff_area.h"
 #include "app/staff_auth.h"
 #include "app/staff_sync.h"
+#include "app/staff_view_models.h"
 #include "app/store.h"
 
 #include <chrono>
@@ -34,25 +40,9 @@ struct RuntimeOptions {
     std::string data_dir;
     std::string surveys_dir; // the surveys a manager may choose from (*.toml)
     std::string app_version;
-};
-
-struct SurveyChoice {
-    std::string path;
-    std::string label; // "checkout (smiley4)"
-};
-
-struct SettingsModel {
-    bool standalone = true; // survey and standard may be changed here
-    std::vector<std::pair<std::string, std::string>> languages; // code, display name
-    std::string language;
-    double dim_timeout_s = 0;
-    std::vector<SurveyChoice> surveys;
-    std::string survey_path;
-    Scale scale = Scale::smiley5;
-    std::string headline_name;
-    double standard = 0;
-    std::string notice;
-    std::string head_office; // the server this kiosk is enrolled with, "" standalone
+    // Edge of the hidden entry's corner zone in window pixels: 12 mm at the
+    // display's DPI (ui::min_target_px); 45 is 12 mm at 96 DPI.
+    float corner_px = 45.0f;
 };
 
 class KioskRuntime final : private StaffHost {
@@ -67,7 +57,7 @@ class KioskRuntime final : private StaffHost {
                                                         SyncControl& sync, RuntimeOptions opts);
     ~KioskRuntime() override;
 
-    KioskFlow& flow() { return *m_flow; }
+    // What the customer flow is doing (to read; intents go through handle()).
     const KioskFlow& flow() const { return *m_flow; }
     const StaffArea& staff() const { return m_staff; }
     const KioskConfig& config() const { return m_config; }
@@ -75,24 +65,46 @@ class KioskRuntime final : private StaffHost {
     const std::vector<std::string>& warnings() const { return m_warnings; }
 
     // --- Input ---
-    // The pointer as the frame saw it; `corner_px` is the hidden entry's
-    // corner size (12 mm at the display's DPI). Returns true when the hidden
-    // entry just completed (the staff PIN pad opens).
-    bool pointer(bool down, float x, float y, float corner_px);
+    // Events arrived (call before tick()): any keeps a follow-up alive;
+    // `pointer_input` (a press or release waiting for its frame) is also the
+    // customer's activity for dimming, and on a dimmed screen that touch
+    // only wakes it.
+    void input_arrived(bool pointer_input);
+    // The pointer as the frame being drawn sees it (from the window): the
+    // hidden entry, and activity in the staff area. Returns true when the
+    // hidden entry just completed (the staff PIN pad opens).
+    bool pointer(const Pointer& p);
+    // What the screens asked for, customer's or staff's. Returns whether
+    // there was anything (its outcome is drawn).
+    bool handle(const KioskIntent& in);
+    void handle(const CustomerIntent& in);
     void handle(const StaffIntent& in);
-    // Timeouts of the flow and the staff area; refreshes staff figures.
-    // Returns true when what is shown changed (another screen, refreshed
-    // figures, a lock's countdown): a staff screen left alone is not drawn
-    // again.
+    // A configuration the server published (an enrolled kiosk): applied by
+    // tick() at the next idle moment.
+    void offer_server_config(TouchPointSettings touch_point, std::optional<Survey> survey);
+    // Timeouts of the flow and the staff area, dimming, a waiting server
+    // configuration; refreshes staff figures. Returns true when what is
+    // shown changed (another screen, refreshed figures, a lock's countdown,
+    // dimming): a staff screen left alone is not drawn again.
     bool tick();
+    // Time until tick() next has work to do (dimming included), or nullopt.
     std::optional<std::chrono::milliseconds> next_deadline() const;
 
     // --- What to show ---
+    // The frame to draw: valid until the next call that changes the kiosk.
+    KioskView view() const;
     bool staff_visible() const { return m_staff.visible(); }
+    // The thank-you countdown is on screen (draw it as it runs down).
+    bool animating() const;
+    // The idle display is dimmed (the window lowers its brightness too).
+    bool dimmed() const { return m_dimmed; }
+    // Changes whenever the texts the screens may show change (another
+    // survey, another default language): the font atlas follows it.
+    int texts_version() const { return m_texts_version; }
     PinPadModel pin_pad() const { return m_staff.pin_pad(m_clock.mono()); }
-    const DashboardModel& dashboard() const { return m_dashboard; }
+    const DashboardView& dashboard() const { return m_dashboard; }
     const HuddleModel& huddle() const { return m_huddle; }
-    const HealthModel& health() const { return m_health; }
+    const HealthView& health() const { return m_health; }
     // Built from memory: the survey files are read once, when the settings
     // screen opens (not on every drawn frame).
     SettingsModel settings() const;
@@ -137,6 +149,11 @@ class KioskRuntime final : private StaffHost {
     void refresh() override { m_dirty = true; }
 
     void rebuild_flow();
+    CustomerView customer_view() const;
+    StaffView staff_view() const;
+    // The keyboard's shift is reset when the screen changes.
+    void follow_screen();
+    void follow_dimming();
     void seed_alerts();
     std::int64_t mono_ms() const; // the monotonic clock, in ms
     void on_tap(const Response& r);
@@ -168,10 +185,21 @@ class KioskRuntime final : private StaffHost {
     bool m_pointer_down = false;
     float m_pointer_x = -1.0f;
     float m_pointer_y = -1.0f;
+    DisplayDimmer m_dimmer;
+    bool m_dimmed = false;     // as last shown
+    bool m_wake_touch = false; // as last shown
+    bool m_shift = false;      // the comment keyboard's one-shot shift
+    Screen m_last_screen = Screen::question;
+    int m_texts_version = 0;
+    struct ServerConfig {
+        TouchPointSettings touch_point;
+        std::optional<Survey> survey;
+    };
+    std::optional<ServerConfig> m_server_config; // waiting for an idle moment
 
-    DashboardModel m_dashboard;
+    DashboardView m_dashboard;
     HuddleModel m_huddle;
-    HealthModel m_health;
+    HealthView m_health;
     // The survey files found when the settings screen opened: (path, label).
     std::vector<SurveyChoice> m_survey_files;
     std::vector<std::string> m_survey_keys; // their canonical paths

@@ -4,52 +4,6 @@ namespace touchpoint {
 
 using namespace std::chrono;
 
-std::string_view to_string(StaffScreen s) {
-    switch (s) {
-    case StaffScreen::closed:
-        return "closed";
-    case StaffScreen::set_pin:
-        return "set_pin";
-    case StaffScreen::pin:
-        return "pin";
-    case StaffScreen::dashboard:
-        return "dashboard";
-    case StaffScreen::huddle:
-        return "huddle";
-    case StaffScreen::health:
-        return "health";
-    case StaffScreen::settings:
-        return "settings";
-    case StaffScreen::connect:
-        return "connect";
-    }
-    return "closed";
-}
-
-std::string_view to_string(EnrolmentPhase p) {
-    switch (p) {
-    case EnrolmentPhase::idle:
-        return "idle";
-    case EnrolmentPhase::connecting:
-        return "connecting";
-    case EnrolmentPhase::failed:
-        return "failed";
-    case EnrolmentPhase::connected:
-        return "connected";
-    }
-    return "idle";
-}
-
-std::string language_display_name(const std::string& code) {
-    if (code == "en") return "English";
-    if (code == "mi") return "Māori";
-    if (code == "es") return "Español";
-    if (code == "fr") return "Français";
-    if (code == "zh") return "中文";
-    if (code == "de") return "Deutsch";
-    return code;
-}
-
 StaffArea::StaffArea(StaffAuth& auth, StaffHost& host) : m_auth(auth), m_host(host) {}
 
 void StaffArea::start(time_point now) {

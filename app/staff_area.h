@@ -13,6 +13,7 @@
 #include "app/device_overrides.h"
 #include "app/staff_auth.h"
 #include "app/staff_sync.h"
+#include "app/staff_view_models.h"
 #include "core/result.h"
 
 #include <chrono>
@@ -22,59 +23,6 @@
 #include <vector>
 
 namespace touchpoint {
-
-enum class StaffScreen { closed, set_pin, pin, dashboard, huddle, health, settings, connect };
-std::string_view to_string(StaffScreen s);
-
-// What a staff screen asks for (returned by the ui::draw_staff_* functions).
-struct StaffIntent {
-    enum class Kind {
-        none,
-        digit, // digit = 0..9
-        clear,
-        back, // delete the last digit
-        ok,
-        cancel, // leave the PIN pad
-        close,  // leave the staff area
-        show_dashboard,
-        show_huddle,
-        show_health,
-        show_settings, // manager
-        pause,
-        resume,
-        sync_now,
-        acknowledge,        // id = store event id
-        exit_kiosk,         // manager
-        set_language,       // text = language code (manager)
-        set_dim_timeout,    // value = seconds, 0 = never (manager)
-        set_survey,         // text = survey file path (manager, standalone)
-        set_standard,       // value = headline target (manager, standalone)
-        change_manager_pin, // manager
-        change_staff_pin,   // manager
-        // "Connect to head office" (manager, from the settings screen):
-        show_connect,
-        select_field, // value = 0 the server address, 1 the one-time code
-        type_text,    // text = what a key types into the selected field
-        connect,      // enrol with the address and code typed
-        // back deletes the selected field's last character, clear empties it
-    };
-    Kind kind = Kind::none;
-    int digit = 0;
-    std::int64_t id = 0;
-    double value = 0;
-    std::string text = {};
-};
-
-struct PinPadModel {
-    std::string title;  // "Staff sign-in", "Set a manager PIN", ...
-    std::string prompt; // "Enter your PIN"
-    int entered = 0;    // digits typed so far (shown as dots, never as digits)
-    int max_digits = 8;
-    std::string message; // "Wrong PIN", "Locked — try again in 27 s", ...
-    bool locked = false;
-    int locked_seconds = 0;
-    bool can_cancel = true; // false at first start
-};
 
 // What the staff area changes outside itself.
 class StaffHost {
@@ -144,21 +92,6 @@ class StaffArea {
 
 // --- Connect to head office ---
 
-enum class EnrolmentField { server_url, code };
-enum class EnrolmentPhase { idle, connecting, failed, connected };
-std::string_view to_string(EnrolmentPhase p);
-
-// What the "Connect to head office" screen shows.
-struct ConnectModel {
-    std::string server_url; // as typed
-    std::string code;       // as typed
-    EnrolmentField field = EnrolmentField::server_url;
-    EnrolmentPhase phase = EnrolmentPhase::idle;
-    EnrolmentProblem problem = EnrolmentProblem::none;
-    std::string message;      // the outcome in plain words ("" when idle)
-    std::string connected_to; // the server this kiosk syncs with, "" when standalone
-};
-
 // The form and the enrolment it starts: typed on the on-screen keyboard,
 // sent through SyncControl (which enrols off the UI thread), its outcome
 // collected by poll(). The form changes nothing on the device: the caller
@@ -195,8 +128,5 @@ class EnrolmentForm {
     std::string& field();
     ConnectModel m_model;
 };
-
-// Display name of a language, in that language ("Māori", "Español", ...).
-std::string language_display_name(const std::string& code);
 
 } // namespace touchpoint

@@ -8,15 +8,6 @@ namespace touchpoint {
 
 using namespace std::chrono;
 
-std::string_view to_string(Role r) {
-    switch (r) {
-    case Role::none: return "none";
-    case Role::staff: return "staff";
-    case Role::manager: return "manager";
-    }
-    return "none";
-}
-
 namespace {
 bool sodium_ready() {
     static const bool ok = sodium_init() >= 0;

@@ -5,15 +5,13 @@
 //
 // StaffAuth is single-threaded (UI thread). Hashing and verifying take a
 // noticeable fraction of a second by design.
+#include "app/role.h"
 #include "core/result.h"
 
 #include <chrono>
 #include <string>
 
 namespace touchpoint {
-
-enum class Role { none, staff, manager };
-std::string_view to_string(Role r);
 
 // A PIN is 4 to 8 digits.
 Status check_pin_format(const std::string& pin);

@@ -1,9 +1,9 @@
 #pragma once
-// The seam between the staff area and the sync client (SPEC "Sync"): what
-// staff see of sync (SyncStatus, app/sync_status.h), the "Sync now" button,
-// and enrolment from the manager's settings ("Connect to head office"). The
-// sync client plugs in by implementing SyncControl; until then the kiosk
-// runs with SyncNotConfigured.
+// The seam between the kiosk and the sync client (SPEC "Sync"): what staff
+// see of sync (SyncStatus, app/sync_status.h), the "Sync now" button, the
+// "response closed" wake-up, and enrolment from the manager's settings
+// ("Connect to head office"). The sync client plugs in by implementing
+// SyncControl; until then the kiosk runs with SyncNotConfigured.
 //
 // Called on the UI thread; an implementation backed by a background thread
 // answers from a snapshot and never waits on the network.
@@ -65,6 +65,9 @@ class SyncControl {
     // Asks for a sync attempt as soon as possible. False when it cannot be
     // done (e.g. not configured); never blocks.
     virtual bool request_sync() = 0;
+    // A response was closed (SPEC "A response's life"): it may be synced
+    // now, so a sync thread wakes to send it soon. Never blocks.
+    virtual void response_closed() {}
 
     // Starts enrolling with a one-time code off the UI thread (it talks to
     // the server). False when an attempt is already under way or enrolment

@@ -23,12 +23,16 @@ struct PointerEvent {
     float y = 0.0f;
 };
 
-// What ImGui should see for one frame.
+// The pointer for one frame: what ImGui is fed, and what the window hands
+// the app (Window::begin_frame).
 struct PointerFrame {
     bool has_position = false; // false: pointer is nowhere (no hover at all)
-    float x = 0.0f;
+    float x = 0.0f;            // window points
     float y = 0.0f;
     bool down = false;
+    bool pressed = false;  // down in this frame, not in the one before
+    bool released = false; // up in this frame, down in the one before
+    bool finger = false;   // the pointer is a touch (else a mouse)
 };
 
 class PointerInput {
@@ -42,6 +46,7 @@ public:
                 return false; // the finger events already tell this story
             if ((e.kind == K::mouse_down || e.kind == K::mouse_up) && e.button != 1)
                 return false;
+            m_finger_pointer = false;
             move_to(e.x, e.y);
             if (e.kind == K::mouse_down)
                 press();
@@ -55,6 +60,7 @@ public:
             if (m_finger_active)
                 return false;
             m_finger_active = true;
+            m_finger_pointer = true;
             m_finger = e.finger;
             move_to(e.x, e.y);
             press();
@@ -93,6 +99,10 @@ public:
                 m_forget_position_now = true;
             }
         }
+        f.pressed = f.down && !m_last_down;
+        f.released = !f.down && m_last_down;
+        f.finger = m_finger_pointer;
+        m_last_down = f.down;
         return f;
     }
 
@@ -113,6 +123,7 @@ private:
     void release() { m_down = false; }
 
     bool m_finger_active = false;
+    bool m_finger_pointer = false; // the last pointer taken was a finger
     std::int64_t m_finger = 0;
     bool m_has_position = false;
     float m_x = 0.0f;
@@ -121,6 +132,7 @@ private:
     bool m_latched_press = false;
     bool m_forget_after_release = false;
     bool m_forget_position_now = false;
+    bool m_last_down = false; // in the last frame
 };
 
 } // namespace touchpoint::platform

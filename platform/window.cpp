@@ -487,7 +487,15 @@ bool Window::wait_events(int timeout_ms) {
     return true;
 }
 
-void Window::begin_frame() {
+void set_imgui_pointer(const PointerFrame& f) {
+    ImGuiIO& io = ImGui::GetIO();
+    io.MousePos = f.has_position ? ImVec2(f.x, f.y) : ImVec2(-FLT_MAX, -FLT_MAX);
+    for (bool& down : io.MouseDown)
+        down = false;
+    io.MouseDown[0] = f.down;
+}
+
+PointerFrame Window::begin_frame() {
     ImGuiIO& io = ImGui::GetIO();
     if (m_gl_backend_ready)
         ImGui_ImplOpenGL3_NewFrame();
@@ -497,11 +505,9 @@ void Window::begin_frame() {
     // The SDL backend polls the OS pointer (which also follows touches and
     // starts at the screen centre); override it with the filtered pointer.
     const PointerFrame f = m_pointer.next_frame();
-    io.MousePos = f.has_position ? ImVec2(f.x, f.y) : ImVec2(-FLT_MAX, -FLT_MAX);
-    for (bool& down : io.MouseDown)
-        down = false;
-    io.MouseDown[0] = f.down;
+    set_imgui_pointer(f);
     ImGui::NewFrame();
+    return f;
 }
 
 // Clears the back buffer to the theme's background and draws `data` into it.

@@ -10,8 +10,8 @@
 //   context and ImGui's OpenGL3 backend; otherwise, and when OpenGL fails,
 //   SDL's software renderer through platform/imgui_render.h (no GL driver is
 //   loaded: without a GPU that would be Mesa's llvmpipe and LLVM).
-// - The frame loop is: wait_events() -> begin_frame() -> ui::draw_...() ->
-//   end_frame(). Render only when something changed: after wait_events()
+// - The frame loop is: wait_events() -> begin_frame() (the pointer for the
+//   app) -> ui::draw_...() -> end_frame(). Render only when something changed: after wait_events()
 //   returns true, draw frames until input_pending() is false and a couple more
 //   so ImGui settles (a tap needs a press frame and a release frame).
 // - Touch: one tap yields exactly one ImGui click. Finger events drive the
@@ -127,6 +127,10 @@ private:
     std::thread m_thread;
 };
 
+// Feeds ImGui's IO the pointer of one frame (position or none, the left
+// button); every other button is up. Needs only an ImGui context.
+void set_imgui_pointer(const PointerFrame& pointer);
+
 // Ends an ImGui frame whose drawing stopped half-way (an exception between
 // NewFrame and Render): the windows, groups, IDs and style pushes left open
 // are closed and the frame ends without being drawn, so the next frame starts
@@ -163,7 +167,10 @@ public:
     // Milliseconds since SDL_Init (monotonic), for the caller's timers.
     static unsigned ticks_ms();
 
-    void begin_frame();
+    // Starts an ImGui frame with the filtered pointer (ImGui's SDL backend
+    // does not see pointer events) and returns that pointer: the app's
+    // input for this frame, so it never reads ImGui's IO back.
+    PointerFrame begin_frame();
     // Renders ImGui's draw data and swaps buffers.
     void end_frame();
     // Instead of end_frame() when drawing stopped half-way (an exception):

@@ -189,7 +189,7 @@ bool HeadOfficeLink::request_sync() {
     return true;
 }
 
-void HeadOfficeLink::notify_new_response() {
+void HeadOfficeLink::response_closed() {
     if (m_worker) m_worker->notify_new_response();
 }
 

@@ -59,6 +59,8 @@ class HeadOfficeLink final : public SyncControl {
     // --- SyncControl ---
     SyncStatus status() const override;
     bool request_sync() override;
+    // Wakes the sync thread (when syncing) to send the closed response soon.
+    void response_closed() override;
     bool begin_enrolment(const EnrolmentRequest& req) override;
     std::optional<EnrolmentOutcome> take_enrolment_outcome() override;
     // Starts (or restarts, for a new token) the sync thread.
@@ -66,7 +68,6 @@ class HeadOfficeLink final : public SyncControl {
 
     // --- For the frame loop ---
     bool syncing() const { return m_worker != nullptr; }
-    void notify_new_response();
     std::optional<RemoteConfig> take_new_config();
     // Stops the sync thread and any enrolment under way.
     void stop();

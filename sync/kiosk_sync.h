@@ -1,6 +1,7 @@
 #pragma once
 // Plugs the background sync thread into the staff area's sync seam
-// (app/staff_sync.h): status from the worker's snapshot, "sync now" as a wake-up.
+// (app/staff_sync.h): status from the worker's snapshot, "sync now" and a
+// closed response as wake-ups.
 #include "app/staff_sync.h"
 #include "sync/sync_worker.h"
 
@@ -14,6 +15,7 @@ class WorkerSyncControl final : public SyncControl {
         m_worker.sync_now();
         return true;
     }
+    void response_closed() override { m_worker.notify_new_response(); }
 
   private:
     SyncWorker& m_worker;

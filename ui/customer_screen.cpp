@@ -4,11 +4,9 @@
 
 namespace touchpoint::ui {
 
-namespace {
-
-QuestionView question_view(const KioskFlow& flow, const Catalogue& cat, const Look& look) {
-    const Survey& s = flow.settings().survey;
-    const std::string& lang = flow.language();
+QuestionView question_view(const CustomerView& view, const Catalogue& cat, const Look& look) {
+    const Survey& s = *view.survey;
+    const std::string& lang = view.language;
     QuestionView v;
     v.question = pick(s.question, lang);
     v.scale = s.scale;
@@ -30,28 +28,24 @@ QuestionView question_view(const KioskFlow& flow, const Catalogue& cat, const Lo
     return v;
 }
 
-} // namespace
-
-Intent draw_customer(const KioskFlow& flow, const Catalogue& cat, const CustomerState& state,
-                     float dpi) {
-    const Survey& survey = flow.settings().survey;
-    const std::string& lang = flow.language();
+Intent draw_customer(const CustomerView& view, const Catalogue& cat, float dpi) {
+    if (!view.survey) return {};
+    const Survey& survey = *view.survey;
+    const std::string& lang = view.language;
     Look look;
-    look.high_contrast = flow.high_contrast();
-    look.large_text = flow.large_text();
+    look.high_contrast = view.high_contrast;
+    look.large_text = view.large_text;
     look.dpi = dpi;
-    look.dimmed = state.dimmed;
-    look.wake_touch = state.wake_touch;
-    switch (flow.screen()) {
-    case Screen::question: return draw_question(question_view(flow, cat, look));
+    look.dimmed = view.dimmed;
+    look.wake_touch = view.wake_touch;
+    switch (view.screen) {
+    case Screen::question: return draw_question(question_view(view, cat, look));
     case Screen::reasons: {
         ReasonsView v;
         v.prompt = cat.text(lang, text_keys::reasons_prompt);
-        if (flow.current()) {
-            for (const auto& r : survey.reasons_for(flow.current()->score))
-                v.reasons.emplace_back(r.id, pick(r.label, lang));
-            v.chosen = flow.current()->reasons;
-        }
+        for (const auto& r : survey.reasons_for(view.score))
+            v.reasons.emplace_back(r.id, pick(r.label, lang));
+        v.chosen = view.reasons;
         v.done_label = cat.text(lang, text_keys::reasons_done);
         v.skip_label = cat.text(lang, text_keys::reasons_skip);
         v.look = look;
@@ -60,9 +54,9 @@ Intent draw_customer(const KioskFlow& flow, const Catalogue& cat, const Customer
     case Screen::comment: {
         CommentView v;
         v.prompt = cat.text(lang, text_keys::comment_prompt);
-        v.text = flow.current() ? flow.current()->comment : std::string();
+        v.text = view.comment;
         v.max_chars = survey.comment_max_length;
-        v.shift = state.shift;
+        v.shift = view.shift;
         v.language = lang;
         v.limit_label = cat.text(lang, text_keys::comment_limit);
         v.full_label = cat.text(lang, text_keys::comment_full);
@@ -77,7 +71,7 @@ Intent draw_customer(const KioskFlow& flow, const Catalogue& cat, const Customer
     case Screen::thank_you: {
         ThankYouView v;
         v.text = pick(survey.thank_you, lang);
-        v.remaining = flow.thank_you_remaining();
+        v.remaining = view.thank_you_remaining;
         v.look = look;
         return draw_thank_you(v);
     }

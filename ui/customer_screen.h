@@ -1,8 +1,8 @@
 #pragma once
 // The customer side as one function of state: builds the view of whatever
-// screen the flow is on from the flow, the survey and the translation
+// screen the runtime shows (app/customer_view.h) with the translation
 // catalogue, draws it, and returns the customer's intent.
-#include "app/flow.h"
+#include "app/customer_view.h"
 #include "app/translations.h"
 #include "ui/screens.h"
 
@@ -11,15 +11,10 @@
 
 namespace touchpoint::ui {
 
-// UI-only state the flow does not own.
-struct CustomerState {
-    bool shift = false;      // the keyboard's one-shot shift
-    bool dimmed = false;     // the display is dimmed
-    bool wake_touch = false; // the next touch only wakes the display
-};
-
-Intent draw_customer(const KioskFlow& flow, const Catalogue& cat, const CustomerState& state,
-                     float dpi);
+Intent draw_customer(const CustomerView& view, const Catalogue& cat, float dpi);
+// The question screen's view as draw_customer builds it (for aiming at its
+// answers with layout_question()).
+QuestionView question_view(const CustomerView& view, const Catalogue& cat, const Look& look);
 
 // Every text the customer screens may show for this survey in `language`
 // (survey texts, catalogue texts, keyboard keys) plus every language's own

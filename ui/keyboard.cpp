@@ -90,21 +90,6 @@ std::vector<std::vector<Key>> fit_rows(std::vector<std::vector<Key>> rows, float
 
 bool continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
 
-// `text` cut to at most `max_chars` characters, never inside one.
-std::string clip(const std::string& text, int max_chars) {
-    if (max_chars <= 0)
-        return {};
-    size_t chars = 0;
-    for (size_t i = 0; i < text.size(); ++i) {
-        if (continuation(static_cast<unsigned char>(text[i])))
-            continue;
-        if (chars == static_cast<size_t>(max_chars))
-            return text.substr(0, i);
-        ++chars;
-    }
-    return text;
-}
-
 // --- Drawing ---
 
 ImU32 with_alpha(ImU32 c, int alpha) {
@@ -233,33 +218,6 @@ Intent key_intent(const Key& key, bool shift) {
 size_t utf8_length(std::string_view text) {
     return static_cast<size_t>(
         std::count_if(text.begin(), text.end(), [](char c) { return !continuation(static_cast<unsigned char>(c)); }));
-}
-
-std::string apply_key(const std::string& text, const Intent& intent, int max_chars) {
-    std::string out = clip(text, max_chars);
-    switch (intent.kind) {
-    case Intent::Kind::type_text:
-        if (utf8_length(out) + utf8_length(intent.id) <= static_cast<size_t>(std::max(0, max_chars)))
-            out += intent.id;
-        break;
-    case Intent::Kind::backspace:
-        while (!out.empty() && continuation(static_cast<unsigned char>(out.back())))
-            out.pop_back();
-        if (!out.empty())
-            out.pop_back();
-        break;
-    default:
-        break;
-    }
-    return out;
-}
-
-bool shift_after(bool shift, const Intent& intent) {
-    if (intent.kind == Intent::Kind::toggle_shift)
-        return !shift;
-    if (intent.kind == Intent::Kind::type_text)
-        return false;
-    return shift;
 }
 
 CommentLayout layout_comment(const CommentView& view, float width, float height) {

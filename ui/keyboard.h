@@ -3,8 +3,8 @@
 // keyboard). Three parts, each usable without the others:
 //
 // - the keys of a language's layout (keyboard_rows), pure data;
-// - the editing rules (apply_key, shift_after), pure functions on UTF-8 text,
-//   so the caller keeps the comment and tests run without ImGui;
+// - the intent each key sends (key_intent); the runtime edits the comment
+//   (app/flow.h: the one place its length limit is enforced);
 // - the layout of the whole comment screen (layout_comment), pure, which
 //   draw_comment (ui/screens.h) uses, so tests can aim at every key.
 #include <string>
@@ -40,18 +40,8 @@ std::vector<std::vector<Key>> address_keyboard_rows();
 // `shift`), backspace, toggle_shift or comment_done.
 Intent key_intent(const Key& key, bool shift);
 
-// Length of UTF-8 text in characters (code points).
+// Length of UTF-8 text in characters (code points), e.g. for the counter.
 size_t utf8_length(std::string_view text);
-
-// The comment after one keyboard intent: type_text appends intent.id unless
-// that would exceed max_chars characters; backspace removes the last whole
-// character (code point); other intents change nothing. The result never
-// exceeds max_chars characters (longer input is cut at a character boundary).
-std::string apply_key(const std::string& text, const Intent& intent, int max_chars);
-
-// Shift after an intent: toggle_shift flips it; typing a letter turns a
-// one-shot shift off again; anything else keeps it.
-bool shift_after(bool shift, const Intent& intent);
 
 struct KeyRect {
     Key key;

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "app/customer_intent.h"
 #include "core/scale.h"
 
 namespace touchpoint::ui {
@@ -72,7 +73,8 @@ struct MessageView {
 };
 
 // The optional comment, typed on the on-screen keyboard (ui/keyboard.h).
-// `text` is the comment so far; apply_key() turns the intents into the next text.
+// `text` is the comment so far; the keys' intents go to the runtime, whose
+// flow edits the comment and holds it to its limit.
 struct CommentView {
     std::string prompt;     // "Anything else you'd like to tell us? (optional)"
     std::string text;       // UTF-8
@@ -89,27 +91,8 @@ struct CommentView {
     Look look;
 };
 
-struct Intent {
-    enum class Kind {
-        none,
-        rate,              // score
-        toggle_reason,     // id = reason id
-        reasons_done,
-        skip,
-        dismiss_thank_you,
-        choose_language,   // id = language code
-        toggle_contrast,
-        toggle_large_text,
-        type_text,         // id = the UTF-8 text of the key
-        backspace,
-        toggle_shift,
-        comment_done,
-        wake,              // the touch that woke a dimmed screen has lifted
-    };
-    Kind kind = Kind::none;
-    int score = 0;
-    std::string id;
-};
+// What a customer screen asks for; the runtime handles it (app/kiosk_runtime.h).
+using Intent = CustomerIntent;
 
 // English labels for a scale: "Very unhappy".."Very happy", "0".."10", ...
 std::vector<Answer> default_answers(Scale scale);

@@ -486,7 +486,7 @@ StaffNavLayout layout_staff_nav(const StaffChrome& c, float w, float h) {
 
 // --- Dashboard ---
 
-DashboardLayout layout_dashboard(const DashboardModel& model, const StaffChrome& c, float w,
+DashboardLayout layout_dashboard(const DashboardView& model, const StaffChrome& c, float w,
                                  float h) {
     const Metrics m = metrics(w, h, c.look.dpi);
     const Rect content = layout_staff_nav(c, w, h).content;
@@ -534,7 +534,7 @@ DashboardLayout layout_dashboard(const DashboardModel& model, const StaffChrome&
     return l;
 }
 
-StaffIntent draw_dashboard(const DashboardModel& d, const StaffChrome& c) {
+StaffIntent draw_dashboard(const DashboardView& d, const StaffChrome& c) {
     const ImGuiIO& io = ImGui::GetIO();
     const float w = io.DisplaySize.x, h = io.DisplaySize.y;
     const bool hc = c.look.high_contrast;
@@ -795,7 +795,7 @@ StaffIntent draw_huddle(const HuddleModel& hm, const StaffChrome& c) {
 
 // --- Sync and device health ---
 
-HealthLayout layout_health(const HealthModel& hm, const StaffChrome& c, float w, float h) {
+HealthLayout layout_health(const HealthView& hm, const StaffChrome& c, float w, float h) {
     const Metrics m = metrics(w, h, c.look.dpi);
     const Rect ct = layout_staff_nav(c, w, h).content;
     HealthLayout l;
@@ -818,7 +818,7 @@ HealthLayout layout_health(const HealthModel& hm, const StaffChrome& c, float w,
     return l;
 }
 
-StaffIntent draw_health(const HealthModel& hm, const StaffChrome& c) {
+StaffIntent draw_health(const HealthView& hm, const StaffChrome& c) {
     const ImGuiIO& io = ImGui::GetIO();
     const float w = io.DisplaySize.x, h = io.DisplaySize.y;
     const bool hc = c.look.high_contrast;
@@ -829,9 +829,9 @@ StaffIntent draw_health(const HealthModel& hm, const StaffChrome& c) {
     ImDrawList* dl = begin_screen("##staff_health", hc);
     StaffIntent in = draw_nav(dl, c, nav, m);
     const Rect& ct = nav.content;
-    const bool store_ok = hm.store.state == "ok";
+    const bool store_ok = hm.database.state == "ok";
     draw_header(dl, Rect{ct.x, ct.y, ct.w, m.text.heading * 1.5f}, "Sync and device health",
-                store_ok ? "" : "Store: " + hm.store.state, bad_colour(hc), m, hc);
+                store_ok ? "" : "Store: " + hm.database.state, bad_colour(hc), m, hc);
 
     const SyncStatus& s = hm.sync;
     const bool configured = s.state != SyncPhase::not_configured;
@@ -841,7 +841,7 @@ StaffIntent draw_health(const HealthModel& hm, const StaffChrome& c) {
                                : s.server_reachable ? "reachable"
                                                     : "not reachable";
     std::string sync_error = s.last_error.empty() ? "none" : s.last_error;
-    const std::int64_t pending = configured ? s.pending : hm.store.pending;
+    const std::int64_t pending = configured ? s.pending : hm.database.pending;
     struct Row {
         const char* name;
         std::string value;
@@ -857,12 +857,12 @@ StaffIntent draw_health(const HealthModel& hm, const StaffChrome& c) {
         {"Store",
          store_ok
              ? "OK"
-             : hm.store.state + (hm.store.last_error.empty() ? "" : ": " + hm.store.last_error),
+             : hm.database.state + (hm.database.last_error.empty() ? "" : ": " + hm.database.last_error),
          !store_ok},
-        {"Disk free", format_bytes(hm.store.disk_free_bytes),
-         hm.store.disk_free_bytes > 0 && hm.store.disk_free_bytes < (100LL << 20)},
-        {"Database size", format_bytes(hm.store.database_bytes), false},
-        {"Rejected by the server", format_count(hm.store.rejected), hm.store.rejected > 0},
+        {"Disk free", format_bytes(hm.database.disk_free_bytes),
+         hm.database.disk_free_bytes > 0 && hm.database.disk_free_bytes < (100LL << 20)},
+        {"Database size", format_bytes(hm.database.database_bytes), false},
+        {"Rejected by the server", format_count(hm.database.rejected), hm.database.rejected > 0},
         {"App version", hm.app_version, false},
     };
     const float name_w = std::min(ct.w * 0.4f, m.text.body * 12.0f);
@@ -1187,6 +1187,36 @@ StaffIntent draw_connect(const ConnectModel& cm, const StaffChrome& c) {
     }
     end_screen();
     return in;
+}
+
+StaffIntent draw_staff(const StaffView& v, float dpi) {
+    StaffChrome c;
+    c.role = v.role;
+    c.screen = v.screen;
+    c.title = v.title;
+    c.paused = v.paused;
+    c.sync_available = v.sync_available;
+    c.sync_note = v.sync_note;
+    c.open_alerts = v.open_alerts;
+    c.look = Look{false, false, dpi};
+    switch (v.screen) {
+    case StaffScreen::closed:
+        return {};
+    case StaffScreen::pin:
+    case StaffScreen::set_pin:
+        return draw_pin_pad(v.pin_pad, c.look);
+    case StaffScreen::dashboard:
+        return draw_dashboard(v.dashboard, c);
+    case StaffScreen::huddle:
+        return draw_huddle(v.huddle, c);
+    case StaffScreen::health:
+        return draw_health(v.health, c);
+    case StaffScreen::settings:
+        return draw_settings(v.settings, c);
+    case StaffScreen::connect:
+        return draw_connect(v.connect, c);
+    }
+    return {};
 }
 
 } // namespace touchpoint::ui

@@ -1,22 +1,21 @@
 #pragma once
 // The staff screens as functions of state (SPEC "The kiosk (staff side)"):
 // PIN pad, dashboard, daily huddle, sync and device health, manager
-// settings. Each takes read-only view models built in app/ (app/dashboard.h,
-// app/staff_area.h, app/kiosk_runtime.h) and returns what staff asked for as
-// a StaffIntent. No database, no network, no state kept between calls.
+// settings. Each takes read-only view models built in app/
+// (app/staff_view_models.h) and returns what staff asked for as a
+// StaffIntent. No database, no network, no state kept between calls.
 //
 // Each draw_* call draws one full-screen window; call between
 // ImGui::NewFrame() and ImGui::Render() on the UI thread. The layout_*
 // functions say where the touch targets are (tests and end-to-end probes tap
 // them); the draw_* functions use the same layouts.
-#include "app/dashboard.h"
-#include "app/kiosk_runtime.h"
-#include "app/staff_area.h"
+#include "app/staff_view_models.h"
 #include "ui/keyboard.h"
 #include "ui/layout.h"
 #include "ui/screens.h"
 
 #include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -86,14 +85,14 @@ struct DashboardLayout {
     Rect trend30;
     Rect reasons;
 };
-DashboardLayout layout_dashboard(const DashboardModel& model, const StaffChrome& chrome,
+DashboardLayout layout_dashboard(const DashboardView& model, const StaffChrome& chrome,
                                  float width, float height);
 
 struct HealthLayout {
     std::vector<Rect> rows;        // label/value rows
     std::vector<Rect> acknowledge; // one per shown store event
 };
-HealthLayout layout_health(const HealthModel& model, const StaffChrome& chrome, float width,
+HealthLayout layout_health(const HealthView& model, const StaffChrome& chrome, float width,
                            float height);
 
 struct SettingsLayout {
@@ -129,11 +128,13 @@ double step_standard(Scale scale, double value, int direction);
 // --- Screens ---
 
 StaffIntent draw_pin_pad(const PinPadModel& model, const Look& look);
-StaffIntent draw_dashboard(const DashboardModel& model, const StaffChrome& chrome);
+StaffIntent draw_dashboard(const DashboardView& model, const StaffChrome& chrome);
 StaffIntent draw_huddle(const HuddleModel& model, const StaffChrome& chrome);
-StaffIntent draw_health(const HealthModel& model, const StaffChrome& chrome);
+StaffIntent draw_health(const HealthView& model, const StaffChrome& chrome);
 StaffIntent draw_settings(const SettingsModel& model, const StaffChrome& chrome);
 StaffIntent draw_connect(const ConnectModel& model, const StaffChrome& chrome);
+// Whichever of the above the staff area shows, in its chrome.
+StaffIntent draw_staff(const StaffView& view, float dpi);
 
 // "50 %", "+20", "4.2", "—" (no value): a headline as staff read it.
 std::string format_headline(Scale scale, const std::optional<double>& value);

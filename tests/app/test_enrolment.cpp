@@ -18,6 +18,10 @@ using K = StaffIntent::Kind;
 
 namespace {
 
+// The pointer of a frame with a finger down at (x, y), or just lifted there.
+Pointer press_at(float x, float y) { return {true, x, y, true, true, false, true}; }
+Pointer release_at(float x, float y) { return {true, x, y, false, false, true, true}; }
+
 void write(const std::string& path, const std::string& text) {
     std::ofstream(path) << text;
 }
@@ -99,10 +103,10 @@ struct Kiosk {
         kiosk = std::move(k).value();
     }
     void sign_in(const std::string& pin) {
-        kiosk->pointer(true, 5, 5, 45);
+        kiosk->pointer(press_at(5, 5));
         clock.advance(milliseconds{3000});
         kiosk->tick();
-        kiosk->pointer(false, 5, 5, 45);
+        kiosk->pointer(release_at(5, 5));
         for (char c : pin)
             kiosk->handle({K::digit, c - '0'});
         kiosk->handle({K::ok});
@@ -256,8 +260,9 @@ TEST_CASE("a wrong code is shown in plain words and changes nothing on the devic
     CHECK_FALSE(k.kiosk->settings().standalone);
     k.kiosk->handle({K::close});
     k.kiosk->tick();
-    REQUIRE(k.kiosk->flow().tap_rating(4).ok());
-    k.kiosk->flow().tap_thank_you();
+    k.kiosk->handle(CustomerIntent{CustomerIntent::Kind::rate, 4});
+    REQUIRE(k.kiosk->flow().screen() == Screen::thank_you);
+    k.kiosk->handle(CustomerIntent{CustomerIntent::Kind::dismiss_thank_you});
     std::string device;
     REQUIRE(k.store->for_each([&](const Response& r) {
                   device = r.device_id;

@@ -18,6 +18,10 @@ using K = StaffIntent::Kind;
 
 namespace {
 
+// The pointer of a frame with a finger down at (x, y), or just lifted there.
+Pointer press_at(float x, float y) { return {true, x, y, true, true, false, true}; }
+Pointer release_at(float x, float y) { return {true, x, y, false, false, true, true}; }
+
 void write(const std::string& path, const std::string& text) {
     std::ofstream(path) << text;
 }
@@ -93,15 +97,16 @@ struct Kiosk {
     void rate(int score) {
         kiosk->tick();
         REQUIRE(kiosk->flow().screen() == Screen::question);
-        REQUIRE(kiosk->flow().tap_rating(score).ok());
-        kiosk->flow().tap_thank_you();
+        kiosk->handle(CustomerIntent{CustomerIntent::Kind::rate, score});
+        REQUIRE(kiosk->flow().screen() == Screen::thank_you);
+        kiosk->handle(CustomerIntent{CustomerIntent::Kind::dismiss_thank_you});
         clock.advance(seconds{6}); // beyond the response interval
     }
     void hold_corner() {
-        kiosk->pointer(true, 5, 5, 45);
+        kiosk->pointer(press_at(5, 5));
         clock.advance(milliseconds{3000});
         kiosk->tick();
-        kiosk->pointer(false, 5, 5, 45);
+        kiosk->pointer(release_at(5, 5));
     }
     void enter(const std::string& pin) {
         for (char c : pin)
@@ -157,7 +162,7 @@ TEST_CASE("the corner hold opens the PIN pad only after 3 s, and taps are counte
     Kiosk k(dir, pin_hash_line("1111"));
     for (int s : {5, 4, 1})
         k.rate(s);
-    k.kiosk->pointer(true, 5, 5, 45);
+    k.kiosk->pointer(press_at(5, 5));
     k.clock.advance(milliseconds{2900});
     k.kiosk->tick();
     CHECK(k.kiosk->screen_name() == "question");
@@ -165,7 +170,7 @@ TEST_CASE("the corner hold opens the PIN pad only after 3 s, and taps are counte
     k.clock.advance(milliseconds{100});
     CHECK(k.kiosk->tick()); // the screen changed
     CHECK(k.kiosk->screen_name() == "staff_pin");
-    k.kiosk->pointer(false, 5, 5, 45);
+    k.kiosk->pointer(release_at(5, 5));
     k.enter("1111");
     const auto trace = nlohmann::json::parse(k.kiosk->trace_line());
     CHECK(trace["screen"] == "staff_dashboard");
@@ -184,7 +189,7 @@ TEST_CASE("pause shows the paused screen and records nothing until resumed", "[r
     CHECK(k.kiosk->flow().paused());
     k.kiosk->handle({K::close});
     CHECK(k.kiosk->screen_name() == "paused");
-    CHECK_FALSE(k.kiosk->flow().tap_rating(5).ok());
+    k.kiosk->handle(CustomerIntent{CustomerIntent::Kind::rate, 5});
     CHECK(*k.store->count() == 0);
     k.hold_corner();
     k.enter("1111");

@@ -30,8 +30,8 @@ StaffIntent tapped(Harness& ui, const std::function<StaffIntent()>& draw, const 
     return got.empty() ? StaffIntent{} : got.front();
 }
 
-DashboardModel sample_dashboard() {
-    DashboardModel d;
+DashboardView sample_dashboard() {
+    DashboardView d;
     d.touch_point = "Checkout 1";
     d.today = "2026-03-30";
     d.scale = Scale::smiley4;
@@ -139,7 +139,7 @@ TEST_CASE("dashboard buttons return their intents; manager-only actions are abse
     for (auto [w, h] : {std::pair<float, float>{800, 480}, {1280, 800}, {1920, 1080}}) {
         INFO(w << "x" << h);
         Harness ui(w, h);
-        const DashboardModel d = sample_dashboard();
+        const DashboardView d = sample_dashboard();
         StaffChrome c = chrome(Role::manager);
         auto draw = [&] { return draw_dashboard(d, c); };
         StaffNavLayout nav = layout_staff_nav(c, w, h);
@@ -210,12 +210,12 @@ TEST_CASE("huddle, health and settings draw and answer their buttons", "[ui][sta
         auto huddle = [&] { return draw_huddle(hm, c); };
         CHECK(tapped(ui, huddle, layout_staff_nav(c, w, h).dashboard).kind == K::show_dashboard);
 
-        HealthModel health;
+        HealthView health;
         health.sync.last_error = "Sync: not configured";
         health.app_version = "0.1.0";
-        health.store.disk_free_bytes = 5LL << 30;
+        health.database.disk_free_bytes = 5LL << 30;
         health.events = {{7, 1'774'864'800'000, "corruption_recovered",
-                          "The database was damaged and recovered.", false}};
+                          "The database was damaged and recovered."}};
         c.screen = StaffScreen::health;
         auto draw_h = [&] { return draw_health(health, c); };
         const HealthLayout hl = layout_health(health, c, w, h);
