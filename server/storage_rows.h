@@ -1,21 +1,96 @@
 #pragma once
-// Pieces both storage backends share: the response columns they read, the
-// reasons column, the roll-up summing of summaries, the enrolment outcome and
-// the schema version check. Backend-internal (not part of the Storage API).
+// Rows as both storage backends read and write them: query parameters
+// (SqlValue), a row of a result read by column (SqlRow, which each backend
+// adapts its own result to), the records read from rows, the filter's WHERE
+// clause, the reasons column, the enrolment outcome and the schema version
+// check. Written once; backend-internal (not part of the Storage API).
+//
+// SQL here numbers its parameters ?1, ?2, … (SQLite's own syntax; the
+// PostgreSQL backend sends them as $1, $2, …).
 #include "core/result.h"
 #include "server/storage.h"
 
-#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
-#include <tuple>
+#include <utility>
 #include <vector>
 
 namespace touchpoint::server {
 
-// The columns of `responses` a backend reads back into a Response, in order.
+// A query parameter: NULL, an integer (flags are 0/1) or a text.
+class SqlValue {
+  public:
+    enum class Type { null, integer, text };
+    SqlValue(std::nullptr_t) {}
+    SqlValue(std::int64_t v) : m_type(Type::integer), m_integer(v) {}
+    SqlValue(int v) : SqlValue(static_cast<std::int64_t>(v)) {}
+    SqlValue(bool v) : SqlValue(static_cast<std::int64_t>(v ? 1 : 0)) {}
+    SqlValue(std::string v) : m_type(Type::text), m_text(std::move(v)) {}
+    SqlValue(const char* v) : SqlValue(std::string(v)) {}
+    SqlValue(const std::optional<std::int64_t>& v) {
+        if (v) *this = SqlValue(*v);
+    }
+    // An empty text stored as NULL (an optional column: survey, health, store).
+    static SqlValue text_or_null(const std::string& v) {
+        return v.empty() ? SqlValue(nullptr) : SqlValue(v);
+    }
+
+    Type type() const { return m_type; }
+    std::int64_t integer() const { return m_integer; }
+    const std::string& text() const { return m_text; }
+
+  private:
+    Type m_type = Type::null;
+    std::int64_t m_integer = 0;
+    std::string m_text;
+};
+using SqlParams = std::vector<SqlValue>;
+
+// One row of a result, read by column (0-based). A NULL reads as "" or 0.
+class SqlRow {
+  public:
+    virtual std::string text(int col) const = 0;
+    virtual std::int64_t int64(int col) const = 0;
+    virtual bool is_null(int col) const = 0;
+    std::optional<std::int64_t> opt_int64(int col) const {
+        if (is_null(col)) return std::nullopt;
+        return int64(col);
+    }
+
+  protected:
+    ~SqlRow() = default;
+};
+
+// --- Records and their columns ---
+
+// The columns each reader below reads, in order.
 extern const char* const k_response_columns;
+extern const char* const k_device_columns;
+extern const char* const k_api_key_columns;
+extern const char* const k_touch_point_columns;
+
+StoredResponse read_response(const SqlRow& row);
+DeviceRecord read_device(const SqlRow& row);
+ApiKeyRecord read_api_key(const SqlRow& row);
+TouchPointRecord read_touch_point(const SqlRow& row);
+
+// The role as the api_keys table spells it ("head-office", "store").
+const char* role_name(ApiKeyRole role);
+
+// The WHERE clause (" WHERE …", or "" when nothing is filtered) of a filter
+// over `responses` or a roll-up; its parameters are appended to `params` and
+// numbered on from those already there. The seq bounds and the misuse flag
+// only when asked for (a roll-up has no seq; misuse is one of its columns).
+std::string where_of(const ResponseFilter& filter, bool with_seq, bool with_misuse,
+                     SqlParams& params);
+
+// The parameter placeholder ?n.
+std::string placeholder(std::size_t n);
+
+// --- Reasons ---
 
 // Reads the reasons column (a JSON array of strings) into `out`.
 void read_reasons_json(const std::string& text, std::vector<std::string>& out);
@@ -31,29 +106,6 @@ class ReasonTally {
   private:
     std::map<std::string, std::map<std::string, std::int64_t>> m_counts;
     std::vector<std::string> m_scratch;
-};
-
-// Sums roll-up rows into one flat cell array (scale x score x misuse) per
-// group. Rows arriving in key order look the group map up about once per
-// group, not once per row.
-class RollupCells {
-  public:
-    // Adds `n` for one roll-up row; rows with an unknown scale or a score
-    // outside 0..10 are ignored.
-    void add(std::string store_id, std::string touch_point, std::string local_day, int local_hour,
-             const std::string& scale, std::int64_t score, bool misuse, std::int64_t n);
-    std::vector<RollupCount> counts() const;
-
-  private:
-    static constexpr int k_scales = static_cast<int>(Scale::thumbs) + 1;
-    static constexpr int k_scores = 11;
-    using GroupKey = std::tuple<std::string, std::string, std::string, int>;
-    using Cells = std::array<std::int64_t, k_scales * k_scores * 2>;
-    std::map<GroupKey, Cells> m_groups;
-    GroupKey m_last_key{std::string(), std::string(), std::string(), -1};
-    Cells* m_last = nullptr;
-    std::string m_last_scale_text;
-    int m_last_scale = -1;
 };
 
 // The outcome of a successful enrolment of `device` at `touch_point`
