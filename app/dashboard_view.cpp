@@ -9,8 +9,8 @@ DashboardView::DashboardView(const DashboardModel& m)
     : touch_point(m.touch_point), store(m.store), today(m.today), scale(m.scale),
       headline_name(m.headline_name), standard(m.standard), today_metrics(m.today_metrics),
       today_meets(m.today_meets), distribution(m.distribution), per_hour(m.per_hour),
-      trend7(m.trend7), trend30(m.trend30), top_reasons(m.top_reasons),
-      consistency(m.consistency), alerts(m.alerts), error(m.error) {
+      trend7(m.trend7), trend30(m.trend30), top_reasons(m.top_reasons), consistency(m.consistency),
+      alerts(m.alerts), error(m.error) {
     comments.reserve(m.comments.size());
     for (const Comment& c : m.comments)
         comments.push_back({c.local_time, c.score, c.comment});

@@ -55,9 +55,11 @@ int run_kiosk(cli::Options& opt) {
 
     // The first screen's fonts are built while the window is made.
     const platform::WindowOptions wo = cli::window_options(opt, cfg);
-    const float dpi_ahead = cfg.device.dpi > 0 ? static_cast<float>(cfg.device.dpi) : platform::display_dpi();
+    const float dpi_ahead =
+        cfg.device.dpi > 0 ? static_cast<float>(cfg.device.dpi) : platform::display_dpi();
     cli::KioskFonts fonts(start.catalogue);
-    fonts.build_ahead(platform::planned_size(wo), dpi_ahead, cfg.survey, cfg.device.default_language);
+    fonts.build_ahead(platform::planned_size(wo), dpi_ahead, cfg.survey,
+                      cfg.device.default_language);
     std::string error;
     auto window = platform::Window::create(wo, error);
     std::unique_ptr<ResponseStore> store = store_opened.get();
@@ -66,14 +68,16 @@ int run_kiosk(cli::Options& opt) {
         std::cerr << "touchpoint-kiosk: " << error << "\n";
         return 1;
     }
-    if (!window->renderer_note().empty()) std::cerr << "touchpoint-kiosk: " << window->renderer_note() << "\n";
+    if (!window->renderer_note().empty())
+        std::cerr << "touchpoint-kiosk: " << window->renderer_note() << "\n";
     std::cerr << "touchpoint-kiosk: drawing with " << window->renderer_name() << "\n";
     const float dpi = cfg.device.dpi > 0 ? static_cast<float>(cfg.device.dpi) : window->dpi();
     SystemClock clock;
 
     // The sync thread (enrolled kiosks only) has its own store connection.
     std::unique_ptr<sync::HeadOfficeLink> link = cli::start_sync(cfg, start.identity, opt.data_dir);
-    RuntimeOptions ro{opt.data_dir, cli::assets_dir() + "/surveys", TOUCHPOINT_VERSION, ui::min_target_px(dpi)};
+    RuntimeOptions ro{opt.data_dir, cli::assets_dir() + "/surveys", TOUCHPOINT_VERSION,
+                      ui::min_target_px(dpi)};
     auto created = KioskRuntime::create(cfg, start.identity, *store, clock, *link, ro);
     if (!created) {
         std::cerr << "touchpoint-kiosk: " << created.error() << "\n";
@@ -87,8 +91,10 @@ int run_kiosk(cli::Options& opt) {
     cli::ServiceNotifier service_manager;
     // cage puts an Xwayland window on its output up to several seconds
     // after it was mapped, with no expose event: settle for 15 s there.
-    const auto settle = window->through_xwayland() ? std::chrono::seconds(15) : std::chrono::seconds(3);
-    RedrawScheduler redraw(clock.mono(), settle, service_manager.max_wait(RedrawScheduler::k_max_wait));
+    const auto settle =
+        window->through_xwayland() ? std::chrono::seconds(15) : std::chrono::seconds(3);
+    RedrawScheduler redraw(clock.mono(), settle,
+                           service_manager.max_wait(RedrawScheduler::k_max_wait));
     cli::UiTrace trace(opt.ui_trace);
 
     // Nothing throws into the frame loop: what escapes one turn of it (a
@@ -108,16 +114,18 @@ int run_kiosk(cli::Options& opt) {
         try {
             // Events: sleep until one arrives, the next deadline, or a frame is due.
             service_manager.loop_turned(std::chrono::steady_clock::now());
-            const int wait_ms = redraw.wait_ms(clock.mono(), runtime.next_deadline(), runtime.animating(),
-                                               window->input_pending());
+            const int wait_ms = redraw.wait_ms(clock.mono(), runtime.next_deadline(),
+                                               runtime.animating(), window->input_pending());
             const bool events = window->wait_events(wait_ms);
             if (events) runtime.input_arrived(window->input_pending());
             redraw.waited(clock.mono(), events, window->take_window_changed());
             if (window->quit_requested()) break;
 
             // Time: timeouts, dimming, the server's configuration at an idle moment.
-            if (auto fresh = link->take_new_config()) runtime.offer_server_config(fresh->touch_point, fresh->survey);
-            if (runtime.tick() || runtime.animating()) redraw.shown_changed(runtime.staff_visible());
+            if (auto fresh = link->take_new_config())
+                runtime.offer_server_config(fresh->touch_point, fresh->survey);
+            if (runtime.tick() || runtime.animating())
+                redraw.shown_changed(runtime.staff_visible());
             if (runtime.dimmed() != window->dimmed()) window->set_dimmed(runtime.dimmed());
             if (fonts.follow(*window, runtime)) redraw.shown_changed();
             if (!redraw.due(window->input_pending())) continue;
@@ -156,12 +164,18 @@ int main(int argc, char** argv) {
     // exception ends the program with a message rather than an abort.
     try {
         switch (opt.command) {
-        case cli::Command::kiosk: return run_kiosk(opt);
-        case cli::Command::export_responses: return cli::run_export(opt);
-        case cli::Command::enroll: return cli::run_enroll(opt);
-        case cli::Command::doctor: return cli::run_doctor(opt);
-        case cli::Command::hash_pin: return cli::run_hash_pin();
-        case cli::Command::stop: return cli::run_stop(opt.stop_timeout_s);
+        case cli::Command::kiosk:
+            return run_kiosk(opt);
+        case cli::Command::export_responses:
+            return cli::run_export(opt);
+        case cli::Command::enroll:
+            return cli::run_enroll(opt);
+        case cli::Command::doctor:
+            return cli::run_doctor(opt);
+        case cli::Command::hash_pin:
+            return cli::run_hash_pin();
+        case cli::Command::stop:
+            return cli::run_stop(opt.stop_timeout_s);
         }
     } catch (const std::exception& e) {
         std::cerr << "touchpoint-kiosk: unexpected error: " << e.what() << "\n";

@@ -8,7 +8,7 @@ struct Pointer {
     bool present = false; // false: nowhere (after a finger lifted, or before any input)
     float x = 0.0f;       // window points
     float y = 0.0f;
-    bool down = false;     // pressed this frame
+    bool down = false;     // the finger or button is down
     bool pressed = false;  // the press began with this frame
     bool released = false; // the press ended with this frame
     bool finger = false;   // a touch, not a mouse

@@ -31,13 +31,16 @@ void RedrawScheduler::waited(time_point now, bool events, bool window_changed) {
 }
 
 void RedrawScheduler::shown_changed(bool staff_screen) {
-    m_frames = std::max(m_frames, staff_screen ? k_frames_after_staff_change : k_frames_after_change);
+    m_frames =
+        std::max(m_frames, staff_screen ? k_frames_after_staff_change : k_frames_after_change);
 }
 
 void RedrawScheduler::drawn() {
     if (m_frames > 0) --m_frames;
 }
 
-void RedrawScheduler::handled() { m_frames = std::max(m_frames, k_frames_after_input); }
+void RedrawScheduler::handled() {
+    m_frames = std::max(m_frames, k_frames_after_input);
+}
 
 } // namespace touchpoint

@@ -71,19 +71,25 @@ std::optional<int> parse_command_line(int argc, char** argv, Options& opt) {
         ->check(CLI::IsMember({"auto", "software", "gpu"}));
     app.add_option("--ui-trace", opt.ui_trace,
                    "Diagnostics: append a JSON line describing the screen each time it changes");
-    CLI::App* enr = app.add_subcommand("enroll", "Enrol this kiosk with a server using a one-time code");
-    enr->add_option("--server", opt.server, "Server URL, e.g. https://hq.example.com:8443")->required();
+    CLI::App* enr =
+        app.add_subcommand("enroll", "Enrol this kiosk with a server using a one-time code");
+    enr->add_option("--server", opt.server, "Server URL, e.g. https://hq.example.com:8443")
+        ->required();
     enr->add_option("--code", opt.code, "One-time enrolment code from head office")->required();
     enr->add_option("--data-dir", opt.data_dir, "Folder for the device identity and data");
-    enr->add_option("--config", opt.config, "Kiosk config file (for its data_dir)")->check(CLI::ExistingFile);
+    enr->add_option("--config", opt.config, "Kiosk config file (for its data_dir)")
+        ->check(CLI::ExistingFile);
     enr->add_option("--name", opt.device_name, "Device name shown to head office");
-    enr->add_option("--ca-file", opt.ca_file, "CA bundle for the server's certificate")->check(CLI::ExistingFile);
+    enr->add_option("--ca-file", opt.ca_file, "CA bundle for the server's certificate")
+        ->check(CLI::ExistingFile);
     enr->add_option("--pin", opt.pin, "Public-key pin, sha256//<base64>");
     CLI::App* doc = app.add_subcommand(
         "doctor", "Check the display, fonts, data folder, database and server, in plain words");
-    doc->add_option("--config", opt.config, "Kiosk config file (default: the sample standalone config)")
+    doc->add_option("--config", opt.config,
+                    "Kiosk config file (default: the sample standalone config)")
         ->check(CLI::ExistingFile);
-    doc->add_option("--data-dir", opt.data_dir, "Folder of the responses database and device identity");
+    doc->add_option("--data-dir", opt.data_dir,
+                    "Folder of the responses database and device identity");
     CLI::App* hash = app.add_subcommand(
         "hash-pin", "Read a PIN (4 to 8 digits) on stdin and print its Argon2id hash");
     CLI::App* stop = app.add_subcommand(

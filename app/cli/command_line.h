@@ -16,9 +16,9 @@ struct Options {
     Command command = Command::kiosk;
     std::string config;
     std::string data_dir;
-    std::string windowed; // "WxH"
-    std::string renderer; // "" = the config's
-    std::string ui_trace; // diagnostics: append one JSON line per changed screen
+    std::string windowed;       // "WxH"
+    std::string renderer;       // "" = the config's
+    std::string ui_trace;       // diagnostics: append one JSON line per changed screen
     std::string format = "csv"; // export
     // enroll
     std::string server;

@@ -32,11 +32,12 @@ int run_enroll(Options& opt) {
     next.server_url = opt.server;
     if (!e->device_id.empty()) next.device_id = e->device_id;
     if (Status st = next.save(opt.data_dir); !st) {
-        std::cerr << "touchpoint-kiosk: enrolled, but the identity could not be saved: " << st.error() << "\n";
+        std::cerr << "touchpoint-kiosk: enrolled, but the identity could not be saved: "
+                  << st.error() << "\n";
         return 1;
     }
-    std::cout << "enrolled: device " << next.device_id << " at store " << e->store << ", touch point "
-              << e->touch_point << " (" << opt.server << ")\n";
+    std::cout << "enrolled: device " << next.device_id << " at store " << e->store
+              << ", touch point " << e->touch_point << " (" << opt.server << ")\n";
     return 0;
 }
 

@@ -40,8 +40,10 @@ void KioskFonts::build_ahead(std::pair<int, int> planned_size, float dpi, const 
                                                        texts(survey, language, false));
 }
 
-KioskFonts::Key KioskFonts::key_of(const platform::Window& window, const KioskRuntime& runtime) const {
-    return {window.size(), runtime.staff_visible(), runtime.flow().language(), runtime.texts_version()};
+KioskFonts::Key KioskFonts::key_of(const platform::Window& window,
+                                   const KioskRuntime& runtime) const {
+    return {window.size(), runtime.staff_visible(), runtime.flow().language(),
+            runtime.texts_version()};
 }
 
 void KioskFonts::load_first(platform::Window& window, const KioskRuntime& runtime, float dpi) {
@@ -54,7 +56,7 @@ void KioskFonts::load_first(platform::Window& window, const KioskRuntime& runtim
         window.adopt_fonts(*m_ahead);
     else
         window.load_fonts(want_sizes, want_texts); // another first screen, window or display
-    m_ahead.reset(); // an atlas not adopted is freed now
+    m_ahead.reset();                               // an atlas not adopted is freed now
 }
 
 bool KioskFonts::follow(platform::Window& window, const KioskRuntime& runtime) {

@@ -21,7 +21,8 @@ class KioskFonts {
     ~KioskFonts();
 
     static std::vector<float> sizes(std::pair<int, int> window, float dpi, bool staff);
-    std::vector<std::string> texts(const Survey& survey, const std::string& language, bool staff) const;
+    std::vector<std::string> texts(const Survey& survey, const std::string& language,
+                                   bool staff) const;
 
     // Before the window: starts building the atlas of the question screen in
     // the default language (what nearly every start shows first) on a thread.

@@ -48,9 +48,11 @@ int prepare_kiosk(Options& opt, KioskStart& out) {
         cfg->touch_point = remote->touch_point;
         if (remote->survey) cfg->survey = *remote->survey;
         cfg->device.server_url = identity->server_url;
-        if (!cfg->survey.question.count(cfg->device.default_language) && !cfg->survey.question.empty())
-            cfg->device.default_language =
-                cfg->survey.question.count("en") ? std::string("en") : cfg->survey.languages().front();
+        if (!cfg->survey.question.count(cfg->device.default_language) &&
+            !cfg->survey.question.empty())
+            cfg->device.default_language = cfg->survey.question.count("en")
+                                               ? std::string("en")
+                                               : cfg->survey.languages().front();
     }
     if (cfg->survey.question.empty()) {
         std::cerr << "touchpoint-kiosk: no survey has been published for this touch point yet\n";
@@ -63,7 +65,8 @@ int prepare_kiosk(Options& opt, KioskStart& out) {
         return 2;
     }
     for (const auto& lang : catalogue->missing())
-        std::cerr << "touchpoint-kiosk: no translation file for \"" << lang << "\"; English is shown\n";
+        std::cerr << "touchpoint-kiosk: no translation file for \"" << lang
+                  << "\"; English is shown\n";
     out.cfg = std::move(*cfg);
     out.identity = std::move(*identity);
     out.catalogue = std::move(*catalogue);
@@ -88,14 +91,16 @@ std::unique_ptr<ResponseStore> open_kiosk_store(const std::string& data_dir, int
     return store;
 }
 
-std::unique_ptr<sync::HeadOfficeLink> start_sync(const KioskConfig& cfg, const DeviceIdentity& identity,
-                                                 const std::string& data_dir) {
+std::unique_ptr<sync::HeadOfficeLink>
+start_sync(const KioskConfig& cfg, const DeviceIdentity& identity, const std::string& data_dir) {
     sync::SyncSettings ss;
     ss.http.ca_file = cfg.device.ca_file;
     ss.http.pinned_key = cfg.device.server_pin;
     ss.data_dir = data_dir;
-    ss.config_interval = std::chrono::milliseconds(static_cast<long long>(cfg.device.config_poll_s * 1000));
-    ss.heartbeat_interval = std::chrono::milliseconds(static_cast<long long>(cfg.device.heartbeat_s * 1000));
+    ss.config_interval =
+        std::chrono::milliseconds(static_cast<long long>(cfg.device.config_poll_s * 1000));
+    ss.heartbeat_interval =
+        std::chrono::milliseconds(static_cast<long long>(cfg.device.heartbeat_s * 1000));
     auto link = std::make_unique<sync::HeadOfficeLink>(ss, data_dir + "/responses.db");
     if (!identity.device_token.empty() && !identity.server_url.empty())
         if (Status st = link->start_syncing(identity.server_url, identity.device_token); !st)

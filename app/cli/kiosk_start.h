@@ -40,8 +40,8 @@ std::unique_ptr<ResponseStore> open_kiosk_store(const std::string& data_dir, int
 // enrolled kiosk runs the touch point settings and survey its server gave
 // it, cached at enrolment and after each pull), and enrolment from the
 // manager's settings ("Connect to head office"), which starts it.
-std::unique_ptr<sync::HeadOfficeLink> start_sync(const KioskConfig& cfg, const DeviceIdentity& identity,
-                                                 const std::string& data_dir);
+std::unique_ptr<sync::HeadOfficeLink>
+start_sync(const KioskConfig& cfg, const DeviceIdentity& identity, const std::string& data_dir);
 
 // Full screen, or --windowed's size, or the config's.
 platform::WindowOptions window_options(const Options& opt, const KioskConfig& cfg);

@@ -30,7 +30,9 @@ void ServiceNotifier::loop_turned(steady_clock::time_point now) {
     send("WATCHDOG=1");
 }
 
-void ServiceNotifier::stopping() { send("STOPPING=1"); }
+void ServiceNotifier::stopping() {
+    send("STOPPING=1");
+}
 
 void ServiceNotifier::send(const char* state) {
     if (Status st = service::notify(state); !st && !m_reported) {

@@ -21,7 +21,9 @@ namespace {
 Pointer finger_at(float x, float y, bool down, bool pressed = false, bool released = false) {
     return {true, x, y, down, pressed, released, true};
 }
-Pointer nowhere() { return {}; }
+Pointer nowhere() {
+    return {};
+}
 
 // Counts the sync seam's wake-ups.
 struct CountingSync final : SyncControl {
@@ -124,7 +126,8 @@ TEST_CASE("a rating intent is stored, and its closing wakes the sync thread once
     CHECK(k.sync.closed == 1);
 }
 
-TEST_CASE("an idle reset closes the follow-up and wakes the sync thread", "[runtime][input][sync]") {
+TEST_CASE("an idle reset closes the follow-up and wakes the sync thread",
+          "[runtime][input][sync]") {
     Kiosk k;
     k.ask({C::rate, 1});
     REQUIRE(k.view().screen == Screen::reasons);
@@ -142,7 +145,8 @@ TEST_CASE("the comment is typed through intents and held to its limit",
     Kiosk k;
     k.ask({C::rate, 4});
     REQUIRE(k.view().screen == Screen::comment);
-    for (const char* key : {"K", "i", "a", " ", "o", "r", "a", " ", "\xC4\x81", "\xC4\x93", "x", "y", "z"})
+    for (const char* key :
+         {"K", "i", "a", " ", "o", "r", "a", " ", "\xC4\x81", "\xC4\x93", "x", "y", "z"})
         k.ask({C::type_text, 0, key});
     // 12 characters (ā and ē count one each), the 13th refused.
     CHECK(k.view().comment == "Kia ora \xC4\x81\xC4\x93xy");
@@ -154,7 +158,8 @@ TEST_CASE("the comment is typed through intents and held to its limit",
     CHECK(k.only_row().comment == "Kia ora ");
 }
 
-TEST_CASE("shift types one capital; a new screen starts in lower case", "[runtime][input][comment]") {
+TEST_CASE("shift types one capital; a new screen starts in lower case",
+          "[runtime][input][comment]") {
     Kiosk k;
     k.ask({C::rate, 4});
     CHECK_FALSE(k.view().shift);

@@ -87,7 +87,8 @@ struct Loop {
         } while (pointer.pending());
     }
     ui::Rect answer(int index) const {
-        const ui::QuestionView q = ui::question_view(view.customer, cat, ui::Look{false, false, k_dpi});
+        const ui::QuestionView q =
+            ui::question_view(view.customer, cat, ui::Look{false, false, k_dpi});
         return ui::answer_rects(q, k_w, k_h).at(static_cast<std::size_t>(index));
     }
     std::vector<CustomerIntent> customer_intents() const {
@@ -107,7 +108,8 @@ TEST_CASE("a tap's pointer frames say when it pressed and released, and that it 
     Loop k;
     const ui::Rect face = k.answer(1);
     k.frame({});
-    k.frame({finger(SDL_FINGERDOWN, face.cx(), face.cy()), finger(SDL_FINGERUP, face.cx(), face.cy())});
+    k.frame(
+        {finger(SDL_FINGERDOWN, face.cx(), face.cy()), finger(SDL_FINGERUP, face.cx(), face.cy())});
     k.frame({});
     REQUIRE(k.frames.size() >= 4);
     const PointerFrame& press = k.frames[1];
@@ -171,13 +173,13 @@ TEST_CASE("on a dimmed screen the same tap only wakes it", "[platform][pointer][
     CHECK(got[0].kind == CustomerIntent::Kind::wake);
 }
 
-TEST_CASE("while the staff area shows, the frames reach its screens", "[platform][pointer][staff]") {
+TEST_CASE("while the staff area shows, the frames reach its screens",
+          "[platform][pointer][staff]") {
     Loop k;
     k.view.staff_visible = true;
     k.view.staff.screen = StaffScreen::pin;
     k.view.staff.pin_pad.title = "Staff sign-in";
-    const ui::Rect seven =
-        ui::layout_pin_pad(k.view.staff.pin_pad, k_w, k_h, k_dpi).digits[7];
+    const ui::Rect seven = ui::layout_pin_pad(k.view.staff.pin_pad, k_w, k_h, k_dpi).digits[7];
     k.frame({});
     k.frame({finger(SDL_FINGERDOWN, seven.cx(), seven.cy())});
     k.frame({finger(SDL_FINGERUP, seven.cx(), seven.cy())});
