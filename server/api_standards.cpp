@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace touchpoint::server {
@@ -54,6 +55,27 @@ class SettingsOverTime {
     std::vector<Version> m_versions;
 };
 
+// Calendar facts of local days, worked out once per request: a thousand
+// touch points share the same few hundred days.
+class Calendar {
+  public:
+    const std::string& next(const std::string& day) {
+        auto it = m_next.find(day);
+        if (it == m_next.end()) it = m_next.emplace(day, add_days(day, 1)).first;
+        return it->second;
+    }
+    // open_on(), with the weekday remembered.
+    bool open(const TouchPointSettings& s, const std::string& day) {
+        auto it = m_weekday.find(day);
+        if (it == m_weekday.end()) it = m_weekday.emplace(day, weekday_of(day)).first;
+        return it->second < 0 || !s.opening_hours.days[static_cast<std::size_t>(it->second)].empty();
+    }
+
+  private:
+    std::unordered_map<std::string, std::string> m_next;
+    std::unordered_map<std::string, int> m_weekday;
+};
+
 struct TouchPointView {
     const StoreRecord* store = nullptr;
     const TouchPointRecord* record = nullptr;
@@ -88,7 +110,7 @@ void append_owner(std::string& out, const TouchPointSettings& s) {
     out += '}';
 }
 
-void append_entry(std::string& out, const TouchPointView& v) {
+void append_entry(std::string& out, const TouchPointView& v, Calendar& calendar) {
     const TouchPointSettings& at_end = v.history.on(v.to);
     out += '{';
     append_string_field(out, "store", v.store->id);
@@ -115,7 +137,7 @@ void append_entry(std::string& out, const TouchPointView& v) {
     ScoreCounts period;
     period.scale = v.scale.value_or(Scale::smiley5);
     std::string days = "[";
-    for (std::string day = v.from; day <= v.to; day = add_days(day, 1)) {
+    for (std::string day = v.from; day <= v.to; day = calendar.next(day)) {
         const TouchPointSettings& s = v.history.on(day);
         Metrics m;
         if (auto it = v.days.find(day); it != v.days.end()) {
@@ -125,7 +147,7 @@ void append_entry(std::string& out, const TouchPointView& v) {
                 period.misuse[i] += it->second.misuse[i];
             }
         }
-        const bool open = open_on(s, day);
+        const bool open = calendar.open(s, day);
         const bool counted = open && m.count >= k_counted_day_min && m.headline;
         std::optional<bool> met;
         if (counted && v.scale) met = meets_standard(*v.scale, *m.headline, s.service_standard);
@@ -157,7 +179,7 @@ void append_entry(std::string& out, const TouchPointView& v) {
         const TouchPointSettings& s = v.history.on(it->first);
         DayCounts d;
         d.day = it->first;
-        d.open = open_on(s, it->first);
+        d.open = calendar.open(s, it->first);
         d.counts = it->second;
         d.target = s.service_standard;
         looked_at.push_back(std::move(d));
@@ -179,10 +201,10 @@ void append_entry(std::string& out, const TouchPointView& v) {
 }
 
 // Days from `first` up to as_of that count into the consistency level.
-int qualifying_days(const TouchPointView& v, const std::string& first) {
+int qualifying_days(const TouchPointView& v, const std::string& first, Calendar& calendar) {
     int n = 0;
     for (auto it = v.days.lower_bound(first); it != v.days.end() && it->first <= v.as_of; ++it) {
-        if (!open_on(v.history.on(it->first), it->first)) continue;
+        if (!calendar.open(v.history.on(it->first), it->first)) continue;
         if (compute_metrics(it->second).count >= k_counted_day_min) ++n;
     }
     return n;
@@ -232,6 +254,7 @@ ApiResponse Api::standards(const ApiRequest& req) {
 
     const std::int64_t now = m_options.now_ms();
     std::vector<TouchPointView> views;
+    std::map<std::string, std::string> today_in; // zone -> local day
     for (const TouchPointRecord& t : *tps) {
         if (!f.touch_point.empty() && t.key != f.touch_point) continue;
         auto store = store_by_id.find(t.store_id);
@@ -252,7 +275,10 @@ ApiResponse Api::standards(const ApiRequest& req) {
         if (v.history.empty()) v.history.add(std::string(), v.now);
         // Local days of the touch point's store: today is never counted into
         // the consistency level, as on the kiosk.
-        const std::string today = local_stamp(zone, now).day;
+        auto zone_today = today_in.find(zone);
+        if (zone_today == today_in.end())
+            zone_today = today_in.emplace(zone, local_stamp(zone, now).day).first;
+        const std::string& today = zone_today->second;
         v.to = f.to_day.empty() ? std::max(today, f.from_day) : f.to_day;
         v.from = f.from_day.empty() ? add_days(v.to, -(k_default_period_days - 1)) : f.from_day;
         if (add_days(v.from, k_max_period_days - 1) < v.to)
@@ -288,11 +314,12 @@ ApiResponse Api::standards(const ApiRequest& req) {
         }
         return Status::success();
     };
+    Calendar calendar;
     for (TouchPointView& v : views) {
         const std::string near = std::min(v.from, add_days(v.as_of, -29));
         if (Status st = read_days(v, near, std::max(v.to, v.as_of)); !st)
             return storage_failure(st.error());
-        if (near > v.first_read && qualifying_days(v, near) < k_consistency_window_days)
+        if (near > v.first_read && qualifying_days(v, near, calendar) < k_consistency_window_days)
             if (Status st = read_days(v, v.first_read, add_days(near, -1)); !st)
                 return storage_failure(st.error());
     }
@@ -307,7 +334,7 @@ ApiResponse Api::standards(const ApiRequest& req) {
     body += ",\"touch_points\":[";
     for (std::size_t i = 0; i < views.size(); ++i) {
         if (i) body += ',';
-        append_entry(body, views[i]);
+        append_entry(body, views[i], calendar);
     }
     body += "],\"server_utc_ms\":" + std::to_string(now) + "}";
     ApiResponse r;
