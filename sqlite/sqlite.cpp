@@ -139,6 +139,13 @@ Statement& Statement::bind(int index, std::nullopt_t) {
     return *this;
 }
 
+Statement& Statement::bind_column(int index, const Statement& from, int col) {
+    record(m_stmt && from.m_stmt
+               ? sqlite3_bind_value(m_stmt, index, sqlite3_column_value(from.m_stmt, col))
+               : SQLITE_MISUSE);
+    return *this;
+}
+
 Status Statement::failure(int rc) {
     m_error = rc;
     std::string msg;

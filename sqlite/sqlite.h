@@ -102,6 +102,9 @@ class Statement {
     template <class T> Statement& bind(int index, const std::optional<T>& v) {
         return v ? bind(index, *v) : bind(index, std::nullopt);
     }
+    // Binds the value in column `col` of `from`'s current row as it is, of
+    // whatever type it holds (copying rows from one database to another).
+    Statement& bind_column(int index, const Statement& from, int col);
     // Binds the arguments to ?1, ?2, … in order.
     template <class... Args> Statement& bind_all(const Args&... args) {
         int i = 0;

@@ -91,6 +91,38 @@ TEST_CASE("a failed bind is reported by the next step and nothing is written", "
     CHECK(count(c) == 1);
 }
 
+TEST_CASE("a column of one database's row binds as it is into another's statement", "[sqlite]") {
+    TempDir dir;
+    Connection from = open_with_table(dir.file("from.db"));
+    Connection to = open_with_table(dir.file("to.db"));
+    REQUIRE(from.exec("INSERT INTO t (id, name, score, note) VALUES (7, 'seven', 2.5, NULL)").ok());
+    Result<Statement> q = from.prepare("SELECT id, name, score, note FROM t");
+    Result<Statement> ins = to.prepare("INSERT INTO t (id, name, score, note) VALUES (?1, ?2, ?3, ?4)");
+    REQUIRE((q.ok() && ins.ok()));
+    Result<bool> row = q->step();
+    REQUIRE((row.ok() && *row));
+    for (int c = 0; c < 4; ++c)
+        ins->bind_column(c + 1, *q, c);
+    REQUIRE(ins->run().ok());
+
+    Result<Statement> back = to.prepare("SELECT id, name, score, typeof(score), note FROM t");
+    REQUIRE(back.ok());
+    row = back->step();
+    REQUIRE((row.ok() && *row));
+    CHECK(back->int64(0) == 7);
+    CHECK(back->text(1) == "seven");
+    CHECK(back->real(2) == 2.5);
+    CHECK(back->text(3) == "real");
+    CHECK(back->is_null(4));
+
+    // A statement never prepared has no row to bind from: the next step says so.
+    ins->reset();
+    Statement none;
+    ins->bind_column(1, none, 0);
+    CHECK_FALSE(ins->run().ok());
+    CHECK(ins->error_kind() == ErrorKind::misuse);
+}
+
 TEST_CASE("errors come back with SQLite's message and a kind", "[sqlite]") {
     TempDir dir;
     Connection c = open_with_table(dir.file("a.db"));
