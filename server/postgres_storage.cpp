@@ -391,7 +391,7 @@ class PostgresStorage::Session final : public SqlSession {
         while (PGresult* raw = PQgetResult(m_conn)) {
             const PgResult r(raw, m_conn);
             if (r.single_row()) {
-                if (error.empty()) row(PgRow(r, 0));
+                if (error.empty() && row) row(PgRow(r, 0));
             } else if (!r.ok() && error.empty()) {
                 error = r.error();
                 sqlstate = r.sqlstate();
