@@ -296,21 +296,12 @@ ApiResponse Api::standards(const ApiRequest& req) {
     auto read_days = [this](TouchPointView& v, const std::string& first,
                             const std::string& last) -> Status {
         if (!v.scale || first > last) return Status::success();
-        ResponseFilter read;
-        read.store_id = v.store->id;
-        read.touch_point = v.record->key;
-        read.from_day = first;
-        read.to_day = last;
-        SummaryGrouping g;
-        g.touch_point = true;
-        g.day = true;
-        auto counts = m_storage.rollup(read, g);
-        if (!counts) return Status::failure(counts.error());
-        for (const RollupCount& c : *counts) {
-            if (c.scale != *v.scale) continue;
-            ScoreCounts& day = v.days[c.local_day];
-            day.scale = c.scale;
-            day.add(c.score, c.misuse, c.count);
+        auto days = m_storage.day_scores(v.store->id, v.record->key, *v.scale, first, last);
+        if (!days) return Status::failure(days.error());
+        for (const DayScores& d : *days) {
+            ScoreCounts& counts = v.days[d.local_day];
+            counts.scale = *v.scale;
+            counts.counted = d.counted;
         }
         return Status::success();
     };

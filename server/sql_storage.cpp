@@ -600,6 +600,38 @@ Result<std::vector<RollupCount>> SqlStorage::rollup(const ResponseFilter& filter
     return cells.counts();
 }
 
+Result<std::vector<DayScores>> SqlStorage::day_scores(const std::string& store_id,
+                                                      const std::string& touch_point, Scale scale,
+                                                      const std::string& from_day,
+                                                      const std::string& to_day) {
+    // Summed per day by the database along the roll-up's key (store, touch
+    // point, day, ...): one row per day crosses over, not one per cell.
+    static const std::string sql = [] {
+        std::string q = "SELECT local_day";
+        for (int score = 0; score <= 10; ++score)
+            q += ", sum(CASE WHEN score = " + std::to_string(score) + " THEN n ELSE 0 END)";
+        return q + " FROM " + k_daily_rollup.name +
+               " WHERE store_id = ?1 AND touch_point = ?2 AND local_day >= ?3 AND local_day <= ?4"
+               " AND scale = ?5 AND misuse = 0 GROUP BY local_day ORDER BY local_day";
+    }();
+    SqlParams params{store_id, touch_point, from_day, to_day, std::string(to_string(scale))};
+    std::vector<DayScores> out;
+    const Status st = on_connection([&](SqlSession& db) {
+        return db
+            .run(sql, params,
+                 [&](const SqlRow& r) {
+                     DayScores d;
+                     d.local_day = r.text(0);
+                     for (int score = 0; score <= 10; ++score)
+                         d.counted[static_cast<std::size_t>(score)] = r.int64(score + 1);
+                     out.push_back(std::move(d));
+                 })
+            .status("cannot read the daily roll-up");
+    });
+    if (!st) return Error{st.error()};
+    return out;
+}
+
 Result<std::vector<ReasonCount>> SqlStorage::reason_counts(const ResponseFilter& filter) {
     SqlParams params;
     const std::string where = where_of(filter, false, true, params);

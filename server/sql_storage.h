@@ -95,6 +95,10 @@ class SqlStorage : public Storage {
                                                        std::size_t limit) override;
     Result<std::vector<RollupCount>> rollup(const ResponseFilter& filter,
                                             const SummaryGrouping& grouping) override;
+    Result<std::vector<DayScores>> day_scores(const std::string& store_id,
+                                              const std::string& touch_point, Scale scale,
+                                              const std::string& from_day,
+                                              const std::string& to_day) override;
     Result<std::vector<ReasonCount>> reason_counts(const ResponseFilter& filter) override;
     Result<std::vector<StoredResponse>> recent_comments(const ResponseFilter& filter,
                                                         std::size_t per_touch_point) override;

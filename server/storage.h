@@ -7,6 +7,7 @@
 #include "core/response.h"
 #include "core/result.h"
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -148,6 +149,13 @@ struct ReasonCount {
     std::int64_t count = 0;
 };
 
+// One touch point's counted answers (misuse left out) on one local day, per
+// score (0..10), on one scale.
+struct DayScores {
+    std::string local_day;
+    std::array<std::int64_t, 11> counted{};
+};
+
 // What erasing a response found.
 enum class EraseStatus { erased, already_erased, not_found };
 
@@ -267,6 +275,13 @@ class Storage {
     virtual Result<std::vector<RollupCount>> rollup(const ResponseFilter& filter,
                                                     const SummaryGrouping& grouping) = 0;
 
+    // One touch point's daily roll-up on one scale, misuse left out, one entry
+    // per local day from `from_day` to `to_day` that has any, ascending: what
+    // the service standards read for a thousand touch points at once.
+    virtual Result<std::vector<DayScores>> day_scores(const std::string& store_id,
+                                                      const std::string& touch_point, Scale scale,
+                                                      const std::string& from_day,
+                                                      const std::string& to_day) = 0;
     // How often each reason was chosen, per touch point, over the responses
     // matching the filter (after_seq / up_to_seq are not applied), most
     // chosen first within each touch point (touch points by key).
