@@ -19,8 +19,6 @@
 #include <string>
 #include <vector>
 
-struct sqlite3;
-
 namespace touchpoint {
 
 struct StoreOptions {
@@ -153,11 +151,9 @@ class ResponseStore : public ResponseWriter {
 
   private:
     ResponseStore() = default;
-    sqlite3* m_db = nullptr;
     std::string m_path;
-    mutable std::string m_last_error;
-    mutable std::string m_state = "ok";
-    // Statement cache, open-lock and sequence cache (defined in store.cpp).
+    // The connection, its kept statements, the open-lock, the sequence cache
+    // and the health state (defined in store.cpp).
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };
