@@ -153,7 +153,7 @@ class ResponseStore : public ResponseWriter {
     ResponseStore() = default;
     std::string m_path;
     // The connection, its kept statements, the open-lock, the sequence cache
-    // and the health state (defined in store.cpp).
+    // and the health state (app/store_impl.h).
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };
