@@ -40,7 +40,7 @@ void LowScoreAlerts::seed(const std::vector<Tap>& taps, std::int64_t last_alert_
         if (t.misuse) continue;
         forget_before(t.at());
         m_hour.push_back(t);
-        // Both stamps are the wall clock's, as the store keeps them.
+        // Both stamps are the wall clock's, as the database keeps them.
         if (t.score == lowest && t.utc_ms > last_alert_utc_ms) m_lowest.push_back(t.at());
     }
     if (last_alert_utc_ms > 0) {

@@ -7,7 +7,7 @@
 //      least 10 counted (not misuse-flagged) responses in that hour.
 //
 // Pure logic fed each rating tap in time order; the caller persists what it
-// raises (a store event of kind "low_score_alert") and shows it to staff
+// raises (a database event of kind "low_score_alert") and shows it to staff
 // until acknowledged. Single-threaded.
 //
 // Repeats: after rule 1 fires its three taps are used up (three more lowest
@@ -28,7 +28,7 @@ struct Tap {
     int score = 0;
     bool misuse = false;
     // The same instant on a clock that never jumps (the kiosk's monotonic
-    // clock, history from the store mapped onto it). When given, the rules'
+    // clock, history from the database mapped onto it). When given, the rules'
     // windows are measured on it, so moving the wall clock neither makes
     // nor hides an alert. Give it for every tap or for none.
     std::optional<std::int64_t> mono_ms;
@@ -47,7 +47,7 @@ struct LowScoreAlert {
     std::string message;     // plain words for staff
 };
 
-// The store event kind alerts are persisted (and later synced) as.
+// The database event kind alerts are persisted (and later synced) as.
 inline constexpr const char* k_low_score_alert_kind = "low_score_alert";
 
 class LowScoreAlerts {
@@ -59,7 +59,7 @@ class LowScoreAlerts {
 
     LowScoreAlerts(Scale scale, double service_standard);
 
-    // Recent history (e.g. the last hour from the store, oldest first),
+    // Recent history (e.g. the last hour from the database, oldest first),
     // taken in without raising alerts. Lowest answers at or before
     // `last_alert_utc_ms` (the newest persisted alert, 0 = none) are already
     // accounted for; rule 2 stays quiet for an hour after that alert

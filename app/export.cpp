@@ -5,14 +5,14 @@
 
 namespace touchpoint {
 
-Result<std::int64_t> export_responses(const ResponseStore& store, ExportFormat format,
+Result<std::int64_t> export_responses(const LocalDatabase& database, ExportFormat format,
                                       std::ostream& out) {
     std::int64_t rows = 0;
     if (format == ExportFormat::csv)
         out << "id,device_id,touch_point,survey_id,survey_version,question_id,scale,score,"
                "reasons,comment,language,local_time,sequence,misuse,clock_suspect,closed,"
                "sync_state,reject_reason\r\n";
-    Status st = store.for_each([&](const Response& r) {
+    Status st = database.for_each([&](const Response& r) {
         if (format == ExportFormat::jsonl) {
             nlohmann::json j = to_json(r);
             j["closed"] = r.closed;
@@ -21,7 +21,8 @@ Result<std::int64_t> export_responses(const ResponseStore& store, ExportFormat f
             out << j.dump() << '\n';
         } else {
             std::string reasons;
-            for (const auto& reason : r.reasons) reasons += (reasons.empty() ? "" : ";") + reason;
+            for (const auto& reason : r.reasons)
+                reasons += (reasons.empty() ? "" : ";") + reason;
             out << csv_field(r.id) << ',' << csv_field(r.device_id) << ','
                 << csv_field(r.touch_point) << ',' << csv_field(r.survey_id) << ','
                 << r.survey_version << ',' << csv_field(r.question_id) << ','

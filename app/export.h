@@ -2,7 +2,7 @@
 // Writes the local responses for an installer or support person reading a
 // device without a server: CSV (RFC 4180, fields guarded as core/csv.h says)
 // or JSON lines, streamed row by row.
-#include "app/store.h"
+#include "app/local_database.h"
 
 #include <ostream>
 #include <string>
@@ -12,7 +12,7 @@ namespace touchpoint {
 enum class ExportFormat { csv, jsonl };
 
 // Returns the number of rows written, or an error.
-Result<std::int64_t> export_responses(const ResponseStore& store, ExportFormat format,
+Result<std::int64_t> export_responses(const LocalDatabase& database, ExportFormat format,
                                       std::ostream& out);
 
 } // namespace touchpoint

@@ -1,7 +1,7 @@
 #include "app/kiosk_doctor.h"
 
 #include "app/identity.h"
-#include "app/store.h"
+#include "app/local_database.h"
 #include "sqlite/sqlite.h"
 
 
@@ -203,7 +203,7 @@ DoctorLine check_database(const DoctorInput& in) {
     auto version = db->query_int64("PRAGMA user_version");
     if (!version) return fail("database", path + " cannot be read (" + version.error() + ")" + keep);
     const int have = static_cast<int>(*version);
-    const int known = response_store_schema_version();
+    const int known = local_database_schema_version();
     if (have > known)
         return fail("database", path + " has schema version " + std::to_string(have) +
                                     ", newer than this kiosk knows (" + std::to_string(known) +

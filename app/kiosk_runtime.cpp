@@ -1,6 +1,6 @@
 #include "app/kiosk_runtime.h"
 
-#include "app/dashboard.h"
+#include "app/staff_dashboard.h"
 
 #include <nlohmann/json.hpp>
 
@@ -38,45 +38,46 @@ FlowSettings flow_settings(const KioskConfig& cfg, const DeviceIdentity& id) {
 
 } // namespace
 
-// Passes every write to the store and tells the kiosk about each new tap,
+// Passes every write to the database and tells the kiosk about each new tap,
 // so the alert rules see exactly what was stored (with its misuse flag).
 class KioskRuntime::AlertingWriter final : public ResponseWriter {
   public:
-    AlertingWriter(ResponseStore& store, KioskRuntime& runtime)
-        : m_store(store), m_runtime(runtime) {}
+    AlertingWriter(LocalDatabase& database, KioskRuntime& runtime)
+        : m_database(database), m_runtime(runtime) {}
     Status insert_open(Response& r) override {
-        Status st = m_store.insert_open(r);
+        Status st = m_database.insert_open(r);
         if (st) m_runtime.on_tap(r);
         return st;
     }
     Status amend(const std::string& id, const std::vector<std::string>& reasons,
                  const std::string& comment) override {
-        return m_store.amend(id, reasons, comment);
+        return m_database.amend(id, reasons, comment);
     }
     // A closed response may be synced: the sync thread hears of it at once.
     Status close(const std::string& id) override {
-        Status st = m_store.close(id);
+        Status st = m_database.close(id);
         if (st) m_runtime.m_sync.response_closed();
         return st;
     }
 
   private:
-    ResponseStore& m_store;
+    LocalDatabase& m_database;
     KioskRuntime& m_runtime;
 };
 
 Result<std::unique_ptr<KioskRuntime>> KioskRuntime::create(KioskConfig cfg, DeviceIdentity identity,
-                                                           ResponseStore& store, const Clock& clock,
-                                                           SyncControl& sync, RuntimeOptions opts) {
+                                                           LocalDatabase& database,
+                                                           const Clock& clock, SyncControl& sync,
+                                                           RuntimeOptions opts) {
     if (!cfg.touch_point) return Error{"The kiosk has no touch point settings."};
-    std::unique_ptr<KioskRuntime> s(
-        new KioskRuntime(std::move(cfg), std::move(identity), store, clock, sync, std::move(opts)));
+    std::unique_ptr<KioskRuntime> s(new KioskRuntime(std::move(cfg), std::move(identity), database,
+                                                     clock, sync, std::move(opts)));
     return s;
 }
 
-KioskRuntime::KioskRuntime(KioskConfig cfg, DeviceIdentity identity, ResponseStore& store,
+KioskRuntime::KioskRuntime(KioskConfig cfg, DeviceIdentity identity, LocalDatabase& database,
                            const Clock& clock, SyncControl& sync, RuntimeOptions opts)
-    : m_base(cfg), m_config(std::move(cfg)), m_identity(std::move(identity)), m_store(store),
+    : m_base(cfg), m_config(std::move(cfg)), m_identity(std::move(identity)), m_database(database),
       m_clock(clock), m_sync(sync), m_opts(std::move(opts)),
       m_auth(!m_identity.manager_pin_hash.empty() ? m_identity.manager_pin_hash
                                                   : m_base.device.manager_pin_hash,
@@ -97,7 +98,7 @@ KioskRuntime::KioskRuntime(KioskConfig cfg, DeviceIdentity identity, ResponseSto
         m_warnings.push_back(o.error());
     }
     m_dimmer = DisplayDimmer(seconds_ms(m_config.device.dim_timeout_s), m_clock.mono());
-    m_writer = std::make_unique<AlertingWriter>(m_store, *this);
+    m_writer = std::make_unique<AlertingWriter>(m_database, *this);
     rebuild_flow();
     seed_alerts();
     m_staff.start(m_clock.mono());
@@ -122,14 +123,14 @@ void KioskRuntime::seed_alerts() {
     m_alerts = LowScoreAlerts(m_config.survey.scale, m_config.touch_point->service_standard);
     const std::int64_t now = utc_ms_of(m_clock.wall());
     std::int64_t last_alert = 0;
-    if (auto events = m_store.events())
+    if (auto events = m_database.events())
         for (const auto& e : *events)
             if (e.kind == k_low_score_alert_kind) last_alert = std::max(last_alert, e.utc_ms);
     // The rules run on the monotonic clock (a moved wall clock neither makes
-    // nor hides an alert); the store's history is mapped onto it from now.
+    // nor hides an alert); the database's history is mapped onto it from now.
     const std::int64_t offset = mono_ms() - now;
     std::vector<Tap> taps;
-    if (auto recent = m_store.taps_since(now - LowScoreAlerts::k_hour_ms))
+    if (auto recent = m_database.taps_since(now - LowScoreAlerts::k_hour_ms))
         for (const auto& t : *recent)
             taps.push_back({t.utc_ms, t.score, t.misuse, t.utc_ms + offset});
     m_alerts.seed(taps, last_alert,
@@ -139,8 +140,8 @@ void KioskRuntime::seed_alerts() {
 void KioskRuntime::on_tap(const Response& r) {
     if (r.scale != m_config.survey.scale) return;
     for (const auto& a : m_alerts.on_tap({r.utc_ms, r.score, r.misuse, mono_ms()}))
-        if (Status st = m_store.record_event(k_low_score_alert_kind, a.message, a.utc_ms); !st)
-            // The store's own health (shown to staff) says why it cannot write.
+        if (Status st = m_database.record_event(k_low_score_alert_kind, a.message, a.utc_ms); !st)
+            // The database's own health (shown to staff) says why it cannot write.
             std::fprintf(stderr, "touchpoint-kiosk: a low-score alert could not be saved: %s\n",
                          st.error().c_str());
     m_dirty = true;
@@ -412,11 +413,11 @@ void KioskRuntime::rebuild_models() {
     const auto now = m_clock.wall();
     const std::string& lang = m_config.device.default_language;
     const TouchPointSettings& tp = *m_config.touch_point;
-    m_dashboard = build_dashboard(m_store, m_config.survey, tp, lang, now);
+    m_dashboard = build_staff_dashboard(m_database, m_config.survey, tp, lang, now);
     if (m_staff.screen() == StaffScreen::huddle)
-        m_huddle = build_huddle(m_store, m_config.survey, tp, lang, now);
-    // Health is cheap and also feeds the staff area's store warnings.
-    m_health = build_health(m_store, m_sync, m_opts.app_version, tp.time_zone);
+        m_huddle = build_huddle(m_database, m_config.survey, tp, lang, now);
+    // Health is cheap and also feeds the staff area's database warnings.
+    m_health = build_health(m_database, m_sync, m_opts.app_version, tp.time_zone);
 }
 
 void KioskRuntime::shutdown() {
@@ -428,10 +429,10 @@ bool KioskRuntime::report_fault(const std::string& what) {
     if (m_last_fault_at && what == m_last_fault && now - *m_last_fault_at < minutes{1}) return false;
     m_last_fault = what;
     m_last_fault_at = now;
-    // Best effort: the caller prints the fault too, and a store that cannot
+    // Best effort: the caller prints the fault too, and a database that cannot
     // write says so in its own health.
-    (void)m_store.record_event(k_kiosk_fault_kind,
-                               "The kiosk met an unexpected error and carried on: " + what);
+    (void)m_database.record_event(k_kiosk_fault_kind,
+                                  "The kiosk met an unexpected error and carried on: " + what);
     m_dirty = true;
     return true;
 }
@@ -448,7 +449,7 @@ bool KioskRuntime::sync_now() {
 }
 
 Status KioskRuntime::acknowledge(std::int64_t event_id) {
-    return m_store.acknowledge_event(event_id);
+    return m_database.acknowledge_event(event_id);
 }
 
 bool KioskRuntime::at_idle_moment() const {
@@ -642,7 +643,7 @@ std::string KioskRuntime::trace_line() const {
         break;
     }
     case StaffScreen::dashboard: {
-        const DashboardView& d = m_dashboard;
+        const StaffDashboardView& d = m_dashboard;
         j["role"] = std::string(to_string(m_staff.role()));
         j["today"] = d.today;
         j["count"] = d.today_metrics.count;
@@ -670,7 +671,7 @@ std::string KioskRuntime::trace_line() const {
         break;
     case StaffScreen::health:
         j["pending"] = m_health.database.pending;
-        j["store_state"] = m_health.database.state;
+        j["database_state"] = m_health.database.state;
         j["sync"] = m_health.sync.last_error;
         j["events"] = m_health.events.size();
         break;

@@ -2,10 +2,10 @@
 // KioskRuntime: the running kiosk's state behind the window — the customer
 // flow, the staff area with its hidden entry, low-score alerts, idle
 // dimming, device settings changed on the kiosk, the server's configuration
-// — wired to the store, the clock and the sync seam. The frame loop (main)
+// — wired to the database, the clock and the sync seam. The frame loop (main)
 // hands it the pointer each frame, and every intent the screens return: this
 // is the one place intents are handled. It builds the read-only views the
-// screens draw (app/kiosk_view.h); figures come from the store here, never
+// screens draw (app/kiosk_view.h); figures come from the database here, never
 // in drawing code.
 //
 // Single-threaded: owned and driven by the UI thread.
@@ -18,12 +18,12 @@
 #include "app/identity.h"
 #include "app/kiosk_config.h"
 #include "app/kiosk_view.h"
+#include "app/local_database.h"
 #include "app/pointer.h"
 #include "app/staff_area.h"
 #include "app/staff_auth.h"
 #include "app/staff_sync.h"
 #include "app/staff_view_models.h"
-#include "app/store.h"
 
 #include <chrono>
 #include <memory>
@@ -33,7 +33,7 @@
 
 namespace touchpoint {
 
-// The store event report_fault() records.
+// The database event report_fault() records.
 inline constexpr const char* k_kiosk_fault_kind = "kiosk_fault";
 
 struct RuntimeOptions {
@@ -51,9 +51,9 @@ class KioskRuntime final : private StaffHost {
     static constexpr std::chrono::seconds k_refresh{30};
 
     // `cfg` as loaded from the config file; the overrides in the data dir
-    // are laid over it here. Store, clock and sync must outlive the kiosk.
+    // are laid over it here. Database, clock and sync must outlive the kiosk.
     static Result<std::unique_ptr<KioskRuntime>> create(KioskConfig cfg, DeviceIdentity identity,
-                                                        ResponseStore& store, const Clock& clock,
+                                                        LocalDatabase& database, const Clock& clock,
                                                         SyncControl& sync, RuntimeOptions opts);
     ~KioskRuntime() override;
 
@@ -102,7 +102,7 @@ class KioskRuntime final : private StaffHost {
     // survey, another default language): the font atlas follows it.
     int texts_version() const { return m_texts_version; }
     PinPadModel pin_pad() const { return m_staff.pin_pad(m_clock.mono()); }
-    const DashboardView& dashboard() const { return m_dashboard; }
+    const StaffDashboardView& dashboard() const { return m_dashboard; }
     const HuddleModel& huddle() const { return m_huddle; }
     const HealthView& health() const { return m_health; }
     // Built from memory: the survey files are read once, when the settings
@@ -125,7 +125,7 @@ class KioskRuntime final : private StaffHost {
     Status apply_server_config(const TouchPointSettings& touch_point, const std::optional<Survey>& survey);
 
     // An exception reached the frame loop (a bug, or memory running out):
-    // records it as a store event, which the staff area's health panel shows,
+    // records it as a database event, which the staff area's health panel shows,
     // so the kiosk can carry on. The same text is recorded at most once a
     // minute; returns whether it was this time.
     bool report_fault(const std::string& what);
@@ -135,8 +135,8 @@ class KioskRuntime final : private StaffHost {
     void shutdown();
 
   private:
-    KioskRuntime(KioskConfig cfg, DeviceIdentity identity, ResponseStore& store, const Clock& clock,
-                 SyncControl& sync, RuntimeOptions opts);
+    KioskRuntime(KioskConfig cfg, DeviceIdentity identity, LocalDatabase& database,
+                 const Clock& clock, SyncControl& sync, RuntimeOptions opts);
     class AlertingWriter;
 
     // --- StaffHost ---
@@ -170,7 +170,7 @@ class KioskRuntime final : private StaffHost {
     KioskConfig m_config; // with the device overrides applied
     DeviceOverrides m_overrides;
     DeviceIdentity m_identity;
-    ResponseStore& m_store;
+    LocalDatabase& m_database;
     const Clock& m_clock;
     SyncControl& m_sync;
     RuntimeOptions m_opts;
@@ -197,7 +197,7 @@ class KioskRuntime final : private StaffHost {
     };
     std::optional<ServerConfig> m_server_config; // waiting for an idle moment
 
-    DashboardView m_dashboard;
+    StaffDashboardView m_dashboard;
     HuddleModel m_huddle;
     HealthView m_health;
     // The survey files found when the settings screen opened: (path, label).

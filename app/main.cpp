@@ -44,11 +44,11 @@ int run_kiosk(cli::Options& opt) {
     const bool video = platform::init_video(video_error);
     if (const int code = prepared.get(); code != 0) return code;
     const KioskConfig& cfg = start.cfg;
-    auto store_opened = std::async(std::launch::async, [&] {
-        return cli::open_kiosk_store(opt.data_dir, cfg.device.retention_days);
+    auto database_opened = std::async(std::launch::async, [&] {
+        return cli::open_kiosk_database(opt.data_dir, cfg.device.retention_days);
     });
     if (!video) {
-        if (!store_opened.get()) return 1; // its reason first, as without the display
+        if (!database_opened.get()) return 1; // its reason first, as without the display
         std::cerr << "touchpoint-kiosk: " << video_error << "\n";
         return 1;
     }
@@ -62,8 +62,8 @@ int run_kiosk(cli::Options& opt) {
                       cfg.device.default_language);
     std::string error;
     auto window = platform::Window::create(wo, error);
-    std::unique_ptr<ResponseStore> store = store_opened.get();
-    if (!store) return 1;
+    std::unique_ptr<LocalDatabase> database = database_opened.get();
+    if (!database) return 1;
     if (!window) {
         std::cerr << "touchpoint-kiosk: " << error << "\n";
         return 1;
@@ -74,11 +74,11 @@ int run_kiosk(cli::Options& opt) {
     const float dpi = cfg.device.dpi > 0 ? static_cast<float>(cfg.device.dpi) : window->dpi();
     SystemClock clock;
 
-    // The sync thread (enrolled kiosks only) has its own store connection.
+    // The sync thread (enrolled kiosks only) has its own database connection.
     std::unique_ptr<sync::HeadOfficeLink> link = cli::start_sync(cfg, start.identity, opt.data_dir);
     RuntimeOptions ro{opt.data_dir, cli::assets_dir() + "/surveys", TOUCHPOINT_VERSION,
                       ui::min_target_px(dpi)};
-    auto created = KioskRuntime::create(cfg, start.identity, *store, clock, *link, ro);
+    auto created = KioskRuntime::create(cfg, start.identity, *database, clock, *link, ro);
     if (!created) {
         std::cerr << "touchpoint-kiosk: " << created.error() << "\n";
         return 1;
@@ -151,7 +151,7 @@ int run_kiosk(cli::Options& opt) {
     service_manager.stopping();
     runtime.shutdown(); // closes the open response
     link.reset();       // stops the sync thread (an upload in progress is abandoned)
-    store->mark_clean_shutdown();
+    database->mark_clean_shutdown();
     return 0;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // What the kiosk flow needs from storage: open, amend and close one response.
-// ResponseStore implements it; tests may substitute a fake.
+// LocalDatabase implements it; tests may substitute a fake.
 #include "core/response.h"
 #include "core/result.h"
 

@@ -1,8 +1,9 @@
 #pragma once
 // What the staff screens show and what they ask for (SPEC "The kiosk (staff
 // side)"): plain view models and the staff intent, built in app/ (the staff
-// area, app/dashboard.h's builders, the runtime) and drawn by ui/. Nothing
-// here reads the store: ui/ includes this header, never app/store.h.
+// area, app/staff_dashboard.h's builders, the runtime) and drawn by ui/. Nothing
+// here reads the database: ui/ includes this header, never app/local_database.h.
+#include "app/database_health.h"
 #include "app/role.h"
 #include "app/staff_sync.h"
 #include "app/sync_status.h"
@@ -39,7 +40,7 @@ struct StaffIntent {
         pause,
         resume,
         sync_now,
-        acknowledge,        // id = store event id
+        acknowledge,        // id = database event id
         exit_kiosk,         // manager
         set_language,       // text = language code (manager)
         set_dim_timeout,    // value = seconds, 0 = never (manager)
@@ -114,7 +115,7 @@ struct SettingsModel {
 // Display name of a language, in that language ("Māori", "Español", ...).
 std::string language_display_name(const std::string& code);
 
-// --- Dashboard and huddle figures (built by app/dashboard.h) ---
+// --- Dashboard and huddle figures (built by app/staff_dashboard.h) ---
 
 struct DayPoint {
     std::string day;  // "YYYY-MM-DD"
@@ -172,16 +173,6 @@ struct CommentLine {
     std::string comment;
 };
 
-struct DatabaseHealth {
-    std::string state = "ok"; // "ok" or "disk full" or "error"
-    std::string last_error;   // plain words, empty when none
-    std::int64_t database_bytes = 0;
-    std::int64_t disk_free_bytes = 0;
-    std::int64_t pending = 0; // closed, not yet synced
-    std::int64_t open = 0;    // still open (follow-up in progress)
-    std::int64_t rejected = 0;
-};
-
 struct EventLine {
     std::int64_t id = 0;
     std::int64_t utc_ms = 0;
@@ -189,11 +180,11 @@ struct EventLine {
     std::string message; // plain words for staff
 };
 
-// What app/dashboard.h builds from the store, in the plain types above.
-struct DashboardModel;
+// What app/staff_dashboard.h builds from the database, in the plain types above.
+struct StaffDashboard;
 struct HealthModel;
 
-struct DashboardView {
+struct StaffDashboardView {
     std::string touch_point; // "Checkout 1"
     std::string store;       // "Demo Store" (the shop)
     std::string today;       // local day
@@ -211,23 +202,23 @@ struct DashboardView {
     std::vector<CommentLine> comments;      // most recent first
     Consistency consistency;
     std::vector<AlertItem> alerts; // unacknowledged low-score alerts, newest first
-    std::string error;             // a store read failed (plain words)
+    std::string error;             // a database read failed (plain words)
 
-    DashboardView() = default;
-    // Implicit, so what build_dashboard() returns can be drawn as it is.
+    StaffDashboardView() = default;
+    // Implicit, so what build_staff_dashboard() returns can be drawn as it is.
     // Defined beside the builders, in the app library.
-    DashboardView(const DashboardModel& built);
+    StaffDashboardView(const StaffDashboard& built);
 };
 
 struct HealthView {
     DatabaseHealth database;
     SyncStatus sync;
     std::string app_version;
-    std::vector<EventLine> events; // unacknowledged store events (not alerts)
+    std::vector<EventLine> events; // unacknowledged database events (not alerts)
     std::string time_zone = "UTC"; // for showing event and sync times
 
     HealthView() = default;
-    HealthView(const HealthModel& built); // as DashboardView's
+    HealthView(const HealthModel& built); // as StaffDashboardView's
 };
 
 // --- The staff area as a whole ---
@@ -245,7 +236,7 @@ struct StaffView {
     int open_alerts = 0;         // badge on the Dashboard button
 
     PinPadModel pin_pad;     // pin, set_pin
-    DashboardView dashboard; // dashboard
+    StaffDashboardView dashboard; // dashboard
     HuddleModel huddle;      // huddle
     HealthView health;       // health
     SettingsModel settings;  // settings

@@ -1,9 +1,9 @@
 // Store benchmark (SPEC "Local storage"):
-//  (a) tap-to-durable-commit latency of ResponseStore::insert_open against the
+//  (a) tap-to-durable-commit latency of LocalDatabase::insert_open against the
 //      bare SQLite C API doing the same INSERT with the same pragmas (WAL,
 //      synchronous=FULL) into an equivalent table in a separate file,
 //      interleaved in one run; prints p50/p99 and the ratio store/bare.
-//  (b) dashboard queries on a store filled with --rows responses spread over
+//  (b) dashboard queries on a database filled with --rows responses spread over
 //      400 days and 24 hours; prints p50/p99 per query.
 //
 //   store_bench [--rows N] [--taps N] [--reps N] [--dir PATH]
@@ -11,7 +11,7 @@
 // Exits non-zero only on errors; a missed target is printed, not fatal.
 #include "bench_util.h"
 
-#include "app/store.h"
+#include "app/local_database.h"
 #include "core/local_time.h"
 #include "core/uuid.h"
 
@@ -37,8 +37,8 @@ void verdict(bool met) {
     g_all_met = g_all_met && met;
 }
 
-// The responses table as the store defines it (columns, primary key, unique
-// id), without the store's partial indexes, rollups and triggers.
+// The responses table as the database defines it (columns, primary key, unique
+// id), without the database's partial indexes, rollups and triggers.
 const char* kBareTable = R"(CREATE TABLE IF NOT EXISTS responses (
     seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, device_id TEXT NOT NULL,
     touch_point TEXT NOT NULL, survey_id TEXT NOT NULL, survey_version INTEGER NOT NULL,
@@ -56,7 +56,7 @@ const char* kInsert =
     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
     "?20, ?21)";
 
-// Binds a response the way the store writes it; seq NULL = let SQLite pick.
+// Binds a response the way the database writes it; seq NULL = let SQLite pick.
 void bind_row(sqlite3_stmt* s, const Response& r, const std::string& reasons_json, bool with_seq) {
     if (with_seq)
         sqlite3_bind_int64(s, 1, r.sequence);
@@ -109,9 +109,9 @@ Response tap(std::int64_t utc_ms, const std::string& day, int hour, int score) {
 
 void bench_latency(const std::string& dir, int taps) {
     std::printf("(a) tap-to-durable-commit latency, %d taps each, interleaved\n", taps);
-    auto opened = ResponseStore::open(dir + "/latency-store.db");
+    auto opened = LocalDatabase::open(dir + "/latency-store.db");
     if (!opened) die(opened.error());
-    auto& store = *opened.value();
+    auto& database = *opened.value();
 
     sqlite3* bare = nullptr;
     if (sqlite3_open_v2((dir + "/latency-bare.db").c_str(), &bare,
@@ -119,7 +119,7 @@ void bench_latency(const std::string& dir, int taps) {
         die("cannot open the bare database");
     sqlite3_busy_timeout(bare, 5000);
     must(sqlite3_exec(bare, "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr), bare, "wal");
-    // The store's connection pragmas: WAL, synchronous=FULL, temp_store=MEMORY.
+    // The database's connection pragmas: WAL, synchronous=FULL, temp_store=MEMORY.
     must(sqlite3_exec(bare, "PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY", nullptr,
                       nullptr, nullptr),
          bare, "pragmas");
@@ -127,11 +127,11 @@ void bench_latency(const std::string& dir, int taps) {
     sqlite3_stmt* ins = nullptr;
     must(sqlite3_prepare_v2(bare, kInsert, -1, &ins, nullptr), bare, "prepare");
 
-    // Same bare INSERT, but into a file with the store's whole schema
+    // Same bare INSERT, but into a file with the database's whole schema
     // (partial indexes and rollup triggers): separates the cost of the
-    // schema from the cost of the store's own code.
+    // schema from the cost of the database's own code.
     {
-        auto schema = ResponseStore::open(dir + "/latency-schema.db");
+        auto schema = LocalDatabase::open(dir + "/latency-schema.db");
         if (!schema) die(schema.error());
         schema.value()->mark_clean_shutdown();
     }
@@ -145,7 +145,7 @@ void bench_latency(const std::string& dir, int taps) {
     sqlite3_stmt* ins_full = nullptr;
     must(sqlite3_prepare_v2(full, kInsert, -1, &ins_full, nullptr), full, "prepare");
 
-    std::vector<double> store_ms, bare_ms, full_ms;
+    std::vector<double> database_ms, bare_ms, full_ms;
     const int warmup = std::min(20, taps / 10 + 1);
     std::int64_t t = now_ms();
     const std::string day = local_stamp("UTC", t).day;
@@ -154,9 +154,9 @@ void bench_latency(const std::string& dir, int taps) {
         Response b = tap(t + i, day, 10, 1 + i % 5);
         Response c = tap(t + i, day, 10, 1 + i % 5);
         double sa = 0, sb = 0, sc = 0;
-        auto run_store = [&] {
+        auto run_database = [&] {
             auto t0 = Clock::now();
-            Status st = store.insert_open(a);
+            Status st = database.insert_open(a);
             sa = ms_since(t0);
             if (!st) die(st.error());
         };
@@ -179,23 +179,23 @@ void bench_latency(const std::string& dir, int taps) {
         // Rotate the order so no contender always goes first.
         switch (i % 3) {
         case 0:
-            run_store();
+            run_database();
             run_bare();
             run_full();
             break;
         case 1:
             run_bare();
             run_full();
-            run_store();
+            run_database();
             break;
         default:
             run_full();
-            run_store();
+            run_database();
             run_bare();
             break;
         }
         if (i >= warmup) {
-            store_ms.push_back(sa);
+            database_ms.push_back(sa);
             bare_ms.push_back(sb);
             full_ms.push_back(sc);
         }
@@ -204,9 +204,9 @@ void bench_latency(const std::string& dir, int taps) {
     sqlite3_close_v2(bare);
     sqlite3_finalize(ins_full);
     sqlite3_close_v2(full);
-    store.mark_clean_shutdown();
+    database.mark_clean_shutdown();
 
-    double s50 = percentile(store_ms, 0.5), s99 = percentile(store_ms, 0.99);
+    double s50 = percentile(database_ms, 0.5), s99 = percentile(database_ms, 0.99);
     double b50 = percentile(bare_ms, 0.5), b99 = percentile(bare_ms, 0.99);
     std::printf("  store insert_open   p50 %7.3f ms   p99 %7.3f ms\n", s50, s99);
     std::printf("  bare SQLite INSERT  p50 %7.3f ms   p99 %7.3f ms\n", b50, b99);
@@ -221,14 +221,14 @@ void bench_latency(const std::string& dir, int taps) {
 
 // --- (b) dashboard queries ---
 
-// Fills the store's own file with `rows` responses. Bench-only bulk path: the
-// store creates the schema (tables, indexes, rollup triggers); the rows then go
+// Fills the database's own file with `rows` responses. Bench-only bulk path: the
+// database creates the schema (tables, indexes, rollup triggers); the rows then go
 // straight into its responses table in large transactions with
 // synchronous=OFF, and the schema's triggers maintain the rollups exactly as
 // they do for insert_open. Returns the last ("today") local day.
 std::string populate(const std::string& db_path, std::int64_t rows) {
     {
-        auto created = ResponseStore::open(db_path);
+        auto created = LocalDatabase::open(db_path);
         if (!created) die(created.error());
         created.value()->mark_clean_shutdown();
     }
@@ -303,14 +303,14 @@ void bench_queries(const std::string& dir, std::int64_t rows, int reps) {
     const std::string path = dir + "/dashboard.db";
     const std::string today = populate(path, rows);
 
-    auto opened = ResponseStore::open(path);
+    auto opened = LocalDatabase::open(path);
     if (!opened) die(opened.error());
-    auto& store = *opened.value();
-    auto bytes = store.health().database_bytes;
+    auto& database = *opened.value();
+    auto bytes = database.health().database_bytes;
     std::printf("  database file %.1f MB\n", static_cast<double>(bytes) / 1e6);
 
     // Sanity: the rollups account for every row.
-    auto all = store.score_counts(Scale::smiley5, "0000-00-00", "9999-99-99");
+    auto all = database.score_counts(Scale::smiley5, "0000-00-00", "9999-99-99");
     if (!all) die(all.error());
     std::int64_t total = 0;
     for (int s = 0; s <= 10; ++s)
@@ -328,14 +328,14 @@ void bench_queries(const std::string& dir, std::int64_t rows, int reps) {
     };
     const std::vector<Query> queries = {
         {"score_counts today",
-         [&] { return store.score_counts(Scale::smiley5, today, today).ok(); }, true},
+         [&] { return database.score_counts(Scale::smiley5, today, today).ok(); }, true},
         {"daily_counts 30 days",
-         [&] { return store.daily_counts(Scale::smiley5, month, today).ok(); }, true},
-        {"hourly_counts today", [&] { return store.hourly_counts(today).ok(); }, true},
-        {"top_reasons 7 days", [&] { return store.top_reasons(week, today, 10).ok(); }, true},
-        {"recent_comments 10", [&] { return store.recent_comments(10).ok(); }, true},
-        {"(info) health", [&] { return store.health().state == "ok"; }, false},
-        {"(info) pending_batch 100", [&] { return store.pending_batch(100).ok(); }, false},
+         [&] { return database.daily_counts(Scale::smiley5, month, today).ok(); }, true},
+        {"hourly_counts today", [&] { return database.hourly_counts(today).ok(); }, true},
+        {"top_reasons 7 days", [&] { return database.top_reasons(week, today, 10).ok(); }, true},
+        {"recent_comments 10", [&] { return database.recent_comments(10).ok(); }, true},
+        {"(info) health", [&] { return database.health().state == "ok"; }, false},
+        {"(info) pending_batch 100", [&] { return database.pending_batch(100).ok(); }, false},
     };
     bool met = true;
     for (const auto& q : queries) {
@@ -351,7 +351,7 @@ void bench_queries(const std::string& dir, std::int64_t rows, int reps) {
     }
     std::printf("  (target < 20 ms each)\n");
     verdict(met);
-    store.mark_clean_shutdown();
+    database.mark_clean_shutdown();
 }
 
 } // namespace

@@ -1,14 +1,14 @@
 // Sync drain benchmark (SPEC "Sync"): how fast a kiosk's queue empties into a
 // real touchpoint-server over loopback.
 //
-//  Fills a kiosk store with --rows closed, pending responses (not timed),
+//  Fills a kiosk database with --rows closed, pending responses (not timed),
 //  starts touchpoint-server with its rate limit out of the way, enrols, then
 //  times SyncClient::step() until nothing is pending (batches of --batch,
 //  500 by default as the client sends them). Prints responses/s.
 //
 //  Baseline, interleaved batch by batch in the same run: the same work
 //  without HTTP, JSON, authentication or validation - a copy of the same
-//  kiosk store read with pending_batch, the server's own Storage (SQLite,
+//  kiosk database read with pending_batch, the server's own Storage (SQLite,
 //  WAL, synchronous=FULL) ingesting the batch in this process, and the
 //  kiosk's mark_synced. Prints the ratio drain/baseline.
 //
@@ -17,7 +17,7 @@
 // Exits non-zero only on errors; a missed target is printed, not fatal.
 #include "bench_server_process.h"
 
-#include "app/store.h"
+#include "app/local_database.h"
 #include "core/local_time.h"
 #include "core/uuid.h"
 #include "core/wire.h"
@@ -44,7 +44,7 @@ namespace {
 
 constexpr double k_target_per_s = 20000;
 
-// --- Filling the kiosk store (not timed) ---
+// --- Filling the kiosk database (not timed) ---
 
 const char* k_kiosk_insert =
     "INSERT INTO responses (seq, id, device_id, touch_point, survey_id, survey_version, "
@@ -53,21 +53,21 @@ const char* k_kiosk_insert =
     "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, '[]', '', 'en', ?10, ?11, ?12, ?13, 0, 0, 1, "
     "'pending', '')";
 
-// Makes the store's file (schema, triggers) through ResponseStore, then puts
+// Makes the database's file (schema, triggers) through LocalDatabase, then puts
 // `rows` closed, pending responses straight into its responses table in large
 // transactions with synchronous=OFF: a queue as a kiosk that was offline for
 // a while would hold, in seconds instead of one durable commit per tap. The
 // taps lie in the past (one a second up to an hour ago), so none is ahead of
 // the server's clock.
-void fill_kiosk_store(const std::string& path, int rows) {
+void fill_kiosk_database(const std::string& path, int rows) {
     {
-        auto created = ResponseStore::open(path);
+        auto created = LocalDatabase::open(path);
         if (!created) die(created.error());
         created.value()->mark_clean_shutdown();
     }
     sqlite3* db = nullptr;
     if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
-        die("cannot open the kiosk store to fill it");
+        die("cannot open the kiosk database to fill it");
     must(sqlite3_exec(db, "PRAGMA synchronous = OFF", nullptr, nullptr, nullptr), db, "pragma");
     sqlite3_stmt* ins = nullptr;
     must(sqlite3_prepare_v2(db, k_kiosk_insert, -1, &ins, nullptr), db, "prepare");
@@ -102,8 +102,8 @@ void fill_kiosk_store(const std::string& path, int rows) {
     sqlite3_close_v2(db);
 }
 
-std::unique_ptr<ResponseStore> open_store(const std::string& path) {
-    auto s = ResponseStore::open(path);
+std::unique_ptr<LocalDatabase> open_database(const std::string& path) {
+    auto s = LocalDatabase::open(path);
     if (!s) die(s.error());
     return std::move(*s);
 }
@@ -117,7 +117,7 @@ struct Baseline {
     std::string health_json;
 };
 
-Baseline make_baseline(const std::string& dir, ResponseStore& kiosk) {
+Baseline make_baseline(const std::string& dir, LocalDatabase& kiosk) {
     Baseline b;
     if (auto st = server::init_secrets(); !st) die(st.error());
     auto opened = server::open_storage("sqlite:" + dir + "/baseline-server.db");
@@ -153,7 +153,7 @@ Baseline make_baseline(const std::string& dir, ResponseStore& kiosk) {
 }
 
 // One batch of the baseline; returns how many responses it moved.
-std::size_t baseline_batch(Baseline& b, ResponseStore& kiosk, int batch_size) {
+std::size_t baseline_batch(Baseline& b, LocalDatabase& kiosk, int batch_size) {
     auto batch = kiosk.pending_batch(batch_size);
     if (!batch) die(batch.error());
     if (batch->empty()) return 0;
@@ -202,7 +202,7 @@ int main(int argc, char** argv) {
         auto t_fill = Clock::now();
         const std::string kiosk_path = dir + "/kiosk.db";
         const std::string baseline_kiosk_path = dir + "/kiosk-baseline.db";
-        fill_kiosk_store(kiosk_path, rows);
+        fill_kiosk_database(kiosk_path, rows);
         std::filesystem::copy_file(kiosk_path, baseline_kiosk_path,
                                    std::filesystem::copy_options::overwrite_existing);
         std::printf("  filled two kiosk stores with %d closed responses each in %.1f s (not "
@@ -227,9 +227,9 @@ int main(int argc, char** argv) {
         auto enrolled = sync::enroll(http, server.create_code(), "bench kiosk", kiosk_dir);
         if (!enrolled) die(enrolled.error());
 
-        auto kiosk = open_store(kiosk_path);
-        auto baseline_kiosk = open_store(baseline_kiosk_path);
-        if (kiosk->health().pending != rows) die("the kiosk store does not hold the rows");
+        auto kiosk = open_database(kiosk_path);
+        auto baseline_kiosk = open_database(baseline_kiosk_path);
+        if (kiosk->health().pending != rows) die("the kiosk database does not hold the rows");
         Baseline baseline = make_baseline(dir, *baseline_kiosk);
 
         sync::SyncSettings settings;
@@ -311,7 +311,7 @@ int main(int argc, char** argv) {
         auto base_count = baseline.storage->response_count();
         if (!base_count || *base_count != rows) die("the baseline storage does not hold the rows");
         if (kiosk->health().pending != 0 || baseline_kiosk->health().pending != 0)
-            die("a kiosk store still has pending responses");
+            die("a kiosk database still has pending responses");
         server.stop();
 
         // --- Figures ---

@@ -136,8 +136,8 @@ std::string describe_http_error(const HttpResponse& r) {
     return "the server answered " + std::to_string(r.status);
 }
 
-SyncClient::SyncClient(SyncSettings settings, ResponseStore& store, HttpClient& http)
-    : m_settings(std::move(settings)), m_store(store), m_http(http),
+SyncClient::SyncClient(SyncSettings settings, LocalDatabase& database, HttpClient& http)
+    : m_settings(std::move(settings)), m_database(database), m_http(http),
       m_backoff(m_settings.backoff_base, m_settings.backoff_cap, seed_or_random(m_settings.seed)),
       m_batch_size(m_settings.batch_size) {
     m_status.state = SyncPhase::idle;
@@ -145,12 +145,12 @@ SyncClient::SyncClient(SyncSettings settings, ResponseStore& store, HttpClient& 
 }
 
 void SyncClient::refresh_counts() {
-    StoreHealth h = m_store.health();
+    DatabaseHealth h = m_database.health();
     m_status.pending = h.pending;
     m_status.rejected = h.rejected;
 }
 
-std::string SyncClient::health_json(const StoreHealth& h, std::int64_t pending) const {
+std::string SyncClient::health_json(const DatabaseHealth& h, std::int64_t pending) const {
     nlohmann::json j{
         {"disk_free_bytes", std::max<std::int64_t>(0, h.disk_free_bytes)},
         {"database_bytes", std::max<std::int64_t>(0, h.database_bytes)},
@@ -212,7 +212,7 @@ SyncStep SyncClient::fault(const std::string& what) {
 
 SyncStep SyncClient::step(steady_clock::time_point now) {
     if (m_status.state == SyncPhase::must_reenroll) return {SyncStep::Kind::must_reenroll};
-    auto batch = m_store.pending_batch(m_batch_size);
+    auto batch = m_database.pending_batch(m_batch_size);
     if (!batch) {
         m_status.last_error = "the local database could not be read: " + batch.error();
         SyncStep s;
@@ -230,7 +230,7 @@ SyncStep SyncClient::step(steady_clock::time_point now) {
         s.wait = duration_cast<milliseconds>(m_last_contact + m_settings.heartbeat_interval - now);
         return s;
     }
-    const StoreHealth h = m_store.health();
+    const DatabaseHealth h = m_database.health();
     HttpResponse r =
         m_http.post_json("/api/v1/heartbeat", health_json(h, h.pending), m_settings.token);
     if (r.status != 200) return failed(r, "heartbeat", now);
@@ -247,14 +247,14 @@ SyncStep SyncClient::step(steady_clock::time_point now) {
 }
 
 // Counting the pending rows walks the whole queue, milliseconds a batch when a
-// kiosk comes back with a long one. So while a backlog drains the store is
+// kiosk comes back with a long one. So while a backlog drains the database is
 // counted every couple of seconds and the count carried down batch by batch
 // in between; responses closed meanwhile show up at the next count. Any step
 // that is not a sent batch drops the carried count.
-StoreHealth SyncClient::health_for_batch(steady_clock::time_point now) {
+DatabaseHealth SyncClient::health_for_batch(steady_clock::time_point now) {
     constexpr auto k_recount = seconds{2};
     if (!m_drain_counted_at || now - *m_drain_counted_at >= k_recount) {
-        m_drain_health = m_store.health();
+        m_drain_health = m_database.health();
         m_drain_counted_at = now;
     }
     return m_drain_health;
@@ -274,7 +274,7 @@ SyncStep SyncClient::send_batch(std::vector<Response> batch, steady_clock::time_
     }
     body += "],\"health\":";
     // Pending as the server will see it once this batch is in.
-    const StoreHealth before = health_for_batch(now);
+    const DatabaseHealth before = health_for_batch(now);
     m_status.pending = before.pending; // until the server accounts for the batch
     m_status.rejected = before.rejected;
     const auto counted_at = *m_drain_counted_at;
@@ -296,7 +296,7 @@ SyncStep SyncClient::send_batch(std::vector<Response> batch, steady_clock::time_
     if (r.status == 400 || r.status == 415) {
         // A single response the server cannot read at all: keep it, mark it
         // rejected with the reason, and carry on with the queue.
-        Status st = m_store.mark_rejected(batch.front().id, describe_http_error(r));
+        Status st = m_database.mark_rejected(batch.front().id, describe_http_error(r));
         if (!st) m_status.last_error = "the local database could not be written: " + st.error();
         SyncStep s;
         s.kind = SyncStep::Kind::sent;
@@ -312,14 +312,14 @@ SyncStep SyncClient::send_batch(std::vector<Response> batch, steady_clock::time_
         return unaccounted(answer.error());
     }
     for (const auto& [id, why] : answer->rejected) {
-        Status st = m_store.mark_rejected(id, why);
+        Status st = m_database.mark_rejected(id, why);
         if (!st) m_status.last_error = "the local database could not be written: " + st.error();
     }
     std::vector<std::int64_t> synced;
     synced.reserve(batch.size());
     for (const Response& resp : batch)
         if (!answer->rejected.count(resp.id)) synced.push_back(resp.sequence);
-    Status st = m_store.mark_synced(synced);
+    Status st = m_database.mark_synced(synced);
     if (!st) {
         // The server has them; they will be resent and counted as duplicates.
         m_status.last_error = "the local database could not be written: " + st.error();

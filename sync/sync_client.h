@@ -8,9 +8,9 @@
 // Answers are read without exceptions: a malformed one is an error in plain
 // words (SyncStatus::last_error).
 //
-// Not thread-safe: owned by the sync thread, with its own store connection
+// Not thread-safe: owned by the sync thread, with its own database connection
 // and its own HttpClient.
-#include "app/store.h"
+#include "app/local_database.h"
 #include "app/sync_status.h"
 #include "sync/backoff.h"
 #include "sync/http.h"
@@ -53,7 +53,7 @@ struct SyncStep {
 
 class SyncClient {
   public:
-    SyncClient(SyncSettings settings, ResponseStore& store, HttpClient& http);
+    SyncClient(SyncSettings settings, LocalDatabase& database, HttpClient& http);
 
     // Sends one batch, or a heartbeat when one is due and nothing is pending.
     SyncStep step(std::chrono::steady_clock::time_point now);
@@ -78,13 +78,13 @@ class SyncClient {
     SyncStep unaccounted(const std::string& why);
     // The health object sent with heartbeats and batches; `pending` as the
     // server should see it.
-    std::string health_json(const StoreHealth& h, std::int64_t pending) const;
+    std::string health_json(const DatabaseHealth& h, std::int64_t pending) const;
     void refresh_counts();
-    // The store's health for the next batch of a drain (see send_batch).
-    StoreHealth health_for_batch(std::chrono::steady_clock::time_point now);
+    // The database's health for the next batch of a drain (see send_batch).
+    DatabaseHealth health_for_batch(std::chrono::steady_clock::time_point now);
 
     SyncSettings m_settings;
-    ResponseStore& m_store;
+    LocalDatabase& m_database;
     HttpClient& m_http;
     Backoff m_backoff;
     SyncStatus m_status;
@@ -95,7 +95,7 @@ class SyncClient {
     bool m_contacted = false;
     // The counts carried from batch to batch while a backlog drains, and
     // when they were counted (none: count before the next batch).
-    StoreHealth m_drain_health;
+    DatabaseHealth m_drain_health;
     std::optional<std::chrono::steady_clock::time_point> m_drain_counted_at;
 };
 

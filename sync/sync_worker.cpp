@@ -10,13 +10,13 @@ Result<std::unique_ptr<SyncWorker>> SyncWorker::start(SyncSettings settings, con
     std::unique_ptr<SyncWorker> w(new SyncWorker());
     w->m_settings = std::move(settings);
     w->m_settings.http.abort_flag = &w->m_stop;
-    auto store = ResponseStore::open(db_path);
-    if (!store) return Error{"sync: " + store.error()};
-    w->m_store = std::move(*store);
+    auto database = LocalDatabase::open(db_path);
+    if (!database) return Error{"sync: " + database.error()};
+    w->m_database = std::move(*database);
     auto http = HttpClient::create(w->m_settings.http);
     if (!http) return Error{"sync: " + http.error()};
     w->m_http = std::move(*http);
-    w->m_client = std::make_unique<SyncClient>(w->m_settings, *w->m_store, *w->m_http);
+    w->m_client = std::make_unique<SyncClient>(w->m_settings, *w->m_database, *w->m_http);
     if (auto cached = load_remote_config(w->m_settings.data_dir); cached)
         w->m_client->set_known_etag(cached->etag);
     w->m_status = w->m_client->status();

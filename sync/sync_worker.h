@@ -1,5 +1,5 @@
 #pragma once
-// SyncWorker: the background sync thread (SPEC "Sync"). It owns its own store
+// SyncWorker: the background sync thread (SPEC "Sync"). It owns its own database
 // connection and its own HTTP client; the UI thread never waits on the
 // network. The UI thread reads a status snapshot and drains new
 // configurations once per frame; it wakes the thread for "sync now" or after
@@ -39,7 +39,7 @@ class SyncWorker {
     void run();
 
     SyncSettings m_settings;
-    std::unique_ptr<ResponseStore> m_store;
+    std::unique_ptr<LocalDatabase> m_database;
     std::unique_ptr<HttpClient> m_http;
     std::unique_ptr<SyncClient> m_client;
     std::atomic<bool> m_stop{false};

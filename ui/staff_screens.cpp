@@ -486,7 +486,7 @@ StaffNavLayout layout_staff_nav(const StaffChrome& c, float w, float h) {
 
 // --- Dashboard ---
 
-DashboardLayout layout_dashboard(const DashboardView& model, const StaffChrome& c, float w,
+DashboardLayout layout_dashboard(const StaffDashboardView& model, const StaffChrome& c, float w,
                                  float h) {
     const Metrics m = metrics(w, h, c.look.dpi);
     const Rect content = layout_staff_nav(c, w, h).content;
@@ -534,7 +534,7 @@ DashboardLayout layout_dashboard(const DashboardView& model, const StaffChrome& 
     return l;
 }
 
-StaffIntent draw_dashboard(const DashboardView& d, const StaffChrome& c) {
+StaffIntent draw_dashboard(const StaffDashboardView& d, const StaffChrome& c) {
     const ImGuiIO& io = ImGui::GetIO();
     const float w = io.DisplaySize.x, h = io.DisplaySize.y;
     const bool hc = c.look.high_contrast;
@@ -805,7 +805,7 @@ HealthLayout layout_health(const HealthView& hm, const StaffChrome& c, float w, 
         l.rows.push_back(Rect{ct.x, y, ct.w, rh});
         y += rh;
     }
-    y += m.gap + m.text.body * 1.4f; // "Store events" title
+    y += m.gap + m.text.body * 1.4f; // "Database events" title
     const float eh = std::max(m.target, m.text.body * 2.4f);
     for (std::size_t i = 0; i < hm.events.size(); ++i) {
         if (y + eh > ct.bottom() + 0.5f) break;
@@ -829,9 +829,9 @@ StaffIntent draw_health(const HealthView& hm, const StaffChrome& c) {
     ImDrawList* dl = begin_screen("##staff_health", hc);
     StaffIntent in = draw_nav(dl, c, nav, m);
     const Rect& ct = nav.content;
-    const bool store_ok = hm.database.state == "ok";
+    const bool database_ok = hm.database.state == "ok";
     draw_header(dl, Rect{ct.x, ct.y, ct.w, m.text.heading * 1.5f}, "Sync and device health",
-                store_ok ? "" : "Store: " + hm.database.state, bad_colour(hc), m, hc);
+                database_ok ? "" : "Database: " + hm.database.state, bad_colour(hc), m, hc);
 
     const SyncStatus& s = hm.sync;
     const bool configured = s.state != SyncPhase::not_configured;
@@ -854,11 +854,11 @@ StaffIntent draw_health(const HealthView& hm, const StaffChrome& c) {
         {"Pending responses", format_count(pending), false},
         {"Last successful sync", last_sync, false},
         {"Server", server, configured && !s.server_reachable},
-        {"Store",
-         store_ok
-             ? "OK"
-             : hm.database.state + (hm.database.last_error.empty() ? "" : ": " + hm.database.last_error),
-         !store_ok},
+        {"Database",
+         database_ok ? "OK"
+                     : hm.database.state +
+                           (hm.database.last_error.empty() ? "" : ": " + hm.database.last_error),
+         !database_ok},
         {"Disk free", format_bytes(hm.database.disk_free_bytes),
          hm.database.disk_free_bytes > 0 && hm.database.disk_free_bytes < (100LL << 20)},
         {"Database size", format_bytes(hm.database.database_bytes), false},
@@ -877,7 +877,7 @@ StaffIntent draw_health(const HealthView& hm, const StaffChrome& c) {
               rows[i].bad ? bad_colour(hc) : p.text);
     }
     float y = l.rows.empty() ? ct.y : l.rows.back().bottom() + m.gap;
-    label(dl, hm.events.empty() ? "Store events: none waiting" : "Store events", m.text.body,
+    label(dl, hm.events.empty() ? "Database events: none waiting" : "Database events", m.text.body,
           Rect{ct.x, y, ct.w, m.text.body * 1.4f}, p.text);
     for (std::size_t i = 0; i < l.acknowledge.size(); ++i) {
         const Rect& b = l.acknowledge[i];

@@ -85,12 +85,12 @@ struct DashboardLayout {
     Rect trend30;
     Rect reasons;
 };
-DashboardLayout layout_dashboard(const DashboardView& model, const StaffChrome& chrome,
+DashboardLayout layout_dashboard(const StaffDashboardView& model, const StaffChrome& chrome,
                                  float width, float height);
 
 struct HealthLayout {
     std::vector<Rect> rows;        // label/value rows
-    std::vector<Rect> acknowledge; // one per shown store event
+    std::vector<Rect> acknowledge; // one per shown database event
 };
 HealthLayout layout_health(const HealthView& model, const StaffChrome& chrome, float width,
                            float height);
@@ -128,7 +128,7 @@ double step_standard(Scale scale, double value, int direction);
 // --- Screens ---
 
 StaffIntent draw_pin_pad(const PinPadModel& model, const Look& look);
-StaffIntent draw_dashboard(const DashboardView& model, const StaffChrome& chrome);
+StaffIntent draw_dashboard(const StaffDashboardView& model, const StaffChrome& chrome);
 StaffIntent draw_huddle(const HuddleModel& model, const StaffChrome& chrome);
 StaffIntent draw_health(const HealthView& model, const StaffChrome& chrome);
 StaffIntent draw_settings(const SettingsModel& model, const StaffChrome& chrome);

@@ -1,7 +1,7 @@
 // `touchpoint-kiosk export`: the local responses database to stdout.
 #include "app/cli/commands.h"
 #include "app/export.h"
-#include "app/store.h"
+#include "app/local_database.h"
 
 #include <cstdio>
 #include <iostream>
@@ -20,13 +20,13 @@ int run_export(Options& opt) {
         std::cerr << "touchpoint-kiosk: no responses database at " << db << "\n";
         return 1;
     }
-    auto store = ResponseStore::open(db);
-    if (!store) {
-        std::cerr << "touchpoint-kiosk: " << store.error() << "\n";
+    auto database = LocalDatabase::open(db);
+    if (!database) {
+        std::cerr << "touchpoint-kiosk: " << database.error() << "\n";
         return 1;
     }
     auto rows = export_responses(
-        **store, opt.format == "jsonl" ? ExportFormat::jsonl : ExportFormat::csv, std::cout);
+        **database, opt.format == "jsonl" ? ExportFormat::jsonl : ExportFormat::csv, std::cout);
     std::cout.flush();
     if (!rows) {
         std::cerr << "touchpoint-kiosk: export failed: " << rows.error() << "\n";

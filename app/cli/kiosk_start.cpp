@@ -73,22 +73,23 @@ int prepare_kiosk(Options& opt, KioskStart& out) {
     return 0;
 }
 
-std::unique_ptr<ResponseStore> open_kiosk_store(const std::string& data_dir, int retention_days) {
-    auto store_result = ResponseStore::open(data_dir + "/responses.db");
-    if (!store_result) {
-        std::cerr << "touchpoint-kiosk: " << store_result.error() << "\n";
+std::unique_ptr<LocalDatabase> open_kiosk_database(const std::string& data_dir,
+                                                   int retention_days) {
+    auto opened = LocalDatabase::open(data_dir + "/responses.db");
+    if (!opened) {
+        std::cerr << "touchpoint-kiosk: " << opened.error() << "\n";
         return nullptr;
     }
-    std::unique_ptr<ResponseStore> store = std::move(*store_result);
-    if (auto closed = store->close_all_open(); closed && *closed > 0)
+    std::unique_ptr<LocalDatabase> database = std::move(*opened);
+    if (auto closed = database->close_all_open(); closed && *closed > 0)
         std::cerr << "touchpoint-kiosk: closed " << *closed
                   << " responses left open by the last run\n";
     const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             SystemClock().wall().time_since_epoch())
                             .count();
-    if (auto pruned = store->prune_synced(retention_days, now_ms); !pruned)
+    if (auto pruned = database->prune_synced(retention_days, now_ms); !pruned)
         std::cerr << "touchpoint-kiosk: pruning old responses failed: " << pruned.error() << "\n";
-    return store;
+    return database;
 }
 
 std::unique_ptr<sync::HeadOfficeLink>

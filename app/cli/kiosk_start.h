@@ -6,7 +6,7 @@
 #include "app/cli/command_line.h"
 #include "app/identity.h"
 #include "app/kiosk_config.h"
-#include "app/store.h"
+#include "app/local_database.h"
 #include "app/translations.h"
 #include "platform/window.h"
 #include "sync/enroll.h"
@@ -34,7 +34,7 @@ int prepare_kiosk(Options& opt, KioskStart& out);
 
 // Opens the database, closes what the last run left open and prunes old
 // synced rows; nullptr when it cannot be opened (the reason is printed).
-std::unique_ptr<ResponseStore> open_kiosk_store(const std::string& data_dir, int retention_days);
+std::unique_ptr<LocalDatabase> open_kiosk_database(const std::string& data_dir, int retention_days);
 
 // The link to head office: the sync thread once the kiosk is enrolled (an
 // enrolled kiosk runs the touch point settings and survey its server gave

@@ -1,10 +1,10 @@
 // The wall clock jumps (an NTP correction, a flat RTC battery, someone
-// setting the date): the kiosk flow and its store, driven by a hand-moved
+// setting the date): the kiosk flow and its database, driven by a hand-moved
 // clock whose wall and monotonic parts move apart. Sequences keep going up,
 // the tap after a jump back is clock-suspect, misuse and timeouts run on the
 // monotonic clock, and opening hours follow the wall clock wherever it went.
 #include "app/flow.h"
-#include "app/store.h"
+#include "app/local_database.h"
 
 #include <catch2/catch.hpp>
 
@@ -51,16 +51,16 @@ std::int64_t ms_of(system_clock::time_point t) {
     return duration_cast<milliseconds>(t.time_since_epoch()).count();
 }
 
-std::unique_ptr<ResponseStore> memory_store() {
-    auto s = ResponseStore::open(":memory:");
+std::unique_ptr<LocalDatabase> memory_database() {
+    auto s = LocalDatabase::open(":memory:");
     INFO((s ? std::string() : s.error()));
     REQUIRE(s.ok());
     return std::move(s).value();
 }
 
-std::vector<Response> stored(const ResponseStore& store) {
+std::vector<Response> stored(const LocalDatabase& database) {
     std::vector<Response> out;
-    REQUIRE(store
+    REQUIRE(database
                 .for_each([&](const Response& r) {
                     out.push_back(r);
                     return true;
@@ -69,9 +69,9 @@ std::vector<Response> stored(const ResponseStore& store) {
     return out;
 }
 
-std::vector<int> misuse_flags(const ResponseStore& store) {
+std::vector<int> misuse_flags(const LocalDatabase& database) {
     std::vector<int> out;
-    for (const Response& r : stored(store))
+    for (const Response& r : stored(database))
         out.push_back(r.misuse ? 1 : 0);
     return out;
 }
@@ -87,9 +87,9 @@ void rate(KioskFlow& flow, int score) {
 } // namespace
 
 TEST_CASE("clock jump: sequences go up, the tap after a jump back is clock-suspect", "[clock]") {
-    auto store = memory_store();
+    auto database = memory_database();
     ManualClock clock(monday_10());
-    KioskFlow flow(settings(), *store, clock);
+    KioskFlow flow(settings(), *database, clock);
 
     std::vector<std::int64_t> wall; // the wall time of each tap
     auto tap = [&](int score) {
@@ -109,7 +109,7 @@ TEST_CASE("clock jump: sequences go up, the tap after a jump back is clock-suspe
     clock.set_wall(clock.wall() - hours{24}); // the day taken back
     tap(4);
 
-    const auto rows = stored(*store);
+    const auto rows = stored(*database);
     REQUIRE(rows.size() == 7);
     std::vector<int> scores, suspect;
     for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -122,7 +122,7 @@ TEST_CASE("clock jump: sequences go up, the tap after a jump back is clock-suspe
     }
     CHECK(scores == std::vector<int>{5, 4, 3, 2, 1, 5, 4});
     CHECK(suspect == std::vector<int>{0, 0, 1, 0, 0, 0, 1});
-    CHECK(misuse_flags(*store) == std::vector<int>{0, 0, 0, 0, 0, 0, 0});
+    CHECK(misuse_flags(*database) == std::vector<int>{0, 0, 0, 0, 0, 0, 0});
     // Local days follow the wall clock the tap was made on.
     CHECK(rows[3].local_day == "2026-11-23");
     CHECK(rows[3].local_hour == 9);
@@ -131,23 +131,23 @@ TEST_CASE("clock jump: sequences go up, the tap after a jump back is clock-suspe
 }
 
 TEST_CASE("clock jump: misuse runs on the monotonic clock", "[clock]") {
-    auto store = memory_store();
+    auto database = memory_database();
     ManualClock clock(monday_10());
-    KioskFlow flow(settings(), *store, clock);
+    KioskFlow flow(settings(), *database, clock);
 
     SECTION("a jump back between two slow taps makes no misuse") {
         rate(flow, 4);
         clock.advance(seconds{6});
         clock.set_wall(clock.wall() - hours{1});
         rate(flow, 3);
-        CHECK(misuse_flags(*store) == std::vector<int>{0, 0});
+        CHECK(misuse_flags(*database) == std::vector<int>{0, 0});
     }
     SECTION("a jump forward between two fast taps hides no misuse") {
         rate(flow, 4);
         clock.advance(seconds{1});
         clock.set_wall(clock.wall() + hours{24});
         rate(flow, 1);
-        CHECK(misuse_flags(*store) == std::vector<int>{0, 1});
+        CHECK(misuse_flags(*database) == std::vector<int>{0, 1});
     }
     SECTION("a burst stays a burst, whichever way the wall clock goes") {
         // Seven taps 6 s apart (each slower than the response interval), the
@@ -158,16 +158,16 @@ TEST_CASE("clock jump: misuse runs on the monotonic clock", "[clock]") {
             clock.advance(seconds{6});
             clock.set_wall(clock.wall() + (i % 2 == 0 ? hours{24} : -hours{24}));
         }
-        CHECK(misuse_flags(*store) == std::vector<int>{0, 0, 0, 0, 0, 1, 1});
+        CHECK(misuse_flags(*database) == std::vector<int>{0, 0, 0, 0, 0, 1, 1});
     }
 }
 
 TEST_CASE("clock jump: opening hours follow the wall clock", "[clock]") {
     FlowSettings fs = settings();
     fs.touch_point.opening_hours.days[1].clear(); // closed on Tuesdays
-    auto store = memory_store();
+    auto database = memory_database();
     ManualClock clock(monday_10() - hours{1} - minutes{30}); // Monday 08:30
-    KioskFlow flow(fs, *store, clock);
+    KioskFlow flow(fs, *database, clock);
     REQUIRE(flow.screen() == Screen::question);
     rate(flow, 5);
 
@@ -177,7 +177,7 @@ TEST_CASE("clock jump: opening hours follow the wall clock", "[clock]") {
         // A tap before the next hours check is not recorded, and the kiosk sleeps.
         CHECK_FALSE(flow.tap_rating(4));
         CHECK(flow.screen() == Screen::sleep);
-        CHECK(stored(*store).size() == 1);
+        CHECK(stored(*database).size() == 1);
         // Put right: open again at the next check.
         clock.set_wall(clock.wall() + hours{1});
         clock.advance(seconds{29});
@@ -187,7 +187,7 @@ TEST_CASE("clock jump: opening hours follow the wall clock", "[clock]") {
         flow.tick();
         CHECK(flow.screen() == Screen::question);
         rate(flow, 4);
-        CHECK(stored(*store).size() == 2);
+        CHECK(stored(*database).size() == 2);
     }
     SECTION("forward a day, to a closed day") {
         clock.set_wall(clock.wall() + hours{24}); // Tuesday 08:30
@@ -199,14 +199,14 @@ TEST_CASE("clock jump: opening hours follow the wall clock", "[clock]") {
         flow.tick();
         CHECK(flow.screen() == Screen::sleep);
         CHECK_FALSE(flow.tap_rating(4));
-        CHECK(stored(*store).size() == 1);
+        CHECK(stored(*database).size() == 1);
         // The day taken back: Monday is open again.
         clock.set_wall(clock.wall() - hours{24});
         clock.advance(seconds{30});
         flow.tick();
         CHECK(flow.screen() == Screen::question);
         rate(flow, 2);
-        const auto rows = stored(*store);
+        const auto rows = stored(*database);
         REQUIRE(rows.size() == 2);
         CHECK(rows[1].local_day == "2026-11-23");
         // Nothing was recorded while the clock was a day out, so the times
@@ -221,14 +221,14 @@ TEST_CASE("clock jump: opening hours follow the wall clock", "[clock]") {
         clock.advance(milliseconds{2500});
         flow.tick();
         CHECK(flow.screen() == Screen::sleep);
-        CHECK(stored(*store).size() == 2);
+        CHECK(stored(*database).size() == 2);
     }
 }
 
 TEST_CASE("clock jump: the thank-you and the idle reset run on the monotonic clock", "[clock]") {
-    auto store = memory_store();
+    auto database = memory_database();
     ManualClock clock(monday_10());
-    KioskFlow flow(settings(/*with_reasons=*/true), *store, clock);
+    KioskFlow flow(settings(/*with_reasons=*/true), *database, clock);
 
     SECTION("thank-you") {
         REQUIRE(flow.tap_rating(5)); // no reasons for a high score
@@ -254,7 +254,7 @@ TEST_CASE("clock jump: the thank-you and the idle reset run on the monotonic clo
         clock.advance(milliseconds{1});
         flow.tick();
         CHECK(flow.screen() == Screen::question);
-        const auto rows = stored(*store);
+        const auto rows = stored(*database);
         REQUIRE(rows.size() == 1);
         CHECK(rows[0].closed); // kept, and now it may be synced
     }

@@ -3,7 +3,7 @@
 // manager reads after each outcome, and what is saved on the device (nothing
 // on a failure; the identity as `touchpoint-kiosk enroll` saves it on success).
 #include "app/kiosk_runtime.h"
-#include "test_store_support.h"
+#include "local_database_support.h"
 
 #include <catch2/catch.hpp>
 
@@ -88,17 +88,18 @@ struct Kiosk {
     TempDir dir;
     ManualClock clock{system_clock::time_point(milliseconds(1'774'864'800'000))};
     FakeHeadOffice office;
-    std::unique_ptr<ResponseStore> store;
+    std::unique_ptr<LocalDatabase> database;
     std::unique_ptr<KioskRuntime> kiosk;
 
     Kiosk() {
         auto id = DeviceIdentity::load_or_create(dir.file("data"));
         REQUIRE(id.ok());
-        auto s = ResponseStore::open(dir.file("data/responses.db"));
+        auto s = LocalDatabase::open(dir.file("data/responses.db"));
         REQUIRE(s.ok());
-        store = std::move(s).value();
+        database = std::move(s).value();
         RuntimeOptions o{dir.file("data"), "", "9.9.9"};
-        auto k = KioskRuntime::create(config(dir, *hash_pin("2468")), *id, *store, clock, office, o);
+        auto k =
+            KioskRuntime::create(config(dir, *hash_pin("2468")), *id, *database, clock, office, o);
         REQUIRE(k.ok());
         kiosk = std::move(k).value();
     }
@@ -264,10 +265,11 @@ TEST_CASE("a wrong code is shown in plain words and changes nothing on the devic
     REQUIRE(k.kiosk->flow().screen() == Screen::thank_you);
     k.kiosk->handle(CustomerIntent{CustomerIntent::Kind::dismiss_thank_you});
     std::string device;
-    REQUIRE(k.store->for_each([&](const Response& r) {
-                  device = r.device_id;
-                  return true;
-              })
+    REQUIRE(k.database
+                ->for_each([&](const Response& r) {
+                    device = r.device_id;
+                    return true;
+                })
                 .ok());
     CHECK(device == "9d2b3c1e-0000-4000-8000-000000000001");
 }

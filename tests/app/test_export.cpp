@@ -2,7 +2,7 @@
 // spreadsheet would run as a formula comes out as text, as the server's
 // export writes it.
 #include "app/export.h"
-#include "test_store_support.h"
+#include "local_database_support.h"
 
 #include <catch2/catch.hpp>
 
@@ -15,18 +15,18 @@ using touchpoint::test::TempDir;
 TEST_CASE("kiosk export: comments that look like formulas are guarded in CSV",
           "[app][export]") {
     TempDir dir;
-    auto store = ResponseStore::open(dir.file("responses.db"));
-    REQUIRE(store);
+    auto database = LocalDatabase::open(dir.file("responses.db"));
+    REQUIRE(database);
     const std::vector<std::string> comments = {"=HYPERLINK(\"http://evil\",\"click\")",
                                                "+64 21 555", "-fine-", "@everyone", "plain"};
     for (const std::string& comment : comments) {
         Response r = sample_response();
-        REQUIRE((*store)->insert_open(r));
-        REQUIRE((*store)->amend(r.id, {}, comment));
-        REQUIRE((*store)->close(r.id));
+        REQUIRE((*database)->insert_open(r));
+        REQUIRE((*database)->amend(r.id, {}, comment));
+        REQUIRE((*database)->close(r.id));
     }
     std::ostringstream csv;
-    auto rows = export_responses(**store, ExportFormat::csv, csv);
+    auto rows = export_responses(**database, ExportFormat::csv, csv);
     REQUIRE(rows);
     CHECK(*rows == 5);
     const std::string text = csv.str();
@@ -42,6 +42,6 @@ TEST_CASE("kiosk export: comments that look like formulas are guarded in CSV",
 
     // JSON lines carry the text unchanged (no spreadsheet reads them).
     std::ostringstream jsonl;
-    REQUIRE(export_responses(**store, ExportFormat::jsonl, jsonl));
+    REQUIRE(export_responses(**database, ExportFormat::jsonl, jsonl));
     CHECK(jsonl.str().find("\"comment\":\"=HYPERLINK(") != std::string::npos);
 }

@@ -2,7 +2,7 @@
 // damaged file is reported, never replaced.
 #include "app/identity.h"
 #include "core/uuid.h"
-#include "test_store_support.h"
+#include "local_database_support.h"
 
 #include <catch2/catch.hpp>
 

@@ -6,7 +6,7 @@
 // (their real probes run in e2e_kiosk_doctor).
 #include "app/identity.h"
 #include "app/kiosk_doctor.h"
-#include "test_store_support.h"
+#include "local_database_support.h"
 
 #include <catch2/catch.hpp>
 
@@ -110,15 +110,15 @@ bool contains(const std::string& text, const std::string& part) {
 
 // A real responses database with `n` responses, shut down cleanly.
 void make_database(const std::string& path, int n) {
-    auto store = ResponseStore::open(path);
-    REQUIRE(store.ok());
+    auto database = LocalDatabase::open(path);
+    REQUIRE(database.ok());
     for (int i = 0; i < n; ++i) {
         Response r = sample_response(1'774'700'000'000 + i * 1000, 1 + i % 5);
-        REQUIRE((*store)->insert_open(r).ok());
-        REQUIRE((*store)->amend(r.id, {"staff"}, std::string(300, 'a' + i % 26)).ok());
-        REQUIRE((*store)->close(r.id).ok());
+        REQUIRE((*database)->insert_open(r).ok());
+        REQUIRE((*database)->amend(r.id, {"staff"}, std::string(300, 'a' + i % 26)).ok());
+        REQUIRE((*database)->close(r.id).ok());
     }
-    (*store)->mark_clean_shutdown();
+    (*database)->mark_clean_shutdown();
 }
 
 std::vector<std::string> names_in(const std::string& dir) {
@@ -194,7 +194,7 @@ TEST_CASE("doctor: a good setup passes every check, one OK line each", "[doctor]
     CHECK(printed_lines[4].rfind("OK database: " + s.data + "/responses.db", 0) == 0);
     CHECK(contains(printed_lines[4], "intact"));
     CHECK(contains(printed_lines[4],
-                   "schema version " + std::to_string(response_store_schema_version())));
+                   "schema version " + std::to_string(local_database_schema_version())));
     CHECK(contains(printed_lines[4], "3 responses"));
     CHECK(printed_lines[5] == "OK server: standalone (not enrolled)");
     CHECK(printed_lines.back() == "all 6 checks passed");
@@ -317,17 +317,17 @@ TEST_CASE("doctor: a database of a newer schema fails, naming the schema version
     CHECK_FALSE(d.ok);
     CHECK(contains(d.text, "schema version 99"));
     CHECK(contains(d.text, "newer than this kiosk knows (" +
-                               std::to_string(response_store_schema_version()) + ")"));
+                               std::to_string(local_database_schema_version()) + ")"));
     CHECK(read_bytes(db) == before);
 }
 
 TEST_CASE("doctor: a database in use by the running kiosk is read through its WAL", "[doctor]") {
     Setup s;
     const std::string db = s.data + "/responses.db";
-    auto store = ResponseStore::open(db);
-    REQUIRE(store.ok());
+    auto database = LocalDatabase::open(db);
+    REQUIRE(database.ok());
     Response r = sample_response();
-    REQUIRE((*store)->insert_open(r).ok()); // only in the WAL so far
+    REQUIRE((*database)->insert_open(r).ok()); // only in the WAL so far
     const DoctorLine& d = line(run_kiosk_checks(s.in), "database");
     INFO(d.text);
     CHECK(d.ok);

@@ -4,7 +4,7 @@
 // once, shift, the wake-up touch), the "response closed" event that wakes
 // the sync thread, and the server's configuration waiting for an idle moment.
 #include "app/kiosk_runtime.h"
-#include "test_store_support.h"
+#include "local_database_support.h"
 
 #include <catch2/catch.hpp>
 
@@ -39,7 +39,7 @@ struct Kiosk {
     TempDir dir;
     ManualClock clock{system_clock::time_point(milliseconds(1'774'864'800'000))};
     CountingSync sync;
-    std::unique_ptr<ResponseStore> store;
+    std::unique_ptr<LocalDatabase> database;
     std::unique_ptr<KioskRuntime> kiosk;
 
     explicit Kiosk(double dim_timeout_s = 30) {
@@ -73,11 +73,11 @@ survey = "survey.toml"
         REQUIRE(cfg.ok());
         auto id = DeviceIdentity::load_or_create(dir.file("data"));
         REQUIRE(id.ok());
-        auto s = ResponseStore::open(dir.file("data/responses.db"));
+        auto s = LocalDatabase::open(dir.file("data/responses.db"));
         REQUIRE(s.ok());
-        store = std::move(s).value();
+        database = std::move(s).value();
         RuntimeOptions o{dir.file("data"), "", "9.9.9", 45.0f};
-        auto k = KioskRuntime::create(*cfg, *id, *store, clock, sync, o);
+        auto k = KioskRuntime::create(*cfg, *id, *database, clock, sync, o);
         REQUIRE(k.ok());
         kiosk = std::move(k).value();
         kiosk->tick();
@@ -96,7 +96,7 @@ survey = "survey.toml"
     CustomerView view() const { return kiosk->view().customer; }
     Response only_row() const {
         std::vector<Response> rows;
-        REQUIRE(store->for_each([&](const Response& r) {
+        REQUIRE(database->for_each([&](const Response& r) {
             rows.push_back(r);
             return true;
         }));
@@ -111,7 +111,7 @@ TEST_CASE("a rating intent is stored, and its closing wakes the sync thread once
           "[runtime][input][sync]") {
     Kiosk k;
     k.ask({C::rate, 4}); // no reasons for a 4: the comment
-    CHECK(*k.store->count() == 1);
+    CHECK(*k.database->count() == 1);
     CHECK(k.view().screen == Screen::comment);
     CHECK(k.sync.closed == 0); // still open: the follow-up amends it
     k.ask({C::comment_done});
@@ -229,9 +229,9 @@ TEST_CASE("a touch on the dimmed screen only wakes it", "[runtime][input][dim]")
     CHECK(k.view().wake_touch);
     k.ask({C::wake}); // the shield reports the lift
     CHECK_FALSE(k.view().wake_touch);
-    CHECK(*k.store->count() == 0);
+    CHECK(*k.database->count() == 0);
     k.ask({C::rate, 5});
-    CHECK(*k.store->count() == 1);
+    CHECK(*k.database->count() == 1);
 }
 
 TEST_CASE("the manager's dim timeout applies at once", "[runtime][input][dim]") {

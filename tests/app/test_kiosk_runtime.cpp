@@ -2,7 +2,7 @@
 // raised by real taps and kept across a restart, pause, and manager settings
 // that persist in the data dir.
 #include "app/kiosk_runtime.h"
-#include "test_store_support.h"
+#include "local_database_support.h"
 
 #include <catch2/catch.hpp>
 
@@ -54,9 +54,9 @@ survey = "survey.toml"
     return *cfg;
 }
 
-int alert_events(const ResponseStore& store) {
+int alert_events(const LocalDatabase& database) {
     int n = 0;
-    const auto events = store.events();
+    const auto events = database.events();
     for (const auto& e : *events)
         n += e.kind == "low_score_alert";
     return n;
@@ -74,7 +74,7 @@ struct Kiosk {
     ManualClock clock{
         system_clock::time_point(milliseconds(1'774'864'800'000))}; // 2026-03-30 10:00 UTC
     TestSync sync;
-    std::unique_ptr<ResponseStore> store;
+    std::unique_ptr<LocalDatabase> database;
     std::unique_ptr<KioskRuntime> kiosk;
     std::string surveys_dir = std::string(TOUCHPOINT_ASSETS_DIR) + "/surveys";
 
@@ -83,14 +83,14 @@ struct Kiosk {
     }
     void start(const std::string& device_extra = "") {
         kiosk.reset();
-        store.reset();
+        database.reset();
         auto id = DeviceIdentity::load_or_create(dir.file("data"));
         REQUIRE(id.ok());
-        auto s = ResponseStore::open(dir.file("data/responses.db"));
+        auto s = LocalDatabase::open(dir.file("data/responses.db"));
         REQUIRE(s.ok());
-        store = std::move(s).value();
+        database = std::move(s).value();
         RuntimeOptions o{dir.file("data"), surveys_dir, "9.9.9"};
-        auto k = KioskRuntime::create(config(dir, device_extra), *id, *store, clock, sync, o);
+        auto k = KioskRuntime::create(config(dir, device_extra), *id, *database, clock, sync, o);
         REQUIRE(k.ok());
         kiosk = std::move(k).value();
     }
@@ -190,13 +190,13 @@ TEST_CASE("pause shows the paused screen and records nothing until resumed", "[r
     k.kiosk->handle({K::close});
     CHECK(k.kiosk->screen_name() == "paused");
     k.kiosk->handle(CustomerIntent{CustomerIntent::Kind::rate, 5});
-    CHECK(*k.store->count() == 0);
+    CHECK(*k.database->count() == 0);
     k.hold_corner();
     k.enter("1111");
     k.kiosk->handle({K::resume});
     k.kiosk->handle({K::close});
     k.rate(5);
-    CHECK(*k.store->count() == 1);
+    CHECK(*k.database->count() == 1);
 }
 
 TEST_CASE("three lowest answers raise a persisted alert that survives a restart",
@@ -205,8 +205,8 @@ TEST_CASE("three lowest answers raise a persisted alert that survives a restart"
     Kiosk k(dir, pin_hash_line("1111"));
     for (int i = 0; i < 3; ++i)
         k.rate(1);
-    REQUIRE(alert_events(*k.store) == 1);
-    CHECK_FALSE(k.store->events()->back().acknowledged);
+    REQUIRE(alert_events(*k.database) == 1);
+    CHECK_FALSE(k.database->events()->back().acknowledged);
 
     k.start(pin_hash_line("1111")); // restart
     k.hold_corner();
@@ -215,7 +215,7 @@ TEST_CASE("three lowest answers raise a persisted alert that survives a restart"
     // The restart does not raise it again: one more lowest answer is not three.
     k.kiosk->handle({K::close});
     k.rate(1);
-    CHECK(alert_events(*k.store) == 1);
+    CHECK(alert_events(*k.database) == 1);
 
     k.hold_corner();
     k.enter("1111");
@@ -488,7 +488,7 @@ TEST_CASE("an error that reached the frame loop is shown in the health panel", "
     Kiosk k(dir, pin_hash_line("1111"));
     auto faults = [&] {
         int n = 0;
-        const auto events = k.store->events();
+        const auto events = k.database->events();
         for (const auto& e : *events)
             n += e.kind == k_kiosk_fault_kind;
         return n;

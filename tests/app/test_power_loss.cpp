@@ -1,15 +1,15 @@
-// Power loss under the kiosk store: taps (insert, amend, close), the sync
+// Power loss under the kiosk database: taps (insert, amend, close), the sync
 // side's own connection marking them sent, pruning and a restart half-way,
 // over a VFS that cuts the power after a random write or sync call and keeps
 // only what was synced (sometimes part of what was not). Reopened the way the
-// kiosk starts, the store must hold exactly what was acknowledged (or that
+// kiosk starts, the database must hold exactly what was acknowledged (or that
 // plus the one change under way at the cut), each response once, roll-ups
 // that match the rows, and pass integrity_check. The same taps with
 // synchronous=OFF must lose some: the harness can fail. A full disk fails a
 // tap cleanly and changes nothing.
-#include "app/store.h"
+#include "app/local_database.h"
 #include "crash_vfs.h"
-#include "test_store_support.h"
+#include "local_database_support.h"
 
 #include <catch2/catch.hpp>
 
@@ -28,7 +28,7 @@ using tptest::PowerLoss;
 
 namespace {
 
-// What the store should hold for one response.
+// What the database should hold for one response.
 struct Expected {
     int score = 0;
     std::int64_t utc_ms = 0;
@@ -64,9 +64,9 @@ constexpr std::int64_t k_day_ms = 24 * 3600 * 1000;
 // taps get follow-up answers), the sync connection marks closed ones sent
 // every sixth tap, synced taps older than a day are pruned every eighth, and
 // half-way the kiosk restarts with a response still open (closed at start-up,
-// as main does). Every call that changes the store goes through `call`, which
-// keeps the model of what the store should hold.
-TapRun tap_until_the_power_goes(const std::string& path, const StoreOptions& opts) {
+// as main does). Every call that changes the database goes through `call`, which
+// keeps the model of what the database should hold.
+TapRun tap_until_the_power_goes(const std::string& path, const DatabaseOptions& opts) {
     TapRun run;
     auto call = [&](const std::string& what, const auto& change, const auto& op) {
         Contents next = run.acknowledged;
@@ -81,8 +81,8 @@ TapRun tap_until_the_power_goes(const std::string& path, const StoreOptions& opt
         ++run.calls_acknowledged;
         return true;
     };
-    auto open = [&](std::unique_ptr<ResponseStore>& into, const std::string& what) {
-        auto s = ResponseStore::open(path, opts);
+    auto open = [&](std::unique_ptr<LocalDatabase>& into, const std::string& what) {
+        auto s = LocalDatabase::open(path, opts);
         if (!s) {
             run.failed_call = what + ": " + s.error();
             return false;
@@ -94,7 +94,7 @@ TapRun tap_until_the_power_goes(const std::string& path, const StoreOptions& opt
         return result ? Status::success() : Status::failure(result.error());
     };
 
-    std::unique_ptr<ResponseStore> ui, sync;
+    std::unique_ptr<LocalDatabase> ui, sync;
     if (!open(ui, "opening")) return run;
     for (int i = 0; i < k_taps; ++i) {
         Response r = sample_response(k_first_tap_ms + i * k_tap_gap_ms, 1 + i % 5);
@@ -181,7 +181,7 @@ TapRun tap_until_the_power_goes(const std::string& path, const StoreOptions& opt
     return run;
 }
 
-// What the store held after the restart.
+// What the database held after the restart.
 struct Found {
     std::string problem;          // "" when it holds what it should
     int acknowledged_missing = 0; // acknowledged responses not found
@@ -206,21 +206,21 @@ std::string describe(const Contents& want, const Contents& got) {
     return "the contents differ";
 }
 
-// Reopens the store as the kiosk does at start-up (with the real VFS again)
+// Reopens the database as the kiosk does at start-up (with the real VFS again)
 // and compares it with the run's model.
-Found check_store(const std::string& path, const TapRun& run) {
+Found check_database(const std::string& path, const TapRun& run) {
     Found f;
-    auto opened = ResponseStore::open(path);
+    auto opened = LocalDatabase::open(path);
     if (!opened) {
         f.problem = "reopening failed: " + opened.error();
         f.acknowledged_missing = static_cast<int>(run.acknowledged.size());
         return f;
     }
-    ResponseStore& store = **opened;
+    LocalDatabase& database = **opened;
 
     Contents got;
     std::string twice;
-    Status read = store.for_each([&](const Response& r) {
+    Status read = database.for_each([&](const Response& r) {
         Expected e{r.score,   r.utc_ms, r.reasons,
                    r.comment, r.closed, r.sync_state == SyncState::synced};
         if (!got.emplace(r.id, std::move(e)).second) twice = r.id;
@@ -228,11 +228,11 @@ Found check_store(const std::string& path, const TapRun& run) {
     });
     for (const auto& entry : run.acknowledged)
         if (!got.count(entry.first)) ++f.acknowledged_missing;
-    if (auto events = store.events())
-        for (const StoreEvent& e : *events)
+    if (auto events = database.events())
+        for (const DatabaseEvent& e : *events)
             if (e.kind == "corruption_recovered") f.repaired = true;
 
-    auto integrity = store.pragma_value("integrity_check");
+    auto integrity = database.pragma_value("integrity_check");
     RawDb raw(path);
     const std::string rollups_match =
         raw.text("SELECT (SELECT coalesce(sum(n), 0) FROM hour_scores) = "
@@ -263,7 +263,7 @@ struct Cut {
     Found found;
 };
 
-Cut cut_once(CrashVfs& vfs, const StoreOptions& opts, std::int64_t cut_after, PowerLoss loss,
+Cut cut_once(CrashVfs& vfs, const DatabaseOptions& opts, std::int64_t cut_after, PowerLoss loss,
              std::uint64_t seed) {
     TempDir dir;
     const std::string path = dir.file("responses.db");
@@ -275,7 +275,7 @@ Cut cut_once(CrashVfs& vfs, const StoreOptions& opts, std::int64_t cut_after, Po
     c.cut_midway = vfs.power_is_cut();
     c.settle_error = vfs.settle(loss, seed);
     vfs.restore_default();
-    if (c.settle_error.empty()) c.found = check_store(path, c.run);
+    if (c.settle_error.empty()) c.found = check_database(path, c.run);
     return c;
 }
 
@@ -290,7 +290,7 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 } // namespace
 
 TEST_CASE("power loss: every acknowledged tap survives a power cut at any write or sync",
-          "[store][power]") {
+          "[database][power]") {
     const auto started = std::chrono::steady_clock::now();
     const std::uint64_t seed = run_seed();
     std::mt19937_64 rng(seed);
@@ -331,7 +331,7 @@ TEST_CASE("power loss: every acknowledged tap survives a power cut at any write 
     }
     // A call that failed at the cut may still have reached the disk (its
     // commit written, the sync cut): such runs count, as "kept".
-    std::printf("power loss, kiosk store: %d of %d cuts survived (%d mid-run, spread over %lld "
+    std::printf("power loss, kiosk database: %d of %d cuts survived (%d mid-run, spread over %lld "
                 "write/sync calls; %d kept the change whose call failed), %lld acknowledged "
                 "taps (%lld acknowledged calls) checked, seed %llu, %.1f s\n",
                 survived, k_cuts, midway, static_cast<long long>(calls), kept_in_flight,
@@ -341,7 +341,7 @@ TEST_CASE("power loss: every acknowledged tap survives a power cut at any write 
     // The control: with synchronous=OFF nothing is flushed, so cuts must cost
     // acknowledged taps, and the harness must see it.
     const auto control_started = std::chrono::steady_clock::now();
-    StoreOptions unsafe;
+    DatabaseOptions unsafe;
     unsafe.unsafe_synchronous_off = true;
     const Cut whole_unsafe = cut_once(vfs, unsafe, 0, PowerLoss::drop_unsynced, 0);
     REQUIRE(whole_unsafe.run.failed_call.empty());
@@ -358,19 +358,19 @@ TEST_CASE("power loss: every acknowledged tap survives a power cut at any write 
         if (c.found.acknowledged_missing > 0) ++runs_with_loss;
         taps_lost += c.found.acknowledged_missing;
     }
-    std::printf("power loss, kiosk store, synchronous=OFF control: %d of %d cuts lost "
+    std::printf("power loss, kiosk database, synchronous=OFF control: %d of %d cuts lost "
                 "acknowledged responses (%lld in all), %.1f s\n",
                 runs_with_loss, k_control_cuts, static_cast<long long>(taps_lost),
                 seconds_since(control_started));
     CHECK(runs_with_loss > 0);
 }
 
-TEST_CASE("power loss: a full disk fails a tap cleanly and changes nothing", "[store][power]") {
+TEST_CASE("power loss: a full disk fails a tap cleanly and changes nothing", "[database][power]") {
     TempDir dir;
     const std::string path = dir.file("responses.db");
     CrashVfs vfs;
     vfs.make_default();
-    auto snapshot = [](const ResponseStore& s) {
+    auto snapshot = [](const LocalDatabase& s) {
         Contents c;
         REQUIRE(s.for_each([&](const Response& r) {
             c[r.id] = Expected{r.score,   r.utc_ms, r.reasons,
@@ -380,27 +380,27 @@ TEST_CASE("power loss: a full disk fails a tap cleanly and changes nothing", "[s
         return c;
     };
 
-    auto opened = ResponseStore::open(path);
+    auto opened = LocalDatabase::open(path);
     REQUIRE(opened);
-    auto store = std::move(opened).value();
+    auto database = std::move(opened).value();
     for (int i = 0; i < 5; ++i) {
         Response r = sample_response(k_first_tap_ms + i * 1000, 1 + i);
-        REQUIRE(store->insert_open(r));
-        REQUIRE(store->close(r.id));
+        REQUIRE(database->insert_open(r));
+        REQUIRE(database->close(r.id));
     }
     Response open_one = sample_response(k_first_tap_ms + 9000, 2);
-    REQUIRE(store->insert_open(open_one));
-    const Contents before = snapshot(*store);
+    REQUIRE(database->insert_open(open_one));
+    const Contents before = snapshot(*database);
 
     // No room at all: the tap and the follow-up answers are refused.
     vfs.fill_disk_after(0);
     Response refused = sample_response(k_first_tap_ms + 10000, 3);
-    Status tap = store->insert_open(refused);
+    Status tap = database->insert_open(refused);
     REQUIRE_FALSE(tap);
     CHECK(tap.error().find("disk is full") != std::string::npos);
-    CHECK(store->health().state == "disk full");
-    CHECK_FALSE(store->amend(open_one.id, {"queue"}, "long wait"));
-    CHECK(snapshot(*store) == before);
+    CHECK(database->health().state == "disk full");
+    CHECK_FALSE(database->amend(open_one.id, {"queue"}, "long wait"));
+    CHECK(snapshot(*database) == before);
 
     // A little room: taps go in until it runs out; each one refused leaves
     // nothing behind.
@@ -409,30 +409,30 @@ TEST_CASE("power loss: a full disk fails a tap cleanly and changes nothing", "[s
     int taps = 0;
     for (; taps < 100; ++taps) {
         Response r = sample_response(k_first_tap_ms + 20000 + taps * 1000, 1 + taps % 5);
-        if (!store->insert_open(r)) break;
+        if (!database->insert_open(r)) break;
         expected[r.id] = Expected{r.score, r.utc_ms, {}, {}, false, false};
     }
     CHECK(taps > 0);
     CHECK(taps < 100);
-    CHECK(snapshot(*store) == expected);
+    CHECK(snapshot(*database) == expected);
 
     // Room again: the next tap is saved and the full disk is on record.
     vfs.fill_disk_after(-1);
     Response after = sample_response(k_first_tap_ms + 500000, 5);
-    REQUIRE(store->insert_open(after));
+    REQUIRE(database->insert_open(after));
     expected[after.id] = Expected{after.score, after.utc_ms, {}, {}, false, false};
-    CHECK(store->health().state == "ok");
+    CHECK(database->health().state == "ok");
     bool recorded = false;
-    auto events = store->events();
+    auto events = database->events();
     REQUIRE(events);
-    for (const StoreEvent& e : *events)
+    for (const DatabaseEvent& e : *events)
         recorded = recorded || e.kind == "disk_full";
     CHECK(recorded);
 
-    store.reset();
+    database.reset();
     REQUIRE(vfs.open_files() == 0);
     vfs.restore_default();
-    auto reopened = ResponseStore::open(path);
+    auto reopened = LocalDatabase::open(path);
     REQUIRE(reopened);
     CHECK(snapshot(**reopened) == expected);
     auto integrity = (*reopened)->pragma_value("integrity_check");

@@ -1,10 +1,10 @@
-// Crash-test child: opens a store in the given folder and records taps in a
+// Crash-test child: opens a database in the given folder and records taps in a
 // loop until it is killed. Each id is printed (one line, written straight to
 // the pipe) only after insert_open returned OK, so every printed id must be
 // in the database afterwards, whatever moment the kill came.
 //
 //   crash_child <data-dir> [--max N]
-#include "app/store.h"
+#include "app/local_database.h"
 #include "core/uuid.h"
 
 #include <unistd.h>
@@ -42,13 +42,13 @@ int main(int argc, char** argv) {
     for (int i = 2; i + 1 < argc; ++i)
         if (std::strcmp(argv[i], "--max") == 0) max = std::atol(argv[i + 1]);
 
-    auto opened = ResponseStore::open(dir + "/responses.db");
+    auto opened = LocalDatabase::open(dir + "/responses.db");
     if (!opened) {
         std::fprintf(stderr, "crash_child: %s\n", opened.error().c_str());
         return 1;
     }
-    auto& store = *opened.value();
-    if (auto closed = store.close_all_open(); !closed) {
+    auto& database = *opened.value();
+    if (auto closed = database.close_all_open(); !closed) {
         std::fprintf(stderr, "crash_child: %s\n", closed.error().c_str());
         return 1;
     }
@@ -70,15 +70,15 @@ int main(int argc, char** argv) {
         r.local_time = "2026-03-29T10:00:00+13:00";
         r.local_day = "2026-03-29";
         r.local_hour = 10;
-        Status st = store.insert_open(r);
+        Status st = database.insert_open(r);
         if (!st) {
             std::fprintf(stderr, "crash_child: %s\n", st.error().c_str());
             return 1;
         }
         if (!write_line(r.id)) return 1;
-        if (n % 3 == 0 && !store.amend(r.id, {"wait"}, "comment " + std::to_string(n))) return 1;
-        if (!store.close(r.id)) return 1;
+        if (n % 3 == 0 && !database.amend(r.id, {"wait"}, "comment " + std::to_string(n))) return 1;
+        if (!database.close(r.id)) return 1;
     }
-    store.mark_clean_shutdown();
+    database.mark_clean_shutdown();
     return 0;
 }

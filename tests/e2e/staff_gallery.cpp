@@ -1,11 +1,11 @@
 // staff_gallery: draws every staff screen in a real window with figures from
-// a real store (a month of generated taps) and saves one PNG per screen:
+// a real database (a month of generated taps) and saves one PNG per screen:
 // `staff_gallery OUT_DIR WIDTHxHEIGHT` writes staff-<screen>-<W>x<H>.png and
 // prints the file names, one a line.
 #include "app/alerts.h"
-#include "app/dashboard.h"
+#include "app/local_database.h"
+#include "app/staff_dashboard.h"
 #include "app/staff_sync.h"
-#include "app/store.h"
 #include "core/local_time.h"
 #include "core/survey.h"
 #include "core/uuid.h"
@@ -45,7 +45,7 @@ bool parse_size(const std::string& text, int& w, int& h) {
 }
 
 // A month of taps at a checkout: busy at lunch, a bad spell some afternoons.
-void fill(ResponseStore& store, const Survey& survey, const TouchPointSettings& tp,
+void fill(LocalDatabase& database, const Survey& survey, const TouchPointSettings& tp,
           system_clock::time_point now) {
     std::mt19937 rng(20260330);
     const auto start = now - hours{24 * 30};
@@ -80,8 +80,8 @@ void fill(ResponseStore& store, const Survey& survey, const TouchPointSettings& 
                 break;
             }
         if (seq % 23 == 0) r.comment = comments[seq % 4];
-        must(store.insert_open(r));
-        must(store.close(r.id));
+        must(database.insert_open(r));
+        must(database.close(r.id));
     }
 }
 
@@ -117,18 +117,19 @@ int main(int argc, char** argv) {
         return 1;
     }
     const std::string db = std::string(dir) + "/responses.db";
-    auto opened = ResponseStore::open(db);
+    auto opened = LocalDatabase::open(db);
     if (!opened) {
         std::fprintf(stderr, "staff_gallery: %s\n", opened.error().c_str());
         return 1;
     }
-    ResponseStore& store = **opened;
+    LocalDatabase& database = **opened;
     // A fixed "now" (a Tuesday afternoon) so the pictures are repeatable.
     const system_clock::time_point now{milliseconds{1'774'926'000'000}};
-    fill(store, *survey, tp, now);
-    must(store.record_event(k_low_score_alert_kind, "3 lowest answers (score 1) within 10 minutes.",
-                       duration_cast<milliseconds>(now.time_since_epoch()).count() - 25 * 60'000));
-    must(store.record_event(
+    fill(database, *survey, tp, now);
+    must(database.record_event(
+        k_low_score_alert_kind, "3 lowest answers (score 1) within 10 minutes.",
+        duration_cast<milliseconds>(now.time_since_epoch()).count() - 25 * 60'000));
+    must(database.record_event(
         "corruption_recovered",
         "The database was damaged; 1,204 responses were recovered and the damaged file kept.",
         duration_cast<milliseconds>(now.time_since_epoch()).count() - 3 * 3'600'000));
@@ -163,10 +164,10 @@ int main(int argc, char** argv) {
     chrome.sync_note = "not configured";
     chrome.look = look;
 
-    const DashboardModel dash = build_dashboard(store, *survey, tp, "en", now);
-    const HuddleModel huddle = build_huddle(store, *survey, tp, "en", now);
+    const StaffDashboard dash = build_staff_dashboard(database, *survey, tp, "en", now);
+    const HuddleModel huddle = build_huddle(database, *survey, tp, "en", now);
     SyncNotConfigured sync;
-    const HealthModel health = build_health(store, sync, TOUCHPOINT_VERSION, tp.time_zone);
+    const HealthModel health = build_health(database, sync, TOUCHPOINT_VERSION, tp.time_zone);
     SettingsModel settings;
     for (const char* code : {"en", "mi", "es", "fr", "zh"})
         settings.languages.emplace_back(code, language_display_name(code));

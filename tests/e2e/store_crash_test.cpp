@@ -1,11 +1,11 @@
-// Crash test for the local store: runs crash_child many times and kills it
+// Crash test for the local database: runs crash_child many times and kills it
 // with SIGKILL after a random delay (0-300 ms). Afterwards every id the child
 // reported as saved must be in the database exactly once, sequence numbers
 // must be unique and in the order the taps were made, and the file must pass
 // PRAGMA integrity_check without ever having needed a repair.
 //
 //   store_crash_test [--runs N] [--seed S]
-#include "app/store.h"
+#include "app/local_database.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -201,18 +201,18 @@ int main(int argc, char** argv) {
         last_seq = it->second;
     }
 
-    // The store itself opens the file without needing a repair.
+    // The database itself opens the file without needing a repair.
     {
-        auto store = touchpoint::ResponseStore::open(db);
-        check(store.ok(), "store opens after the crashes");
-        if (store.ok()) {
-            auto events = (*store)->events();
+        auto database = touchpoint::LocalDatabase::open(db);
+        check(database.ok(), "database opens after the crashes");
+        if (database.ok()) {
+            auto events = (*database)->events();
             int recovered = 0;
             if (events.ok())
                 for (const auto& e : *events)
                     recovered += e.kind == "corruption_recovered";
             check(recovered == 0, "a repair was needed");
-            (*store)->mark_clean_shutdown();
+            (*database)->mark_clean_shutdown();
         }
     }
     for (const auto& e : std::filesystem::directory_iterator(dir))

@@ -1,11 +1,11 @@
 // The kiosk and the server count the same responses the same way. The kiosk
-// keeps its roll-up with SQL triggers (app/store.cpp); the server computes
+// keeps its roll-up with SQL triggers (app/local_database_schema.cpp); the server computes
 // its cells in C++ (server/rollup.h) for both backends. The same responses —
 // every scale and score, misuse-flagged ones, several days and hours — go to
-// a kiosk store and to the server's storage (SQLite, or PostgreSQL under
+// a kiosk database and to the server's storage (SQLite, or PostgreSQL under
 // TOUCHPOINT_TEST_DB), and the kiosk's counts per day, per hour and per score
 // must equal the server's roll-up, before and after both prune the oldest.
-#include "app/store.h"
+#include "app/local_database.h"
 #include "core/uuid.h"
 #include "server/storage.h"
 #include "server_fixture.h"
@@ -16,8 +16,8 @@
 #include <tuple>
 
 using namespace tpt;
+using touchpoint::LocalDatabase;
 using touchpoint::Response;
-using touchpoint::ResponseStore;
 using touchpoint::Scale;
 namespace server = touchpoint::server;
 
@@ -99,18 +99,18 @@ void add_counts(Cells& out, const std::string& day, int hour, Scale scale,
 
 // The kiosk's counts per day and score (daily_counts), or per day, hour and
 // score (hourly_score_counts), as cells.
-Cells kiosk_cells(const ResponseStore& store, bool hourly) {
+Cells kiosk_cells(const LocalDatabase& database, bool hourly) {
     Cells out;
     for (Scale scale : k_scales) {
         if (!hourly) {
-            auto days = store.daily_counts(scale, k_days[0], k_days[3]);
+            auto days = database.daily_counts(scale, k_days[0], k_days[3]);
             REQUIRE(days.ok());
             for (const touchpoint::DayCounts& d : *days)
                 add_counts(out, d.day, -1, scale, d.counts);
             continue;
         }
         for (const char* day : k_days) {
-            auto hours = store.hourly_score_counts(scale, day);
+            auto hours = database.hourly_score_counts(scale, day);
             REQUIRE(hours.ok());
             for (int h = 0; h < static_cast<int>(hours->size()); ++h)
                 add_counts(out, day, h, scale, (*hours)[static_cast<std::size_t>(h)]);
@@ -121,7 +121,7 @@ Cells kiosk_cells(const ResponseStore& store, bool hourly) {
 
 // Both sides, every way the kiosk counts: per day, per hour, per score over
 // the whole range, and the counted (not misuse) responses per hour.
-void check_same_counts(const ResponseStore& kiosk, server::Storage& storage) {
+void check_same_counts(const LocalDatabase& kiosk, server::Storage& storage) {
     const Cells server_daily = server_cells(storage, false);
     const Cells server_hourly = server_cells(storage, true);
     CHECK(kiosk_cells(kiosk, false) == server_daily);
@@ -158,9 +158,9 @@ TEST_CASE("roll-up: the kiosk's triggers and the server's cells count the same r
     REQUIRE(opened.ok());
     server::Storage& storage = **opened;
     const server::DeviceRecord device = set_up(storage);
-    auto kiosk_opened = ResponseStore::open(":memory:");
+    auto kiosk_opened = LocalDatabase::open(":memory:");
     REQUIRE(kiosk_opened.ok());
-    ResponseStore& kiosk = **kiosk_opened;
+    LocalDatabase& kiosk = **kiosk_opened;
 
     // The same responses to both: the kiosk records them tap by tap, the
     // server takes them in batches of 50 (a few resent, which count once).

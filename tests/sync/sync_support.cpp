@@ -15,9 +15,9 @@ using namespace touchpoint;
 using namespace std::chrono;
 
 Kiosk::Kiosk() {
-    auto s = ResponseStore::open(dir.path + "/responses.db");
+    auto s = LocalDatabase::open(dir.path + "/responses.db");
     REQUIRE(s.ok());
-    store = std::move(*s);
+    database = std::move(*s);
 }
 
 void Kiosk::enroll_with(const tptest::ServerProcess& server, sync::HttpOptions http) {
@@ -40,7 +40,7 @@ sync::SyncSettings Kiosk::settings(const std::string& url) const {
     return s;
 }
 
-std::set<std::string> fill(ResponseStore& store, int n, const std::string& device_id,
+std::set<std::string> fill(LocalDatabase& database, int n, const std::string& device_id,
                            std::int64_t first_utc_ms, std::int64_t step_ms) {
     std::set<std::string> ids;
     for (int i = 0; i < n; ++i) {
@@ -59,21 +59,23 @@ std::set<std::string> fill(ResponseStore& store, int n, const std::string& devic
         r.local_time = s.iso;
         r.local_day = s.day;
         r.local_hour = s.hour;
-        if (!store.insert_open(r) || !store.close(r.id)) throw std::runtime_error("fill failed");
+        if (!database.insert_open(r) || !database.close(r.id))
+            throw std::runtime_error("fill failed");
         ids.insert(r.id);
     }
     return ids;
 }
 
-bool drain(sync::SyncClient& client, ResponseStore& store, double limit_s) {
+bool drain(sync::SyncClient& client, LocalDatabase& database, double limit_s) {
     auto deadline = steady_clock::now() + milliseconds(static_cast<long long>(limit_s * 1000));
     while (steady_clock::now() < deadline) {
         sync::SyncStep s = client.step(steady_clock::now());
         if (s.kind == sync::SyncStep::Kind::must_reenroll) return false;
-        if (store.health().pending == 0 && s.kind != sync::SyncStep::Kind::retry_later) return true;
+        if (database.health().pending == 0 && s.kind != sync::SyncStep::Kind::retry_later)
+            return true;
         if (s.kind == sync::SyncStep::Kind::retry_later) std::this_thread::sleep_for(s.wait);
     }
-    return store.health().pending == 0;
+    return database.health().pending == 0;
 }
 
 std::set<std::string> server_ids(const std::string& db_path) {

@@ -6,8 +6,8 @@
 #include "server_process.h"
 #include "sync_support.h"
 
-#include "app/dashboard.h"
-#include "app/store.h"
+#include "app/local_database.h"
+#include "app/staff_dashboard.h"
 #include "core/uuid.h"
 #include "core/wire.h"
 #include "sync/kiosk_sync.h"
@@ -115,9 +115,9 @@ std::vector<BadAnswer> bad_answers(std::shared_ptr<const std::string> other_answ
 }
 
 // Every response in `ids` is still waiting to be synced.
-void check_all_pending(const ResponseStore& store, const std::set<std::string>& ids) {
+void check_all_pending(const LocalDatabase& database, const std::set<std::string>& ids) {
     for (const auto& id : ids) {
-        auto r = store.get(id);
+        auto r = database.get(id);
         REQUIRE(r.ok());
         CHECK(r->sync_state == SyncState::pending);
     }
@@ -136,11 +136,11 @@ TEST_CASE("an answer that does not account for the batch marks nothing synced", 
     REQUIRE(http.ok());
     SyncSettings settings = k.settings(url);
     settings.batch_size = k_batch;
-    SyncClient client(settings, *k.store, **http);
+    SyncClient client(settings, *k.database, **http);
 
     // A first batch goes through; its answer is kept for the replay case.
     auto other_answer = std::make_shared<std::string>();
-    std::set<std::string> all = fill(*k.store, k_batch, "kiosk-a");
+    std::set<std::string> all = fill(*k.database, k_batch, "kiosk-a");
     FaultPlan keep;
     keep.rewrite_batch_answer = [other_answer](const std::string&, const std::string& answer) {
         *other_answer = answer;
@@ -149,12 +149,12 @@ TEST_CASE("an answer that does not account for the batch marks nothing synced", 
     proxy.set_plan(keep);
     REQUIRE(client.step(steady_clock::now()).kind == SyncStep::Kind::sent);
     REQUIRE_THAT(*other_answer, Contains("\"committed_digest\""));
-    CHECK(k.store->health().pending == 0);
+    CHECK(k.database->health().pending == 0);
 
     std::int64_t utc = 1795390000000;
     for (const BadAnswer& bad : bad_answers(other_answer)) {
         INFO("the proxy answers with " << bad.name);
-        const std::set<std::string> ids = fill(*k.store, k_batch, "kiosk-a", utc);
+        const std::set<std::string> ids = fill(*k.database, k_batch, "kiosk-a", utc);
         utc += 100000;
         all.insert(ids.begin(), ids.end());
         FaultPlan plan;
@@ -165,9 +165,9 @@ TEST_CASE("an answer that does not account for the batch marks nothing synced", 
         const SyncStep s = client.step(steady_clock::now());
         CHECK(proxy.counts().rewritten == rewritten + 1);
         CHECK(s.kind == SyncStep::Kind::retry_later);
-        CHECK(k.store->health().pending == k_batch);
-        CHECK(k.store->health().rejected == 0);
-        check_all_pending(*k.store, ids);
+        CHECK(k.database->health().pending == k_batch);
+        CHECK(k.database->health().rejected == 0);
+        check_all_pending(*k.database, ids);
         CHECK_THAT(client.status().last_error, Contains(k_unaccounted));
         CHECK(client.status().state == SyncPhase::retrying);
         CHECK(client.status().server_reachable);
@@ -175,7 +175,7 @@ TEST_CASE("an answer that does not account for the batch marks nothing synced", 
 
         // The server did store them: the resend is answered as duplicates.
         proxy.set_plan(FaultPlan{});
-        REQUIRE(drain(client, *k.store, 30));
+        REQUIRE(drain(client, *k.database, 30));
         CHECK(client.status().last_error.empty());
     }
     CHECK(server_ids(server.db_path()) == all);
@@ -197,14 +197,14 @@ TEST_CASE("an answer without committed_digest is read by its counts", "[sync][an
     const std::string url = "http://127.0.0.1:" + std::to_string(proxy.port());
     Kiosk k;
     k.enroll_with(server);
-    auto ids = fill(*k.store, 20, "kiosk-a");
+    auto ids = fill(*k.database, 20, "kiosk-a");
     auto http = HttpClient::create(k.settings(url).http);
-    SyncClient client(k.settings(url), *k.store, **http);
+    SyncClient client(k.settings(url), *k.database, **http);
     const SyncStep s = client.step(steady_clock::now());
     CHECK(s.kind == SyncStep::Kind::sent);
     CHECK(s.accepted == 20);
     CHECK(proxy.counts().rewritten == 1);
-    CHECK(k.store->health().pending == 0);
+    CHECK(k.database->health().pending == 0);
     CHECK(server_ids(server.db_path()) == ids);
 }
 
@@ -233,19 +233,19 @@ TEST_CASE("a rejected response is marked rejected only when the answer accounts 
     const std::string url = "http://127.0.0.1:" + std::to_string(proxy.port());
     Kiosk k;
     k.enroll_with(server);
-    fill(*k.store, 4, "kiosk-a");
-    auto first = k.store->pending_batch(1);
+    fill(*k.database, 4, "kiosk-a");
+    auto first = k.database->pending_batch(1);
     REQUIRE(first.ok());
     REQUIRE(first->size() == 1);
     auto http = HttpClient::create(k.settings(url).http);
-    SyncClient client(k.settings(url), *k.store, **http);
+    SyncClient client(k.settings(url), *k.database, **http);
     const SyncStep s = client.step(steady_clock::now());
     CHECK(s.kind == SyncStep::Kind::sent);
     CHECK(s.accepted == 3);
     CHECK(s.rejected == 1);
-    CHECK(k.store->health().pending == 0);
-    CHECK(k.store->health().rejected == 1);
-    auto stored = k.store->get(first->front().id);
+    CHECK(k.database->health().pending == 0);
+    CHECK(k.database->health().rejected == 1);
+    auto stored = k.database->get(first->front().id);
     REQUIRE(stored.ok());
     CHECK(stored->sync_state == SyncState::rejected);
     CHECK_THAT(stored->reject_reason, Contains("made up by the test"));
@@ -262,7 +262,7 @@ TEST_CASE("the sync thread lives through answers that do not account for the bat
     const std::string url = "http://127.0.0.1:" + std::to_string(proxy.port());
     Kiosk k;
     k.enroll_with(server);
-    auto ids = fill(*k.store, k_batch, "kiosk-a");
+    auto ids = fill(*k.database, k_batch, "kiosk-a");
     auto worker = SyncWorker::start(k.settings(url), k.dir.path + "/responses.db");
     REQUIRE(worker.ok());
     WorkerSyncControl control(**worker);
@@ -277,10 +277,10 @@ TEST_CASE("the sync thread lives through answers that do not account for the bat
     CHECK(st.state == SyncPhase::retrying);
     CHECK(st.last_sync_utc_ms == 0);
     CHECK(st.pending == k_batch);
-    CHECK(k.store->health().pending == k_batch);
-    check_all_pending(*k.store, ids);
+    CHECK(k.database->health().pending == k_batch);
+    check_all_pending(*k.database, ids);
     // What the staff area's health panel shows.
-    const HealthModel health = build_health(*k.store, control, "test");
+    const HealthModel health = build_health(*k.database, control, "test");
     CHECK_THAT(health.sync.last_error, Contains(k_unaccounted));
 
     // A server that answers properly again: every response arrives once.
@@ -293,7 +293,7 @@ TEST_CASE("the sync thread lives through answers that do not account for the bat
     CHECK((*worker)->status().pending == 0);
     INFO("last error: " << (*worker)->status().last_error);
     CHECK((*worker)->status().last_error.empty());
-    CHECK(k.store->health().pending == 0);
+    CHECK(k.database->health().pending == 0);
     CHECK(server_ids(server.db_path()) == ids);
     CHECK(server.response_count() == k_batch);
 }
@@ -305,13 +305,13 @@ TEST_CASE("500-response batches against the real server: every response arrives 
     server.start();
     Kiosk k;
     k.enroll_with(server);
-    auto ids = fill(*k.store, 1700, "kiosk-a", 1795381200000, 500);
+    auto ids = fill(*k.database, 1700, "kiosk-a", 1795381200000, 500);
     auto http = HttpClient::create(k.settings(server.url()).http);
-    SyncClient client(k.settings(server.url()), *k.store, **http);
+    SyncClient client(k.settings(server.url()), *k.database, **http);
     const SyncStep s = client.step(steady_clock::now());
     CHECK(s.kind == SyncStep::Kind::sent);
     CHECK(s.accepted == 500);
-    REQUIRE(drain(client, *k.store, 60));
+    REQUIRE(drain(client, *k.database, 60));
     CHECK(client.status().last_error.empty());
     CHECK(server_ids(server.db_path()) == ids);
     CHECK(server.response_count() == 1700);

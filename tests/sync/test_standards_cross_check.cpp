@@ -1,11 +1,11 @@
 // The kiosk and head office judge a touch point alike: the same responses,
-// tapped into a kiosk's store and synced to a real server, give the kiosk
+// tapped into a kiosk's database and synced to a real server, give the kiosk
 // dashboard's consistency level and met days, and the server's
 // GET /api/v1/standards, the same answer.
 #include "server_process.h"
 #include "sync_support.h"
 
-#include "app/dashboard.h"
+#include "app/staff_dashboard.h"
 #include "core/local_time.h"
 #include "core/metrics.h"
 #include "core/survey.h"
@@ -64,18 +64,18 @@ TEST_CASE("standards: the kiosk's consistency level equals the server's for the 
             r.local_time = s.iso;
             r.local_day = s.day;
             r.local_hour = s.hour;
-            REQUIRE(k.store->insert_open(r));
-            REQUIRE(k.store->close(r.id));
+            REQUIRE(k.database->insert_open(r));
+            REQUIRE(k.database->close(r.id));
             ++taps;
         }
     }
     auto http = HttpClient::create(k.settings(server.url()).http);
     REQUIRE(http.ok());
-    SyncClient client(k.settings(server.url()), *k.store, **http);
-    REQUIRE(drain(client, *k.store, 60));
+    SyncClient client(k.settings(server.url()), *k.database, **http);
+    REQUIRE(drain(client, *k.database, 60));
     CHECK(server.response_count() == taps);
 
-    const DashboardModel kiosk = build_dashboard(*k.store, *survey, tp, "en", now);
+    const StaffDashboard kiosk = build_staff_dashboard(*k.database, *survey, tp, "en", now);
     REQUIRE(kiosk.error.empty());
     // Enough counted days for a level: the comparison says something.
     REQUIRE(kiosk.consistency.level != ConsistencyLevel::not_yet_measured);

@@ -305,7 +305,7 @@ void run_kiosk(FleetKiosk& k, int index, const std::string& url, const std::atom
             k.problem = http.error();
             return;
         }
-        SyncClient client(settings, *k.kiosk.store, **http);
+        SyncClient client(settings, *k.kiosk.database, **http);
         std::int64_t utc_ms = 1795381200000 + index * 100000000LL;
         auto next_tap = steady_clock::now();
         auto next_sync = next_tap;
@@ -313,7 +313,8 @@ void run_kiosk(FleetKiosk& k, int index, const std::string& url, const std::atom
             auto now = steady_clock::now();
             const bool taps = tapping.load();
             if (taps && now >= next_tap) {
-                for (const auto& id : fill(*k.kiosk.store, 1, k.kiosk.enrollment.device_id, utc_ms))
+                for (const auto& id :
+                     fill(*k.kiosk.database, 1, k.kiosk.enrollment.device_id, utc_ms))
                     k.tapped.insert(id);
                 utc_ms += 1000;
                 next_tap += k_tap_every;
@@ -345,9 +346,9 @@ void run_kiosk(FleetKiosk& k, int index, const std::string& url, const std::atom
                     break;
                 }
             }
-            if (!taps && k.kiosk.store->health().pending == 0) return;
+            if (!taps && k.kiosk.database->health().pending == 0) return;
             if (now > deadline) {
-                k.problem = std::to_string(k.kiosk.store->health().pending) +
+                k.problem = std::to_string(k.kiosk.database->health().pending) +
                             " responses still pending at the deadline; last error: " +
                             client.status().last_error;
                 return;
@@ -499,7 +500,7 @@ TEST_CASE("PostgreSQL stopped and started mid-ingest: 20 kiosks lose nothing, st
     for (const auto& k : fleet) {
         INFO("kiosk " << k->kiosk.enrollment.device_id);
         CHECK(k->problem == "");
-        CHECK(k->kiosk.store->health().pending == 0);
+        CHECK(k->kiosk.database->health().pending == 0);
         tapped.insert(k->tapped.begin(), k->tapped.end());
         refused += k->refused;
         refused_after_back += k->refused_after_back;
@@ -634,27 +635,28 @@ TEST_CASE("server disk full (SQLite on a tmpfs): batches answered 503, the kiosk
     const SyncSettings settings = k.settings(server.url());
     auto http = HttpClient::create(settings.http);
     REQUIRE(http.ok());
-    SyncClient client(settings, *k.store, **http);
-    std::set<std::string> all = fill(*k.store, 20, k.enrollment.device_id);
-    REQUIRE(drain(client, *k.store, 30));
+    SyncClient client(settings, *k.database, **http);
+    std::set<std::string> all = fill(*k.database, 20, k.enrollment.device_id);
+    REQUIRE(drain(client, *k.database, 30));
     REQUIRE(server.response_count() == 20);
 
     // The disk fills up; the kiosk taps on.
     const std::string filler = disk.path() + "/filler";
     const std::int64_t filled = fill_up(filler);
     REQUIRE(free_bytes(disk.path()) < 4096);
-    const std::set<std::string> during = fill(*k.store, 200, k.enrollment.device_id, 1795382200000);
+    const std::set<std::string> during =
+        fill(*k.database, 200, k.enrollment.device_id, 1795382200000);
     all.insert(during.begin(), during.end());
 
     const SyncStep refused = client.step(steady_clock::now());
     CHECK(refused.kind == SyncStep::Kind::retry_later);
     CHECK(refused.wait >= seconds(5)); // Retry-After
     CHECK_THAT(client.status().last_error, Contains("disk is full"));
-    CHECK(k.store->health().pending == 200);
+    CHECK(k.database->health().pending == 200);
 
     // The same batch by hand: 503 storage_full with Retry-After, and not
     // one of its responses stored.
-    auto pending = k.store->pending_batch(200);
+    auto pending = k.database->pending_batch(200);
     REQUIRE(pending.ok());
     nlohmann::json batch{{"responses", nlohmann::json::array()}};
     for (const Response& r : *pending) {
@@ -689,9 +691,9 @@ TEST_CASE("server disk full (SQLite on a tmpfs): batches answered 503, the kiosk
     CHECK(healthy.status == 200);
     std::this_thread::sleep_for(refused.wait -
                                 duration_cast<milliseconds>(steady_clock::now() - freed));
-    REQUIRE(drain(client, *k.store, 30));
+    REQUIRE(drain(client, *k.database, 30));
     const auto resumed = steady_clock::now();
-    CHECK(k.store->health().pending == 0);
+    CHECK(k.database->health().pending == 0);
     CHECK(server.response_count() == 220);
     CHECK(server.distinct_response_count() == 220);
     CHECK(server_ids(server.db_path()) == all);

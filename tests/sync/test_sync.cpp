@@ -3,7 +3,7 @@
 #include "server_process.h"
 #include "sync_support.h"
 
-#include "app/store.h"
+#include "app/local_database.h"
 #include "sync/enroll.h"
 #include "sync/sync_client.h"
 #include "sync/sync_worker.h"
@@ -83,17 +83,17 @@ TEST_CASE("enrol, sync a batch, and nothing is pending afterwards") {
     REQUIRE(cached->survey);
     CHECK(cached->survey->id == "checkout");
 
-    auto ids = fill(*k.store, 120, "kiosk-a");
+    auto ids = fill(*k.database, 120, "kiosk-a");
     auto http = HttpClient::create(k.settings(server.url()).http);
     REQUIRE(http.ok());
     SyncSettings settings = k.settings(server.url());
     settings.batch_size = 50;
-    SyncClient client(settings, *k.store, **http);
+    SyncClient client(settings, *k.database, **http);
     SyncStep s = client.step(steady_clock::now());
     CHECK(s.kind == SyncStep::Kind::sent);
     CHECK(s.accepted == 50);
-    CHECK(k.store->health().pending == 70);
-    REQUIRE(drain(client, *k.store, 30));
+    CHECK(k.database->health().pending == 70);
+    REQUIRE(drain(client, *k.database, 30));
     CHECK(server_ids(server.db_path()) == ids);
     CHECK(client.status().pending == 0);
     CHECK(client.status().last_sync_utc_ms > 0);
@@ -117,7 +117,7 @@ TEST_CASE("a response the server rejects is kept, marked with the reason, and do
     server.start();
     Kiosk k;
     k.enroll_with(server);
-    fill(*k.store, 3, "kiosk-a");
+    fill(*k.database, 3, "kiosk-a");
     // A fourth response whose survey id is longer than the server allows.
     Response bad;
     bad.id = "00000000-0000-4000-8000-000000000001";
@@ -129,19 +129,19 @@ TEST_CASE("a response the server rejects is kept, marked with the reason, and do
     bad.local_time = "2026-11-23T10:01:40+13:00";
     bad.local_day = "2026-11-23";
     bad.local_hour = 10;
-    REQUIRE(k.store->insert_open(bad));
-    REQUIRE(k.store->close(bad.id));
-    fill(*k.store, 3, "kiosk-a", 1795381400000);
+    REQUIRE(k.database->insert_open(bad));
+    REQUIRE(k.database->close(bad.id));
+    fill(*k.database, 3, "kiosk-a", 1795381400000);
 
     auto http = HttpClient::create(k.settings(server.url()).http);
-    SyncClient client(k.settings(server.url()), *k.store, **http);
-    REQUIRE(drain(client, *k.store, 30));
+    SyncClient client(k.settings(server.url()), *k.database, **http);
+    REQUIRE(drain(client, *k.database, 30));
     CHECK(server.response_count() == 6);
-    auto stored = k.store->get(bad.id);
+    auto stored = k.database->get(bad.id);
     REQUIRE(stored.ok());
     CHECK(stored->sync_state == touchpoint::SyncState::rejected);
     CHECK_THAT(stored->reject_reason, Contains("survey_id"));
-    CHECK(k.store->health().rejected == 1);
+    CHECK(k.database->health().rejected == 1);
 }
 
 TEST_CASE("a revoked device stops syncing and says it must be enrolled again") {
@@ -150,14 +150,14 @@ TEST_CASE("a revoked device stops syncing and says it must be enrolled again") {
     Kiosk k;
     k.enroll_with(server);
     server.admin({"revoke-device", "--id", k.enrollment.device_id});
-    fill(*k.store, 5, "kiosk-a");
+    fill(*k.database, 5, "kiosk-a");
     auto http = HttpClient::create(k.settings(server.url()).http);
-    SyncClient client(k.settings(server.url()), *k.store, **http);
+    SyncClient client(k.settings(server.url()), *k.database, **http);
     SyncStep s = client.step(steady_clock::now());
     CHECK(s.kind == SyncStep::Kind::must_reenroll);
     CHECK(client.status().state == SyncPhase::must_reenroll);
     CHECK_THAT(client.status().last_error, Contains("enrolled again"));
-    CHECK(k.store->health().pending == 5); // kept
+    CHECK(k.database->health().pending == 5); // kept
     CHECK(server.response_count() == 0);
 }
 
@@ -180,7 +180,7 @@ TEST_CASE("configuration is pulled with ETags and a published survey is picked u
     Kiosk k;
     k.enroll_with(server);
     auto http = HttpClient::create(k.settings(server.url()).http);
-    SyncClient client(k.settings(server.url()), *k.store, **http);
+    SyncClient client(k.settings(server.url()), *k.database, **http);
     auto first = client.pull_config();
     REQUIRE(first.ok());
     REQUIRE(*first);
@@ -205,7 +205,7 @@ TEST_CASE("fault injection: 10,000 responses through a misbehaving proxy arrive 
     server.start();
     Kiosk k;
     k.enroll_with(server);
-    auto ids = fill(*k.store, 10000, "kiosk-a", 1795381200000, 50);
+    auto ids = fill(*k.database, 10000, "kiosk-a", 1795381200000, 50);
     FaultPlan plan;
     plan.drop_before = 0.06;
     plan.error_500 = 0.06;
@@ -220,13 +220,13 @@ TEST_CASE("fault injection: 10,000 responses through a misbehaving proxy arrive 
     SyncSettings settings = k.settings("http://127.0.0.1:" + std::to_string(proxy.port()));
     settings.batch_size = 250;
     auto http = HttpClient::create(settings.http);
-    SyncClient client(settings, *k.store, **http);
-    REQUIRE(drain(client, *k.store, 240));
+    SyncClient client(settings, *k.database, **http);
+    REQUIRE(drain(client, *k.database, 240));
     auto on_server = server_ids(server.db_path());
     CHECK(on_server.size() == 10000);
     CHECK(server.response_count() == 10000);
     CHECK(on_server == ids);
-    CHECK(k.store->health().pending == 0);
+    CHECK(k.database->health().pending == 0);
     CHECK(client.status().pending == 0);
     // Every kind of fault really happened.
     CHECK(proxy.counts().dropped > 0);
@@ -243,7 +243,7 @@ TEST_CASE("the sync thread survives a server restart in the middle of a sync") {
     server.start();
     Kiosk k;
     k.enroll_with(server);
-    auto ids = fill(*k.store, 5000, "kiosk-a", 1795381200000, 100);
+    auto ids = fill(*k.database, 5000, "kiosk-a", 1795381200000, 100);
     SyncSettings settings = k.settings(server.url());
     settings.batch_size = 100;
     auto worker = SyncWorker::start(settings, k.dir.path + "/responses.db");
@@ -277,16 +277,16 @@ TEST_CASE("a kiosk offline for a week drains its queue when the server comes bac
     server.stop();
     // A week of taps, one every 6 s: 100,000 queued.
     const int n = 100000;
-    auto ids = fill(*k.store, n, "kiosk-a", 1795381200000 - 7LL * 86400 * 1000, 6048);
+    auto ids = fill(*k.database, n, "kiosk-a", 1795381200000 - 7LL * 86400 * 1000, 6048);
     SyncSettings settings = k.settings("http://127.0.0.1:" + std::to_string(port));
     auto http = HttpClient::create(settings.http);
-    SyncClient client(settings, *k.store, **http);
+    SyncClient client(settings, *k.database, **http);
     SyncStep offline = client.step(steady_clock::now());
     CHECK(offline.kind == SyncStep::Kind::retry_later);
     CHECK_FALSE(client.status().server_reachable);
     CHECK_THAT(client.status().last_error, Contains("could not be reached"));
     server.start(port);
-    REQUIRE(drain(client, *k.store, 300));
+    REQUIRE(drain(client, *k.database, 300));
     CHECK(server.response_count() == n);
     CHECK(server_ids(server.db_path()) == ids);
     CHECK(client.status().pending == 0);

@@ -3,7 +3,7 @@
 #include "server_process.h"
 #include "sync_support.h"
 
-#include "app/store.h"
+#include "app/local_database.h"
 #include "sync/enroll.h"
 #include "sync/sync_client.h"
 
@@ -67,9 +67,9 @@ TEST_CASE("TLS: the right CA syncs, a wrong CA or a wrong pin is refused") {
     REQUIRE(server.url().rfind("https://", 0) == 0);
 
     TempDir kiosk_dir;
-    auto store = ResponseStore::open(kiosk_dir.path + "/responses.db");
-    REQUIRE(store.ok());
-    auto ids = fill(**store, 20, "kiosk-tls");
+    auto database = LocalDatabase::open(kiosk_dir.path + "/responses.db");
+    REQUIRE(database.ok());
+    auto ids = fill(**database, 20, "kiosk-tls");
 
     HttpOptions http;
     http.base_url = server.url();
@@ -85,8 +85,8 @@ TEST_CASE("TLS: the right CA syncs, a wrong CA or a wrong pin is refused") {
         s.token = e->token;
         s.data_dir = kiosk_dir.path;
         auto client = HttpClient::create(http);
-        SyncClient sync_client(s, **store, **client);
-        REQUIRE(drain(sync_client, **store, 30));
+        SyncClient sync_client(s, **database, **client);
+        REQUIRE(drain(sync_client, **database, 30));
         CHECK(server_ids(server.db_path()) == ids);
     }
     SECTION("a CA that did not sign the server's certificate") {

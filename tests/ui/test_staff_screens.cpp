@@ -30,8 +30,8 @@ StaffIntent tapped(Harness& ui, const std::function<StaffIntent()>& draw, const 
     return got.empty() ? StaffIntent{} : got.front();
 }
 
-DashboardView sample_dashboard() {
-    DashboardView d;
+StaffDashboardView sample_dashboard() {
+    StaffDashboardView d;
     d.touch_point = "Checkout 1";
     d.today = "2026-03-30";
     d.scale = Scale::smiley4;
@@ -139,7 +139,7 @@ TEST_CASE("dashboard buttons return their intents; manager-only actions are abse
     for (auto [w, h] : {std::pair<float, float>{800, 480}, {1280, 800}, {1920, 1080}}) {
         INFO(w << "x" << h);
         Harness ui(w, h);
-        const DashboardView d = sample_dashboard();
+        const StaffDashboardView d = sample_dashboard();
         StaffChrome c = chrome(Role::manager);
         auto draw = [&] { return draw_dashboard(d, c); };
         StaffNavLayout nav = layout_staff_nav(c, w, h);

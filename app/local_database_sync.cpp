@@ -1,14 +1,14 @@
 // The sync queue: the next batch of closed, pending responses, and the
 // server's answer marked on them (synced, or rejected with its reason).
-#include "app/store_impl.h"
-#include "app/store_schema.h"
+#include "app/local_database_impl.h"
+#include "app/local_database_schema.h"
 
 namespace touchpoint {
 
 using namespace local_db;
 
 template <typename Key>
-Status ResponseStore::Impl::mark_synced(const char* key, const std::vector<Key>& keys) {
+Status LocalDatabase::Impl::mark_synced(const char* key, const std::vector<Key>& keys) {
     if (!db.is_open()) return Status::failure("The database is not open.");
     std::optional<Failure> failed = [&]() -> std::optional<Failure> {
         Result<sqlite::Statement*> upd =
@@ -30,7 +30,7 @@ Status ResponseStore::Impl::mark_synced(const char* key, const std::vector<Key>&
     return Status::success();
 }
 
-Result<std::vector<Response>> ResponseStore::pending_batch(int limit) const {
+Result<std::vector<Response>> LocalDatabase::pending_batch(int limit) const {
     return m_impl->collect(
         std::vector<Response>(),
         std::string("SELECT ") + kColumns +
@@ -42,16 +42,16 @@ Result<std::vector<Response>> ResponseStore::pending_batch(int limit) const {
         limit);
 }
 
-Status ResponseStore::mark_synced(const std::vector<std::string>& ids) {
+Status LocalDatabase::mark_synced(const std::vector<std::string>& ids) {
     return m_impl->mark_synced("id", ids);
 }
 
 // By sequence: the row's key, so there is no id index to search.
-Status ResponseStore::mark_synced(const std::vector<std::int64_t>& sequences) {
+Status LocalDatabase::mark_synced(const std::vector<std::int64_t>& sequences) {
     return m_impl->mark_synced("seq", sequences);
 }
 
-Status ResponseStore::mark_rejected(const std::string& id, const std::string& reason) {
+Status LocalDatabase::mark_rejected(const std::string& id, const std::string& reason) {
     return m_impl->change_response("UPDATE responses SET sync_state = 'rejected', "
                                    "reject_reason = ?2 WHERE id = ?1 AND closed = 1",
                                    "marking a response as rejected", id, "is still open", reason);

@@ -1,9 +1,9 @@
 // Opening the kiosk's database: the open-lock, the connection's pragmas,
 // migrations by user_version, the check after an unclean shutdown, and a
 // damaged file moved aside and salvaged into a fresh one.
-#include "app/store_impl.h"
-#include "app/store_salvage.h"
-#include "app/store_schema.h"
+#include "app/local_database_impl.h"
+#include "app/local_database_salvage.h"
+#include "app/local_database_schema.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -105,7 +105,7 @@ int take_open_lock(const std::string& path, bool& first) {
 
 // Connects to one file: pragmas, migrations, and (for the first connection)
 // the unclean-shutdown check. `err` gets detail on failure.
-Opened connect_file(const std::string& path, const StoreOptions& opts, sqlite::Connection& db,
+Opened connect_file(const std::string& path, const DatabaseOptions& opts, sqlite::Connection& db,
                     bool first_opener, bool& was_unclean, std::string& err, bool& disk_full) {
     was_unclean = false;
     disk_full = false;
@@ -178,20 +178,20 @@ Opened connect_file(const std::string& path, const StoreOptions& opts, sqlite::C
 
 } // namespace
 
-Result<std::unique_ptr<ResponseStore>> ResponseStore::open(const std::string& path,
-                                                           StoreOptions opts) {
-    std::unique_ptr<ResponseStore> store(new ResponseStore());
-    store->m_path = path.empty() ? std::string(":memory:") : path;
-    store->m_impl = std::make_unique<Impl>();
-    Impl& impl = *store->m_impl;
-    const bool memory = is_memory_path(store->m_path);
+Result<std::unique_ptr<LocalDatabase>> LocalDatabase::open(const std::string& path,
+                                                           DatabaseOptions opts) {
+    std::unique_ptr<LocalDatabase> database(new LocalDatabase());
+    database->m_path = path.empty() ? std::string(":memory:") : path;
+    database->m_impl = std::make_unique<Impl>();
+    Impl& impl = *database->m_impl;
+    const bool memory = is_memory_path(database->m_path);
 
     if (!memory) {
         bool first = true;
-        impl.lock.fd = take_open_lock(store->m_path, first);
+        impl.lock.fd = take_open_lock(database->m_path, first);
         if (impl.lock.fd < 0)
-            return Error{"The database folder cannot be used: " + parent_dir(store->m_path) + " (" +
-                         std::strerror(errno) + ")."};
+            return Error{"The database folder cannot be used: " + parent_dir(database->m_path) +
+                         " (" + std::strerror(errno) + ")."};
         impl.first_opener = first;
     }
 
@@ -199,43 +199,43 @@ Result<std::unique_ptr<ResponseStore>> ResponseStore::open(const std::string& pa
     bool disk_full = false;
     std::string err;
     Opened how =
-        connect_file(store->m_path, opts, impl.db, impl.first_opener, unclean, err, disk_full);
+        connect_file(database->m_path, opts, impl.db, impl.first_opener, unclean, err, disk_full);
 
     if (how == Opened::corrupt && !memory && impl.first_opener) {
         impl.db = sqlite::Connection(); // closes the damaged file
 
         // Move the damaged file (and its WAL and shared-memory files) aside.
-        std::string aside = store->m_path + ".corrupt-" + utc_stamp();
+        std::string aside = database->m_path + ".corrupt-" + utc_stamp();
         for (int n = 2; file_exists(aside); ++n)
-            aside = store->m_path + ".corrupt-" + utc_stamp() + "-" + std::to_string(n);
-        if (::rename(store->m_path.c_str(), aside.c_str()) != 0)
-            return Error{"The database file " + store->m_path +
+            aside = database->m_path + ".corrupt-" + utc_stamp() + "-" + std::to_string(n);
+        if (::rename(database->m_path.c_str(), aside.c_str()) != 0)
+            return Error{"The database file " + database->m_path +
                          " is damaged and could not be moved aside (" + std::strerror(errno) +
                          ")."};
         for (const char* suffix : {"-wal", "-shm"}) {
-            std::string from = store->m_path + suffix;
+            std::string from = database->m_path + suffix;
             if (file_exists(from)) ::rename(from.c_str(), (aside + suffix).c_str());
         }
 
-        how = connect_file(store->m_path, opts, impl.db, true, unclean, err, disk_full);
+        how = connect_file(database->m_path, opts, impl.db, true, unclean, err, disk_full);
         if (how != Opened::ok)
-            return Error{"A fresh database could not be created at " + store->m_path + ": " + err +
-                         "."};
+            return Error{"A fresh database could not be created at " + database->m_path + ": " +
+                         err + "."};
         std::int64_t rows = salvage(aside, impl.db);
-        (void)store->record_event("corruption_recovered",
-                                  "The database file was damaged. It was moved aside to " + aside +
-                                      " and " + std::to_string(rows) +
-                                      (rows == 1 ? " response was" : " responses were") +
-                                      " recovered from it.");
+        (void)database->record_event("corruption_recovered",
+                                     "The database file was damaged. It was moved aside to " +
+                                         aside + " and " + std::to_string(rows) +
+                                         (rows == 1 ? " response was" : " responses were") +
+                                         " recovered from it.");
     } else if (how == Opened::corrupt) {
-        return Error{"The database file " + store->m_path + " is damaged: " + err + "."};
+        return Error{"The database file " + database->m_path + " is damaged: " + err + "."};
     } else if (how == Opened::failed) {
-        return Error{"The database " + store->m_path + " could not be opened: " + err + "."};
+        return Error{"The database " + database->m_path + " could not be opened: " + err + "."};
     } else if (unclean) {
-        // Notes for the health panel: the store opened fine without them.
-        (void)store->record_event("unclean_shutdown",
-                                  "The kiosk did not shut down cleanly last time. The database was "
-                                  "checked and is fine.");
+        // Notes for the health panel: the database opened fine without them.
+        (void)database->record_event(
+            "unclean_shutdown", "The kiosk did not shut down cleanly last time. The database was "
+                                "checked and is fine.");
     }
 
     if (disk_full) {
@@ -247,12 +247,12 @@ Result<std::unique_ptr<ResponseStore>> ResponseStore::open(const std::string& pa
 
     // Let other connections (same process too) wait for each other.
     if (!memory && impl.first_opener) ::flock(impl.lock.fd, LOCK_SH);
-    return store;
+    return database;
 }
 
-ResponseStore::~ResponseStore() = default;
+LocalDatabase::~LocalDatabase() = default;
 
-void ResponseStore::mark_clean_shutdown() {
+void LocalDatabase::mark_clean_shutdown() {
     Impl& impl = *m_impl;
     if (!impl.db.is_open() || is_memory_path(m_path) || impl.saw_corruption) return;
     // Only the last connection may say "clean": take the lock exclusively if

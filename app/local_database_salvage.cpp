@@ -1,6 +1,6 @@
-#include "app/store_salvage.h"
+#include "app/local_database_salvage.h"
 
-#include "app/store_schema.h"
+#include "app/local_database_schema.h"
 
 #include <cstdlib>
 #include <limits>

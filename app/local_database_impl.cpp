@@ -1,4 +1,4 @@
-#include "app/store_impl.h"
+#include "app/local_database_impl.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -54,11 +54,11 @@ int closed_state(sqlite::Connection& db, const std::string& id) {
 
 } // namespace
 
-ResponseStore::Impl::OpenLock::~OpenLock() {
+LocalDatabase::Impl::OpenLock::~OpenLock() {
     if (fd >= 0) ::close(fd);
 }
 
-Result<sqlite::Statement*> ResponseStore::Impl::statement(const std::string& sql) {
+Result<sqlite::Statement*> LocalDatabase::Impl::statement(const std::string& sql) {
     auto it = cache.find(sql);
     if (it != cache.end()) return &it->second;
     Result<sqlite::Statement> s = db.prepare(sql, true);
@@ -66,7 +66,7 @@ Result<sqlite::Statement*> ResponseStore::Impl::statement(const std::string& sql
     return &cache.emplace(sql, std::move(s).value()).first->second;
 }
 
-Status ResponseStore::Impl::fail(ErrorKind kind, const std::string& doing,
+Status LocalDatabase::Impl::fail(ErrorKind kind, const std::string& doing,
                                  const std::string& detail) {
     std::string msg = local_db::plain_failure(kind, doing, detail);
     if (kind == ErrorKind::full) {
@@ -82,20 +82,20 @@ Status ResponseStore::Impl::fail(ErrorKind kind, const std::string& doing,
     return Status::failure(msg);
 }
 
-std::string ResponseStore::Impl::read_failure(ErrorKind kind, const std::string& doing,
+std::string LocalDatabase::Impl::read_failure(ErrorKind kind, const std::string& doing,
                                               const std::string& detail) {
     if (kind == ErrorKind::corrupt) return fail(kind, doing, detail).error();
     return local_db::plain_failure(kind, doing, detail);
 }
 
-Status ResponseStore::Impl::why_unchanged(const std::string& id, const char* unchanged) {
+Status LocalDatabase::Impl::why_unchanged(const std::string& id, const char* unchanged) {
     if (closed_state(db, id) < 0)
         return Status::failure("There is no response with id " + id + ".");
     if (!unchanged) return Status::success();
     return Status::failure("The response " + id + " " + unchanged + ".");
 }
 
-Result<std::int64_t> ResponseStore::Impl::number(const std::string& sql, const char* doing) {
+Result<std::int64_t> LocalDatabase::Impl::number(const std::string& sql, const char* doing) {
     std::int64_t n = 0;
     bool answered = false;
     Status st = read(sql, doing, [&](const sqlite::Statement& q) {

@@ -1,6 +1,6 @@
-#include "app/store_schema.h"
+#include "app/local_database_schema.h"
 
-#include "app/store.h"
+#include "app/local_database.h"
 
 #include <nlohmann/json.hpp>
 
@@ -22,7 +22,7 @@ const std::vector<std::vector<const char*>>& migrations() {
             ) WITHOUT ROWID)",
 
             // seq is the rowid: the per-device sequence number, assigned by the
-            // store, so salvage can walk the table by rowid ranges.
+            // database, so salvage can walk the table by rowid ranges.
             R"(CREATE TABLE responses (
                 seq INTEGER PRIMARY KEY,
                 id TEXT NOT NULL UNIQUE,
@@ -203,7 +203,7 @@ void bind_response(sqlite::Statement& q, const Response& r) {
 
 } // namespace local_db
 
-int response_store_schema_version() {
+int local_database_schema_version() {
     return static_cast<int>(local_db::migrations().size());
 }
 

@@ -1,7 +1,7 @@
 #pragma once
-// Shared helpers for the store tests: a temporary folder that cleans up after
+// Shared helpers for the database tests: a temporary folder that cleans up after
 // itself, a complete sample response, and a raw SQLite peek at a file.
-#include "app/store.h"
+#include "app/local_database.h"
 #include "core/uuid.h"
 
 #include <sqlite3.h>
@@ -72,7 +72,7 @@ inline Response sample_response(std::int64_t utc_ms = 1'774'700'000'000, int sco
     return r;
 }
 
-// Opens a file with the bare C API (for checks the store does not expose).
+// Opens a file with the bare C API (for checks the database does not expose).
 class RawDb {
   public:
     explicit RawDb(const std::string& path, bool read_only = true) {

@@ -1,7 +1,7 @@
 // Reading back: the responses themselves, and the staff dashboard's queries
 // on the roll-up tables the triggers keep (fast at 1,000,000 rows).
-#include "app/store_impl.h"
-#include "app/store_schema.h"
+#include "app/local_database_impl.h"
+#include "app/local_database_schema.h"
 
 #include <algorithm>
 #include <limits>
@@ -31,10 +31,10 @@ std::vector<ScoreCounts> hours_of(Scale scale) {
 
 // --- Responses ---
 
-Status ResponseStore::for_each(const std::function<bool(const Response&)>& fn) const {
+Status LocalDatabase::for_each(const std::function<bool(const Response&)>& fn) const {
     Impl& impl = *m_impl;
     if (!impl.db.is_open()) return Status::failure("The database is not open.");
-    // Not kept: the callback may call back into the store.
+    // Not kept: the callback may call back into the database.
     Result<sqlite::Statement> s =
         impl.db.prepare(std::string("SELECT ") + kColumns + " FROM responses ORDER BY seq");
     if (!s)
@@ -52,7 +52,7 @@ Status ResponseStore::for_each(const std::function<bool(const Response&)>& fn) c
     }
 }
 
-Result<Response> ResponseStore::get(const std::string& id) const {
+Result<Response> LocalDatabase::get(const std::string& id) const {
     auto found = m_impl->collect(
         std::optional<Response>(),
         std::string("SELECT ") + kColumns + " FROM responses WHERE id = ?1", "reading a response",
@@ -65,7 +65,7 @@ Result<Response> ResponseStore::get(const std::string& id) const {
     return std::move(**found);
 }
 
-Result<std::int64_t> ResponseStore::count() const {
+Result<std::int64_t> LocalDatabase::count() const {
     Impl& impl = *m_impl;
     if (!impl.db.is_open()) return Error{"The database is not open."};
     return impl.number("SELECT count(*) FROM responses", "counting responses");
@@ -73,7 +73,7 @@ Result<std::int64_t> ResponseStore::count() const {
 
 // --- Roll-ups, comments and recent taps for the staff dashboard ---
 
-Result<ScoreCounts> ResponseStore::score_counts(Scale scale, const std::string& from_day,
+Result<ScoreCounts> LocalDatabase::score_counts(Scale scale, const std::string& from_day,
                                                 const std::string& to_day) const {
     ScoreCounts none;
     none.scale = scale;
@@ -89,7 +89,7 @@ Result<ScoreCounts> ResponseStore::score_counts(Scale scale, const std::string& 
         from_day, to_day, to_string(scale));
 }
 
-Result<std::vector<DayCounts>> ResponseStore::daily_counts(Scale scale, const std::string& from_day,
+Result<std::vector<DayCounts>> LocalDatabase::daily_counts(Scale scale, const std::string& from_day,
                                                            const std::string& to_day) const {
     return m_impl->collect(
         std::vector<DayCounts>(),
@@ -103,14 +103,14 @@ Result<std::vector<DayCounts>> ResponseStore::daily_counts(Scale scale, const st
                 DayCounts d;
                 d.day = std::move(day);
                 d.counts.scale = scale;
-                days.push_back(std::move(d)); // `open` is not known to the store
+                days.push_back(std::move(d)); // `open` is not known to the database
             }
             add_count(days.back().counts, u.int64(1), u.int64(2), u.int64(3));
         },
         from_day, to_day, to_string(scale));
 }
 
-Result<std::vector<HourCount>> ResponseStore::hourly_counts(const std::string& day) const {
+Result<std::vector<HourCount>> LocalDatabase::hourly_counts(const std::string& day) const {
     // Always 24 entries (hour 0..23) so a chart has a fixed axis.
     std::vector<HourCount> hours(24);
     for (int h = 0; h < 24; ++h)
@@ -127,7 +127,7 @@ Result<std::vector<HourCount>> ResponseStore::hourly_counts(const std::string& d
         day);
 }
 
-Result<std::vector<ReasonCount>> ResponseStore::top_reasons(const std::string& from_day,
+Result<std::vector<ReasonCount>> LocalDatabase::top_reasons(const std::string& from_day,
                                                             const std::string& to_day,
                                                             int limit) const {
     // Counted (not misuse-flagged) responses, like hourly_counts.
@@ -143,7 +143,7 @@ Result<std::vector<ReasonCount>> ResponseStore::top_reasons(const std::string& f
         from_day, to_day, limit);
 }
 
-Result<std::vector<Comment>> ResponseStore::recent_comments(int limit) const {
+Result<std::vector<Comment>> LocalDatabase::recent_comments(int limit) const {
     return m_impl->collect(
         std::vector<Comment>(),
         "SELECT local_time, score, comment FROM responses "
@@ -155,7 +155,7 @@ Result<std::vector<Comment>> ResponseStore::recent_comments(int limit) const {
         limit);
 }
 
-Result<std::vector<ScoreCounts>> ResponseStore::hourly_score_counts(Scale scale,
+Result<std::vector<ScoreCounts>> LocalDatabase::hourly_score_counts(Scale scale,
                                                                     const std::string& day) const {
     return m_impl->collect(
         hours_of(scale),
@@ -171,7 +171,7 @@ Result<std::vector<ScoreCounts>> ResponseStore::hourly_score_counts(Scale scale,
         day, to_string(scale));
 }
 
-Result<std::vector<TapRecord>> ResponseStore::taps_since(std::int64_t utc_ms) const {
+Result<std::vector<TapRecord>> LocalDatabase::taps_since(std::int64_t utc_ms) const {
     // Newest first along the primary key, stopping at the first older tap;
     // the caller's window is short.
     auto taps = m_impl->collect(

@@ -1,7 +1,7 @@
 // The write path: a tap's insert (the hot path), the follow-up answers,
 // closing, and pruning what has been synced.
-#include "app/store_impl.h"
-#include "app/store_schema.h"
+#include "app/local_database_impl.h"
+#include "app/local_database_schema.h"
 
 #include <utility>
 
@@ -9,7 +9,7 @@ namespace touchpoint {
 
 using namespace local_db;
 
-std::optional<Failure> ResponseStore::Impl::load_last_row() {
+std::optional<Failure> LocalDatabase::Impl::load_last_row() {
     seq_loaded = false;
     bool has = false;
     std::int64_t s = 0, u_ms = 0;
@@ -50,7 +50,7 @@ std::optional<Failure> ResponseStore::Impl::load_last_row() {
 // re-read when another connection has committed (PRAGMA data_version); if a
 // writer slips in between, the primary key refuses the number and we re-read
 // and retry.
-Status ResponseStore::insert_open(Response& r) {
+Status LocalDatabase::insert_open(Response& r) {
     Impl& impl = *m_impl;
     if (!impl.db.is_open()) return Status::failure("The database is not open.");
     if (r.id.empty()) return Status::failure("A response needs an id before it can be saved.");
@@ -108,7 +108,7 @@ Status ResponseStore::insert_open(Response& r) {
         {
             sqlite::ResetOnExit reset(w);
             bind_response(w, r);
-            // What the store decides, over what the caller passed in.
+            // What the database decides, over what the caller passed in.
             w.bind(1, seq).bind(18, suspect).bind(19, false).bind(20, "pending").bind(21, "");
             if (Status st = w.run(); !st) {
                 failed = Failure{w.error_kind(), st.error()};
@@ -154,20 +154,20 @@ Status ResponseStore::insert_open(Response& r) {
     return Status::success();
 }
 
-Status ResponseStore::amend(const std::string& id, const std::vector<std::string>& reasons,
+Status LocalDatabase::amend(const std::string& id, const std::vector<std::string>& reasons,
                             const std::string& comment) {
     return m_impl->change_response(
         "UPDATE responses SET reasons = ?2, comment = ?3 WHERE id = ?1 AND closed = 0",
         "saving the follow-up answers", id, "is already closed", reasons_to_json(reasons), comment);
 }
 
-Status ResponseStore::close(const std::string& id) {
+Status LocalDatabase::close(const std::string& id) {
     // Closing twice is harmless: only an unknown id is refused.
     return m_impl->change_response("UPDATE responses SET closed = 1 WHERE id = ?1 AND closed = 0",
                                    "closing the response", id, nullptr);
 }
 
-Result<std::int64_t> ResponseStore::close_all_open() {
+Result<std::int64_t> LocalDatabase::close_all_open() {
     Impl& impl = *m_impl;
     if (!impl.db.is_open()) return Error{"The database is not open."};
     Status st = impl.db.exec("UPDATE responses SET closed = 1 WHERE closed = 0");
@@ -176,7 +176,7 @@ Result<std::int64_t> ResponseStore::close_all_open() {
     return static_cast<std::int64_t>(impl.db.changes());
 }
 
-Result<std::int64_t> ResponseStore::prune_synced(int retention_days, std::int64_t now_utc_ms) {
+Result<std::int64_t> LocalDatabase::prune_synced(int retention_days, std::int64_t now_utc_ms) {
     Impl& impl = *m_impl;
     if (!impl.db.is_open()) return Error{"The database is not open."};
     if (retention_days < 0) return Error{"The retention period cannot be negative."};

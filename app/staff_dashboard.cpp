@@ -1,4 +1,4 @@
-#include "app/dashboard.h"
+#include "app/staff_dashboard.h"
 
 #include "app/alerts.h"
 #include "core/local_time.h"
@@ -18,11 +18,11 @@ std::string reason_label(const Survey& survey, const std::string& id, const std:
     return id;
 }
 
-std::vector<LabelledCount> labelled_reasons(const ResponseStore& store, const Survey& survey,
+std::vector<LabelledCount> labelled_reasons(const LocalDatabase& database, const Survey& survey,
                                             const std::string& from, const std::string& to,
                                             const std::string& lang, std::string& error) {
     std::vector<LabelledCount> out;
-    auto reasons = store.top_reasons(from, to, 5);
+    auto reasons = database.top_reasons(from, to, 5);
     if (!reasons) {
         error = reasons.error();
         return out;
@@ -56,10 +56,10 @@ std::vector<DayPoint> trend(const std::vector<DayCounts>& days, const TouchPoint
 
 } // namespace
 
-DashboardModel build_dashboard(const ResponseStore& store, const Survey& survey,
-                               const TouchPointSettings& tp, const std::string& language,
-                               std::chrono::system_clock::time_point now) {
-    DashboardModel d;
+StaffDashboard build_staff_dashboard(const LocalDatabase& database, const Survey& survey,
+                                     const TouchPointSettings& tp, const std::string& language,
+                                     std::chrono::system_clock::time_point now) {
+    StaffDashboard d;
     const LocalStamp stamp = local_stamp(tp.time_zone, now);
     d.touch_point = tp.name;
     d.store = tp.store;
@@ -72,7 +72,7 @@ DashboardModel build_dashboard(const ResponseStore& store, const Survey& survey,
     };
 
     // --- Today ---
-    if (auto c = store.score_counts(survey.scale, d.today, d.today)) {
+    if (auto c = database.score_counts(survey.scale, d.today, d.today)) {
         d.today_metrics = compute_metrics(*c);
         if (d.today_metrics.headline)
             d.today_meets =
@@ -83,7 +83,7 @@ DashboardModel build_dashboard(const ResponseStore& store, const Survey& survey,
     } else {
         note(c.error());
     }
-    if (auto hours = store.hourly_counts(d.today)) {
+    if (auto hours = database.hourly_counts(d.today)) {
         for (const auto& h : *hours)
             if (h.hour >= 0 && h.hour < 24) d.per_hour[static_cast<std::size_t>(h.hour)] = h.count;
     } else {
@@ -92,7 +92,7 @@ DashboardModel build_dashboard(const ResponseStore& store, const Survey& survey,
 
     // --- Trend and consistency (one read over the longest range) ---
     const std::string from = add_days(d.today, -k_consistency_lookback_days);
-    if (auto days = store.daily_counts(survey.scale, from, d.today)) {
+    if (auto days = database.daily_counts(survey.scale, from, d.today)) {
         d.trend7 = trend(*days, tp, survey.scale, add_days(d.today, -6), 7);
         d.trend30 = trend(*days, tp, survey.scale, add_days(d.today, -29), 30);
         std::vector<DayCounts> done;
@@ -107,15 +107,15 @@ DashboardModel build_dashboard(const ResponseStore& store, const Survey& survey,
     }
 
     std::string err;
-    d.top_reasons = labelled_reasons(store, survey, d.today, d.today, language, err);
+    d.top_reasons = labelled_reasons(database, survey, d.today, d.today, language, err);
     if (!err.empty()) note(err);
-    if (auto comments = store.recent_comments(5))
+    if (auto comments = database.recent_comments(5))
         d.comments = *comments;
     else
         note(comments.error());
 
     // --- Alerts waiting for acknowledgement ---
-    if (auto events = store.events()) {
+    if (auto events = database.events()) {
         for (auto it = events->rbegin(); it != events->rend(); ++it) {
             if (it->kind != k_low_score_alert_kind || it->acknowledged) continue;
             const LocalStamp at = local_stamp(tp.time_zone, it->utc_ms);
@@ -132,7 +132,7 @@ DashboardModel build_dashboard(const ResponseStore& store, const Survey& survey,
     return d;
 }
 
-HuddleModel build_huddle(const ResponseStore& store, const Survey& survey,
+HuddleModel build_huddle(const LocalDatabase& database, const Survey& survey,
                          const TouchPointSettings& tp, const std::string& language,
                          std::chrono::system_clock::time_point now) {
     HuddleModel h;
@@ -146,7 +146,7 @@ HuddleModel build_huddle(const ResponseStore& store, const Survey& survey,
     auto note = [&](const std::string& e) {
         if (h.error.empty()) h.error = e;
     };
-    if (auto c = store.score_counts(survey.scale, h.yesterday, h.yesterday)) {
+    if (auto c = database.score_counts(survey.scale, h.yesterday, h.yesterday)) {
         h.yesterday_metrics = compute_metrics(*c);
         if (h.yesterday_metrics.headline)
             h.yesterday_meets =
@@ -154,7 +154,7 @@ HuddleModel build_huddle(const ResponseStore& store, const Survey& survey,
     } else {
         note(c.error());
     }
-    if (auto hours = store.hourly_score_counts(survey.scale, h.yesterday)) {
+    if (auto hours = database.hourly_score_counts(survey.scale, h.yesterday)) {
         // Best: highest headline (ties: more responses, then earlier).
         // Worst: lowest headline (ties: more responses, then earlier).
         for (int hour = 0; hour < 24; ++hour) {
@@ -174,19 +174,19 @@ HuddleModel build_huddle(const ResponseStore& store, const Survey& survey,
         note(hours.error());
     }
     std::string err;
-    h.top_reasons = labelled_reasons(store, survey, h.yesterday, h.yesterday, language, err);
+    h.top_reasons = labelled_reasons(database, survey, h.yesterday, h.yesterday, language, err);
     if (!err.empty()) note(err);
     return h;
 }
 
-HealthModel build_health(const ResponseStore& store, const SyncControl& sync,
+HealthModel build_health(const LocalDatabase& database, const SyncControl& sync,
                          const std::string& app_version, const std::string& time_zone) {
     HealthModel m;
     m.time_zone = time_zone;
-    m.store = store.health();
+    m.database = database.health();
     m.sync = sync.status();
     m.app_version = app_version;
-    if (auto events = store.events()) {
+    if (auto events = database.events()) {
         for (const auto& e : *events)
             if (!e.acknowledged && e.kind != k_low_score_alert_kind) m.events.push_back(e);
     }

@@ -1,6 +1,6 @@
 // Health for the staff panel (state, last error, sizes, counts), the events
 // staff acknowledge, and the pragmas diagnostics read.
-#include "app/store_impl.h"
+#include "app/local_database_impl.h"
 
 #include <sys/statvfs.h>
 
@@ -19,9 +19,9 @@ std::int64_t now_utc_ms() {
 
 } // namespace
 
-StoreHealth ResponseStore::health() const {
+DatabaseHealth LocalDatabase::health() const {
     Impl& impl = *m_impl;
-    StoreHealth h;
+    DatabaseHealth h;
     h.state = impl.state;
     h.last_error = impl.last_error;
     if (!is_memory_path(m_path)) {
@@ -43,12 +43,12 @@ StoreHealth ResponseStore::health() const {
     return h;
 }
 
-Result<std::vector<StoreEvent>> ResponseStore::events() const {
+Result<std::vector<DatabaseEvent>> LocalDatabase::events() const {
     return m_impl->collect(
-        std::vector<StoreEvent>(),
+        std::vector<DatabaseEvent>(),
         "SELECT id, utc_ms, kind, message, acknowledged FROM store_events ORDER BY id",
-        "reading events", [](std::vector<StoreEvent>& out, const sqlite::Statement& u) {
-            StoreEvent e;
+        "reading events", [](std::vector<DatabaseEvent>& out, const sqlite::Statement& u) {
+            DatabaseEvent e;
             e.id = u.int64(0);
             e.utc_ms = u.int64(1);
             e.kind = u.text(2);
@@ -58,11 +58,11 @@ Result<std::vector<StoreEvent>> ResponseStore::events() const {
         });
 }
 
-Status ResponseStore::record_event(const std::string& kind, const std::string& message) {
+Status LocalDatabase::record_event(const std::string& kind, const std::string& message) {
     return record_event(kind, message, now_utc_ms());
 }
 
-Status ResponseStore::record_event(const std::string& kind, const std::string& message,
+Status LocalDatabase::record_event(const std::string& kind, const std::string& message,
                                    std::int64_t utc_ms) {
     Impl& impl = *m_impl;
     if (!impl.db.is_open()) return Status::failure("The database is not open.");
@@ -73,7 +73,7 @@ Status ResponseStore::record_event(const std::string& kind, const std::string& m
     return Status::success();
 }
 
-Status ResponseStore::acknowledge_event(std::int64_t id) {
+Status LocalDatabase::acknowledge_event(std::int64_t id) {
     Impl& impl = *m_impl;
     if (!impl.db.is_open()) return Status::failure("The database is not open.");
     auto changes = impl.write("UPDATE store_events SET acknowledged = 1 WHERE id = ?1",
@@ -83,7 +83,7 @@ Status ResponseStore::acknowledge_event(std::int64_t id) {
     return Status::success();
 }
 
-Result<std::string> ResponseStore::pragma_value(const std::string& name) const {
+Result<std::string> LocalDatabase::pragma_value(const std::string& name) const {
     Impl& impl = *m_impl;
     if (!impl.db.is_open()) return Error{"The database is not open."};
     if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos)

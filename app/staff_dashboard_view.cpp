@@ -1,11 +1,11 @@
-// The staff screens' views of what app/dashboard.h builds: the same figures,
-// with the store's rows copied into the plain types ui/ may see.
-#include "app/dashboard.h"
+// The staff screens' views of what app/staff_dashboard.h builds: the same figures,
+// with the database's rows copied into the plain types ui/ may see.
+#include "app/staff_dashboard.h"
 #include "app/staff_view_models.h"
 
 namespace touchpoint {
 
-DashboardView::DashboardView(const DashboardModel& m)
+StaffDashboardView::StaffDashboardView(const StaffDashboard& m)
     : touch_point(m.touch_point), store(m.store), today(m.today), scale(m.scale),
       headline_name(m.headline_name), standard(m.standard), today_metrics(m.today_metrics),
       today_meets(m.today_meets), distribution(m.distribution), per_hour(m.per_hour),
@@ -18,11 +18,9 @@ DashboardView::DashboardView(const DashboardModel& m)
 
 HealthView::HealthView(const HealthModel& m)
     : sync(m.sync), app_version(m.app_version), time_zone(m.time_zone) {
-    const StoreHealth& s = m.store;
-    database = {s.state,   s.last_error, s.database_bytes, s.disk_free_bytes,
-                s.pending, s.open,       s.rejected};
+    database = m.database;
     events.reserve(m.events.size());
-    for (const StoreEvent& e : m.events)
+    for (const DatabaseEvent& e : m.events)
         events.push_back({e.id, e.utc_ms, e.kind, e.message});
 }
 

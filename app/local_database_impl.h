@@ -1,15 +1,15 @@
 #pragma once
-// What the store's files share (internal): the state behind a ResponseStore
+// What the database's files share (internal): the state behind a LocalDatabase
 // — its connection, kept statements, open-lock, sequence cache and health —
 // and the one way they run a statement and word its failure.
 //
-// Files, one job each: store_schema.cpp (schema and a response's row),
-// store_open.cpp (opening, migrations, the unclean-shutdown check),
-// store_salvage.cpp (recovery from a damaged file), store_write.cpp (insert,
-// amend, close, prune), store_queries.cpp (rows and the staff dashboard's
-// roll-up reads), store_sync.cpp (the sync queue), store_health.cpp (health,
+// Files, one job each: local_database_schema.cpp (schema and a response's row),
+// local_database_open.cpp (opening, migrations, the unclean-shutdown check),
+// local_database_salvage.cpp (recovery from a damaged file), local_database_write.cpp (insert,
+// amend, close, prune), local_database_queries.cpp (rows and the staff dashboard's
+// roll-up reads), local_database_sync.cpp (the sync queue), local_database_health.cpp (health,
 // events, pragmas).
-#include "app/store.h"
+#include "app/local_database.h"
 #include "sqlite/sqlite.h"
 
 #include <cstdint>
@@ -43,7 +43,7 @@ bool is_memory_path(const std::string& p);
 
 } // namespace local_db
 
-struct ResponseStore::Impl {
+struct LocalDatabase::Impl {
     using ErrorKind = sqlite::ErrorKind;
     using Failure = local_db::Failure;
 
@@ -173,11 +173,11 @@ struct ResponseStore::Impl {
     Status why_unchanged(const std::string& id, const char* unchanged);
 
     // Marks the closed, pending responses whose `key` column ("id" or "seq")
-    // is one of `keys` synced, in one transaction (store_sync.cpp).
+    // is one of `keys` synced, in one transaction (local_database_sync.cpp).
     template <typename Key> Status mark_synced(const char* key, const std::vector<Key>& keys);
 
     // Re-reads the newest row (or, after pruning, its remembered place) into
-    // the sequence cache (store_write.cpp).
+    // the sequence cache (local_database_write.cpp).
     std::optional<Failure> load_last_row();
 };
 

@@ -1,8 +1,8 @@
-// The staff screens' figures against a real store filled with known taps,
+// The staff screens' figures against a real database filled with known taps,
 // every number computed by hand (time zone UTC so local = UTC).
 #include "app/alerts.h"
-#include "app/dashboard.h"
-#include "test_store_support.h"
+#include "app/staff_dashboard.h"
+#include "local_database_support.h"
 
 #include <catch2/catch.hpp>
 
@@ -30,15 +30,15 @@ std::chrono::system_clock::time_point at(const std::string& day, int hour, int m
 }
 
 struct Filler {
-    ResponseStore& store;
+    LocalDatabase& database;
     void tap(const std::string& day, int hour, int minute, int score, bool misuse = false,
              std::vector<std::string> reasons = {}, const std::string& comment = "") {
         Response r = sample_response(utc_ms(day, hour, minute), score, day, hour);
         r.misuse = misuse;
         r.reasons = std::move(reasons);
         r.comment = comment;
-        REQUIRE(store.insert_open(r).ok());
-        REQUIRE(store.close(r.id).ok());
+        REQUIRE(database.insert_open(r).ok());
+        REQUIRE(database.close(r.id).ok());
     }
     void taps(const std::string& day, int hour, int score, int n) {
         for (int i = 0; i < n; ++i)
@@ -67,8 +67,8 @@ TouchPointSettings touch_point() {
 }
 
 // The week of 2026-03-23 (Mon) .. 2026-03-30 (Mon, "today").
-void fill(ResponseStore& store) {
-    Filler f{store};
+void fill(LocalDatabase& database) {
+    Filler f{database};
     f.taps("2026-03-23", 12, 5, 5);  // Mon: 5 responses, too few to measure
     f.taps("2026-03-24", 12, 5, 10); // Tue: 100 %  met
     f.taps("2026-03-25", 12, 5, 10); // Wed: 100 %  met
@@ -93,21 +93,21 @@ void fill(ResponseStore& store) {
     f.tap("2026-03-30", 15, 0, 2, false, {"wait"});
 }
 
-std::unique_ptr<ResponseStore> filled_store(const std::string& path) {
-    auto s = ResponseStore::open(path);
+std::unique_ptr<LocalDatabase> filled_database(const std::string& path) {
+    auto s = LocalDatabase::open(path);
     REQUIRE(s.ok());
-    auto store = std::move(s).value();
-    fill(*store);
-    return store;
+    auto database = std::move(s).value();
+    fill(*database);
+    return database;
 }
 
 } // namespace
 
 TEST_CASE("dashboard figures for today, the trend and consistency", "[dashboard]") {
     TempDir dir;
-    auto store = filled_store(dir.file("responses.db"));
-    const DashboardModel d =
-        build_dashboard(*store, survey(), touch_point(), "en", at("2026-03-30", 15, 30));
+    auto database = filled_database(dir.file("responses.db"));
+    const StaffDashboard d =
+        build_staff_dashboard(*database, survey(), touch_point(), "en", at("2026-03-30", 15, 30));
     CHECK(d.error.empty());
     CHECK(d.today == "2026-03-30");
     CHECK(d.touch_point == "Front desk");
@@ -174,11 +174,11 @@ TEST_CASE("dashboard figures for today, the trend and consistency", "[dashboard]
     CHECK(d.alerts.empty());
 }
 
-TEST_CASE("an empty store gives an empty dashboard, not an error", "[dashboard]") {
-    auto s = ResponseStore::open(":memory:");
+TEST_CASE("an empty database gives an empty dashboard, not an error", "[dashboard]") {
+    auto s = LocalDatabase::open(":memory:");
     REQUIRE(s.ok());
-    const DashboardModel d =
-        build_dashboard(**s, survey(), touch_point(), "en", at("2026-03-30", 8, 0));
+    const StaffDashboard d =
+        build_staff_dashboard(**s, survey(), touch_point(), "en", at("2026-03-30", 8, 0));
     CHECK(d.error.empty());
     CHECK(d.today_metrics.count == 0);
     CHECK_FALSE(d.today_metrics.headline);
@@ -188,27 +188,28 @@ TEST_CASE("an empty store gives an empty dashboard, not an error", "[dashboard]"
 }
 
 TEST_CASE("low-score alerts show on the dashboard until acknowledged", "[dashboard][alerts]") {
-    auto s = ResponseStore::open(":memory:");
+    auto s = LocalDatabase::open(":memory:");
     REQUIRE(s.ok());
-    ResponseStore& store = **s;
-    REQUIRE(store
+    LocalDatabase& database = **s;
+    REQUIRE(database
                 .record_event(k_low_score_alert_kind,
                               "3 lowest answers (score 1) within 10 minutes.",
                               utc_ms("2026-03-30", 10, 7))
                 .ok());
-    REQUIRE(store.record_event("disk_full", "The disk is full.", utc_ms("2026-03-30", 10, 8)).ok());
-    DashboardModel d =
-        build_dashboard(store, survey(), touch_point(), "en", at("2026-03-30", 11, 0));
+    REQUIRE(
+        database.record_event("disk_full", "The disk is full.", utc_ms("2026-03-30", 10, 8)).ok());
+    StaffDashboard d =
+        build_staff_dashboard(database, survey(), touch_point(), "en", at("2026-03-30", 11, 0));
     REQUIRE(d.alerts.size() == 1);
     CHECK(d.alerts[0].when == "10:07");
     CHECK(d.alerts[0].message == "3 lowest answers (score 1) within 10 minutes.");
     // Another day's alert carries its date.
-    d = build_dashboard(store, survey(), touch_point(), "en", at("2026-03-31", 9, 0));
+    d = build_staff_dashboard(database, survey(), touch_point(), "en", at("2026-03-31", 9, 0));
     CHECK(d.alerts.at(0).when == "2026-03-30 10:07");
 
-    // The health panel lists the other store events, not the alerts.
+    // The health panel lists the other database events, not the alerts.
     SyncNotConfigured sync;
-    HealthModel h = build_health(store, sync, "1.2.3");
+    HealthModel h = build_health(database, sync, "1.2.3");
     REQUIRE(h.events.size() == 1);
     CHECK(h.events[0].kind == "disk_full");
     CHECK(h.sync.last_error == "Sync: not configured");
@@ -216,17 +217,17 @@ TEST_CASE("low-score alerts show on the dashboard until acknowledged", "[dashboa
     CHECK(h.sync.state == SyncPhase::not_configured);
     CHECK(h.app_version == "1.2.3");
 
-    REQUIRE(store.acknowledge_event(d.alerts[0].event_id).ok());
-    d = build_dashboard(store, survey(), touch_point(), "en", at("2026-03-30", 11, 0));
+    REQUIRE(database.acknowledge_event(d.alerts[0].event_id).ok());
+    d = build_staff_dashboard(database, survey(), touch_point(), "en", at("2026-03-30", 11, 0));
     CHECK(d.alerts.empty());
 }
 
 TEST_CASE("huddle: yesterday against the standard, best and worst hour, top reasons", "[huddle]") {
     TempDir dir;
-    auto store = filled_store(dir.file("responses.db"));
+    auto database = filled_database(dir.file("responses.db"));
     TouchPointSettings tp = touch_point();
     tp.cx_statement = "Every customer leaves glad they came.";
-    const HuddleModel h = build_huddle(*store, survey(), tp, "en", at("2026-03-29", 8, 0));
+    const HuddleModel h = build_huddle(*database, survey(), tp, "en", at("2026-03-29", 8, 0));
     CHECK(h.error.empty());
     CHECK(h.cx_statement == "Every customer leaves glad they came.");
     CHECK(h.yesterday == "2026-03-28");
@@ -250,24 +251,24 @@ TEST_CASE("huddle: yesterday against the standard, best and worst hour, top reas
     CHECK(h.top_reasons[0].count == 4);
 
     // The day after a closed Sunday: yesterday was closed, no hours qualify.
-    const HuddleModel m = build_huddle(*store, survey(), tp, "en", at("2026-03-30", 8, 0));
+    const HuddleModel m = build_huddle(*database, survey(), tp, "en", at("2026-03-30", 8, 0));
     CHECK(m.yesterday == "2026-03-29");
     CHECK_FALSE(m.yesterday_open);
 }
 
-TEST_CASE("store: taps since an instant and per-hour score counts", "[store][dashboard]") {
+TEST_CASE("database: taps since an instant and per-hour score counts", "[database][dashboard]") {
     TempDir dir;
-    auto store = filled_store(dir.file("responses.db"));
-    auto taps = store->taps_since(utc_ms("2026-03-30", 10, 40));
+    auto database = filled_database(dir.file("responses.db"));
+    auto taps = database->taps_since(utc_ms("2026-03-30", 10, 40));
     REQUIRE(taps.ok());
     REQUIRE(taps->size() == 4); // 10:40, 14:00, 14:30 (misuse), 15:00 — oldest first
     CHECK((*taps)[0].utc_ms == utc_ms("2026-03-30", 10, 40));
     CHECK((*taps)[0].score == 5);
     CHECK((*taps)[2].misuse);
     CHECK((*taps)[3].score == 2);
-    CHECK(store->taps_since(utc_ms("2026-03-31", 0, 0))->empty());
+    CHECK(database->taps_since(utc_ms("2026-03-31", 0, 0))->empty());
 
-    auto hours = store->hourly_score_counts(Scale::smiley5, "2026-03-28");
+    auto hours = database->hourly_score_counts(Scale::smiley5, "2026-03-28");
     REQUIRE(hours.ok());
     REQUIRE(hours->size() == 24);
     CHECK((*hours)[9].counted[5] == 5);
@@ -277,4 +278,3 @@ TEST_CASE("store: taps since an instant and per-hour score counts", "[store][das
     CHECK((*hours)[12].counted_total() == 0);
     CHECK((*hours)[0].counted_total() == 0);
 }
-

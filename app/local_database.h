@@ -1,13 +1,14 @@
 #pragma once
-// ResponseStore: the kiosk's local SQLite store (SPEC "Local storage").
+// LocalDatabase: the kiosk's local SQLite database (SPEC "Local storage").
 //
 // One SQLite file in the data directory; WAL, synchronous=FULL, busy timeout,
 // migrations by user_version, quick_check after an unclean shutdown, corrupt
 // files moved aside (never deleted) with every readable row salvaged into a
 // fresh file. A full disk is an error state (health().state), never a crash.
 //
-// Thread-safety: one ResponseStore per thread (each owns its connection);
+// Thread-safety: one LocalDatabase per thread (each owns its connection);
 // several may open the same file (the UI thread and the sync thread).
+#include "app/database_health.h"
 #include "app/response_writer.h"
 #include "core/metrics.h"
 #include "core/response.h"
@@ -21,7 +22,7 @@
 
 namespace touchpoint {
 
-struct StoreOptions {
+struct DatabaseOptions {
     // Test hook: caps the file at this many pages (PRAGMA max_page_count) so a
     // "full disk" can be produced on demand. 0 = no cap.
     std::int64_t max_page_count = 0;
@@ -31,22 +32,12 @@ struct StoreOptions {
     bool unsafe_synchronous_off = false;
 };
 
-struct StoreEvent {
+struct DatabaseEvent {
     std::int64_t id = 0;
     std::int64_t utc_ms = 0;
     std::string kind;    // "corruption_recovered", "disk_full", "unclean_shutdown", ...
     std::string message; // plain words for staff
     bool acknowledged = false;
-};
-
-struct StoreHealth {
-    std::string state = "ok";   // "ok" or "disk full" or "error"
-    std::string last_error;     // plain words, empty when none
-    std::int64_t database_bytes = 0;
-    std::int64_t disk_free_bytes = 0;
-    std::int64_t pending = 0;   // closed, not yet synced
-    std::int64_t open = 0;      // still open (follow-up in progress)
-    std::int64_t rejected = 0;
 };
 
 struct HourCount {
@@ -73,19 +64,19 @@ struct TapRecord {
 
 // The schema version (PRAGMA user_version) this kiosk's migrations bring a
 // database to; a file with a higher one was written by a newer kiosk.
-int response_store_schema_version();
+int local_database_schema_version();
 
-class ResponseStore : public ResponseWriter {
+class LocalDatabase : public ResponseWriter {
   public:
     // Opens or creates the database at `path` (":memory:" allowed). Runs
     // migrations; after an unclean shutdown runs quick_check; a corrupt file
     // is renamed to "<path>.corrupt-<utc stamp>" and salvaged into a new one,
     // and a "corruption_recovered" event is recorded.
-    static Result<std::unique_ptr<ResponseStore>> open(const std::string& path,
-                                                       StoreOptions opts = {});
-    ~ResponseStore() override;
-    ResponseStore(const ResponseStore&) = delete;
-    ResponseStore& operator=(const ResponseStore&) = delete;
+    static Result<std::unique_ptr<LocalDatabase>> open(const std::string& path,
+                                                       DatabaseOptions opts = {});
+    ~LocalDatabase() override;
+    LocalDatabase(const LocalDatabase&) = delete;
+    LocalDatabase& operator=(const LocalDatabase&) = delete;
 
     // --- ResponseWriter ---
     Status insert_open(Response& r) override;
@@ -133,8 +124,8 @@ class ResponseStore : public ResponseWriter {
     Status mark_rejected(const std::string& id, const std::string& reason);
 
     // --- Health and events ---
-    StoreHealth health() const;
-    Result<std::vector<StoreEvent>> events() const;
+    DatabaseHealth health() const;
+    Result<std::vector<DatabaseEvent>> events() const;
     Status record_event(const std::string& kind, const std::string& message);
     // The same, stamped with a given UTC instant (e.g. the tap that raised an alert).
     Status record_event(const std::string& kind, const std::string& message, std::int64_t utc_ms);
@@ -150,10 +141,10 @@ class ResponseStore : public ResponseWriter {
     Result<std::string> pragma_value(const std::string& name) const;
 
   private:
-    ResponseStore() = default;
+    LocalDatabase() = default;
     std::string m_path;
     // The connection, its kept statements, the open-lock, the sequence cache
-    // and the health state (app/store_impl.h).
+    // and the health state (app/local_database_impl.h).
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };
