@@ -88,7 +88,7 @@ int serve(const ServeOptions& o, std::ostream& out, std::ostream& err) {
     http.tls_key = o.tls_key;
     http.max_body_bytes = o.max_body_bytes;
     http.access_log = o.access_log;
-    http.dashboard = o.dashboard;
+    http.web_page = o.web_page;
     // Test only: every worker stalls before handling a request while this
     // file exists, as a wedged server would (the watchdog test).
     if (const char* stall = std::getenv("TOUCHPOINT_TEST_ONLY_STALL_WORKERS_WHILE_FILE_EXISTS")) {
@@ -99,7 +99,7 @@ int serve(const ServeOptions& o, std::ostream& out, std::ostream& err) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(20));
         };
     }
-    for (const std::string& w : dashboard_warnings(o.dashboard))
+    for (const std::string& w : web_page_warnings(o.web_page))
         err << "touchpoint-server: warning: " << w << std::endl;
 
     auto storage = open_storage(o.db);
@@ -473,10 +473,10 @@ void add_serve_options(CLI::App& app, ServeOptions& so) {
                    "Kiosks' heartbeat interval; silent after three of it during opening hours")
         ->capture_default_str()
         ->check(CLI::Range(1.0, 86400.0));
-    app.add_option("--web-root", so.dashboard.web_root,
+    app.add_option("--web-root", so.web_page.web_root,
                    "Folder of the web dashboard page (index.html, dashboard.js, dashboard.css)")
         ->capture_default_str();
-    app.add_option("--chart-js", so.dashboard.chart_js,
+    app.add_option("--chart-js", so.web_page.chart_js,
                    "Chart.js file for the dashboard's charts (Debian: libjs-chart.js)")
         ->capture_default_str();
 

@@ -528,7 +528,7 @@ template <class Stream> class Session : public SessionBase,
         ApiRequest& r = request;
         const bool get = r.method == "GET" || r.method == "HEAD";
         if (get)
-            if (auto file = dashboard_file(server.options.dashboard, r.path)) return *file;
+            if (auto file = web_page_file(server.options.web_page, r.path)) return *file;
         if (r.method == "HEAD") {
             r.method = "GET";
             ApiResponse a = server.api.handle(r);

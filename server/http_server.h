@@ -9,7 +9,7 @@
 // error shape (docs/api.md, "Connections and limits").
 #include "core/result.h"
 #include "server/api.h"
-#include "server/dashboard.h"
+#include "server/web_page.h"
 
 #include <cstdint>
 #include <functional>
@@ -45,7 +45,7 @@ struct HttpServerOptions {
     std::int64_t shutdown_grace_ms = 10'000; // stop(): in-flight requests get this long
 
     bool access_log = false; // one line per request on stderr
-    DashboardOptions dashboard = default_dashboard_options(); // the web page at /
+    WebPageOptions web_page = default_web_page_options(); // the web page at /
     // Test seam: runs on the worker before each request is handled.
     std::function<void()> before_handle;
 };

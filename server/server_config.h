@@ -6,8 +6,8 @@
 // flag: access_log = true). An option given on the command line overrides
 // the file's key; the file overrides the built-in default.
 #include "core/result.h"
-#include "server/dashboard.h"
 #include "server/http_server.h"
+#include "server/web_page.h"
 
 #include <cstddef>
 #include <string>
@@ -40,7 +40,7 @@ struct ServeOptions {
     bool access_log = false;
     int retention_days = 0; // 0: keep responses forever
     double heartbeat_interval_s = 180;
-    DashboardOptions dashboard = default_dashboard_options();
+    WebPageOptions web_page = default_web_page_options();
 };
 
 // "--max-body-bytes" -> "max_body_bytes".

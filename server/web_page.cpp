@@ -1,4 +1,4 @@
-#include "server/dashboard.h"
+#include "server/web_page.h"
 
 #include "server/api_error.h"
 #include "service/install_paths.h"
@@ -71,15 +71,15 @@ void set_security_headers(ApiResponse& res) {
 
 } // namespace
 
-DashboardOptions default_dashboard_options() {
+WebPageOptions default_web_page_options() {
     // web/ in the data dir: /usr/share/touchpoint/web when installed, the
     // source tree's assets/web in a build tree. Without a data dir the root
-    // stays empty and dashboard_warnings() says the page is not served.
+    // stays empty and web_page_warnings() says the page is not served.
     auto data = service::data_dir();
     return {data ? *data + "/web" : std::string(), TOUCHPOINT_CHART_JS};
 }
 
-std::vector<std::string> dashboard_warnings(const DashboardOptions& options) {
+std::vector<std::string> web_page_warnings(const WebPageOptions& options) {
     std::vector<std::string> out;
     std::string missing;
     if (options.web_root.empty()) {
@@ -100,8 +100,7 @@ std::vector<std::string> dashboard_warnings(const DashboardOptions& options) {
     return out;
 }
 
-std::optional<ApiResponse> dashboard_file(const DashboardOptions& options,
-                                          const std::string& path) {
+std::optional<ApiResponse> web_page_file(const WebPageOptions& options, const std::string& path) {
     for (const StaticFile& f : k_files) {
         if (path != f.route) continue;
         const std::string file = *f.name ? join(options.web_root, f.name) : options.chart_js;
