@@ -18,7 +18,7 @@ namespace touchpoint::test {
 class TempDir {
   public:
     TempDir() {
-        char tmpl[] = "/tmp/touchpoint-store-XXXXXX";
+        char tmpl[] = "/tmp/touchpoint-database-XXXXXX";
         const char* made = ::mkdtemp(tmpl);
         m_path = made ? made : "";
     }

@@ -10,7 +10,7 @@ using namespace std::chrono;
 
 namespace {
 
-// Records what the flow asks of storage, like a store would.
+// Records what the flow asks of storage, like the local database would.
 class FakeWriter : public ResponseWriter {
   public:
     std::map<std::string, Response> rows;

@@ -182,7 +182,7 @@ proc_stats() { # PID -> "rss anon fds threads"
   echo "$1 $2 $fds $3"
 }
 file_size() { stat -c %s "$1" 2>/dev/null || echo 0; }
-db_stats() { # DB -> "bytes rows" (+ " pending" for the kiosk's store)
+db_stats() { # DB -> "bytes rows" (+ " pending" for the kiosk's database)
   local extra=${2:-}
   sql -separator ' ' "$1" \
     "SELECT (SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()),
@@ -195,7 +195,7 @@ sample() {
   k=$(proc_stats "$kiosk_pid")
   s=$(proc_stats "$server_pid")
   kd=$(db_stats "$kiosk_db" ", (SELECT count(*) FROM responses WHERE sync_state <> 'synced')") ||
-    fail "cannot read the kiosk's store"
+    fail "cannot read the kiosk's database"
   sd=$(db_stats "$server_db") || fail "cannot read the server's database"
   set -- $k "$(file_size "$kiosk_db")" "$(file_size "$kiosk_db-wal")" $kd \
     $s "$(file_size "$server_db")" "$(file_size "$server_db-wal")" $sd
@@ -368,14 +368,14 @@ check '[ "$(fig k_wal_max)" -lt $WAL_MAX_BYTES ]' "kiosk WAL reached $(fig k_wal
 check '[ "$(fig s_wal_max)" -lt $WAL_MAX_BYTES ]' "server WAL reached $(fig s_wal_max) bytes (limit $WAL_MAX_BYTES)"
 if [ "$server_n" -ge $BYTES_PER_RESPONSE_ROWS ]; then
   check 'within "$(fig k_bpr)" $BYTES_PER_RESPONSE_MIN $BYTES_PER_RESPONSE_MAX' \
-    "kiosk store: $(fig k_bpr) bytes per response (expected $BYTES_PER_RESPONSE_MIN-$BYTES_PER_RESPONSE_MAX)"
+    "kiosk database: $(fig k_bpr) bytes per response (expected $BYTES_PER_RESPONSE_MIN-$BYTES_PER_RESPONSE_MAX)"
   check 'within "$(fig s_bpr)" $BYTES_PER_RESPONSE_MIN $BYTES_PER_RESPONSE_MAX' \
     "server database: $(fig s_bpr) bytes per response (expected $BYTES_PER_RESPONSE_MIN-$BYTES_PER_RESPONSE_MAX)"
 else
   echo "  bytes per response not checked: fewer than $BYTES_PER_RESPONSE_ROWS responses"
 fi
 check '[ "$taps" -gt 0 ] && [ "$accepted" -eq "$taps" ]' "$taps taps made, the kiosk accepted $accepted"
-check '[ "$kiosk_n" -eq "$taps" ]' "$taps taps made, the kiosk's store holds $kiosk_n responses"
+check '[ "$kiosk_n" -eq "$taps" ]' "$taps taps made, the kiosk's database holds $kiosk_n responses"
 check '[ "$server_n" -eq "$kiosk_n" ]' "the kiosk holds $kiosk_n responses, the server $server_n"
 check '[ "$server_distinct" -eq "$server_n" ]' "the server holds $server_n responses under $server_distinct ids"
 check '[ "$missing_on_server" -eq 0 ] && [ "$unknown_on_server" -eq 0 ]' \

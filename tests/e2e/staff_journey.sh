@@ -157,7 +157,7 @@ wait "$kiosk_pid" && rc=0 || rc=$?
 kiosk_pid=""
 [ "$rc" -eq 0 ] || { cat "$work/kiosk.log"; fail "kiosk exit code $rc after Exit kiosk"; }
 
-# The taps are in the store as the dashboard said: 4 rows, one misuse; the
+# The taps are in the database as the dashboard said: 4 rows, one misuse; the
 # tap on the paused screen recorded nothing.
 "$KIOSK" export --data-dir "$work/data" --format csv > "$work/out.csv"
 got=$(tail -n +2 "$work/out.csv" | tr -d '\r' | awk -F, '{print $8 ":" $14}' | paste -sd' ')
