@@ -234,6 +234,7 @@ Connection& Connection::operator=(Connection&& o) noexcept {
 Result<Connection> Connection::open(const std::string& path, const Options& options) {
     int flags = options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     if (options.create && !options.read_only) flags |= SQLITE_OPEN_CREATE;
+    if (options.no_mutex) flags |= SQLITE_OPEN_NOMUTEX;
     sqlite3* db = nullptr;
     const int rc = sqlite3_open_v2(path.c_str(), &db, flags, options.vfs);
     if (rc != SQLITE_OK) {

@@ -171,6 +171,10 @@ class Connection {
         bool create = true;             // create the file when missing (not with read_only)
         const char* vfs = nullptr;      // a registered VFS by name (tests)
         int busy_timeout_ms = 5000;
+        // The caller never uses the connection from two threads at once
+        // (SQLITE_OPEN_NOMUTEX): SQLite then takes no lock around each call,
+        // which a statement reading many columns of many rows notices.
+        bool no_mutex = false;
     };
 
     Connection() = default;

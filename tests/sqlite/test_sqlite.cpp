@@ -2,6 +2,7 @@
 #include "sqlite/sqlite.h"
 
 #include <catch2/catch.hpp>
+#include <sqlite3.h>
 
 #include <unistd.h>
 
@@ -121,6 +122,19 @@ TEST_CASE("a column of one database's row binds as it is into another's statemen
     ins->bind_column(1, none, 0);
     CHECK_FALSE(ins->run().ok());
     CHECK(ins->error_kind() == ErrorKind::misuse);
+}
+
+TEST_CASE("a connection for one thread at a time takes no mutex of its own", "[sqlite]") {
+    TempDir dir;
+    Connection::Options one_thread;
+    one_thread.no_mutex = true;
+    Result<Connection> a = Connection::open(dir.file("a.db"), one_thread);
+    Result<Connection> b = Connection::open(dir.file("a.db"));
+    REQUIRE((a.ok() && b.ok()));
+    CHECK(sqlite3_db_mutex(a->handle()) == nullptr);
+    CHECK(sqlite3_db_mutex(b->handle()) != nullptr);
+    REQUIRE(a->exec("CREATE TABLE t (x INTEGER)").ok());
+    CHECK(b->query_int64("SELECT count(*) FROM t").ok());
 }
 
 TEST_CASE("errors come back with SQLite's message and a kind", "[sqlite]") {
