@@ -1,14 +1,13 @@
 #pragma once
-// What the database's files share (internal): the state behind a LocalDatabase
-// — its connection, kept statements, open-lock, sequence cache and health —
-// and the one way they run a statement and word its failure.
+// What the local database's files share (internal): the state behind a
+// LocalDatabase — its connection, kept statements, open-lock, sequence cache
+// and health — and the one way they run a statement and word its failure.
 //
-// Files, one job each: local_database_schema.cpp (schema and a response's row),
-// local_database_open.cpp (opening, migrations, the unclean-shutdown check),
-// local_database_salvage.cpp (recovery from a damaged file), local_database_write.cpp (insert,
-// amend, close, prune), local_database_queries.cpp (rows and the staff dashboard's
-// roll-up reads), local_database_sync.cpp (the sync queue), local_database_health.cpp (health,
-// events, pragmas).
+// The files, one job each (local_database_*.cpp): schema (the migrations and
+// a response's row), open (opening, migrations, the unclean-shutdown check),
+// salvage (recovery from a damaged file), write (insert, amend, close,
+// prune), queries (rows and the staff dashboard's roll-up reads), sync (the
+// sync queue), health (health, events, pragmas), impl (what is declared here).
 #include "app/local_database.h"
 #include "sqlite/sqlite.h"
 

@@ -109,7 +109,11 @@ Opened connect_file(const std::string& path, const DatabaseOptions& opts, sqlite
                     bool first_opener, bool& was_unclean, std::string& err, bool& disk_full) {
     was_unclean = false;
     disk_full = false;
-    Result<sqlite::Connection> opened = sqlite::Connection::open(path); // busy timeout 5 s
+    // Busy timeout 5 s; one thread uses a LocalDatabase, so SQLite need not
+    // lock around every call.
+    sqlite::Connection::Options options;
+    options.no_mutex = true;
+    Result<sqlite::Connection> opened = sqlite::Connection::open(path, options);
     if (!opened) {
         err = open_failure(opened.error(), path);
         return Opened::failed;

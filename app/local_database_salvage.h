@@ -1,5 +1,5 @@
 #pragma once
-// Recovery of a damaged kiosk database (internal to the database's files).
+// Recovery of a damaged kiosk database (internal to local_database_*.cpp).
 #include "sqlite/sqlite.h"
 
 #include <cstdint>

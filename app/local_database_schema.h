@@ -1,7 +1,7 @@
 #pragma once
 // The kiosk database's schema and a response's row: the migrations, the
 // column list every read and the insert share, and how a Response binds to
-// and reads from a statement. Internal to the database's files.
+// and reads from a statement. Internal to local_database_*.cpp.
 #include "core/response.h"
 #include "sqlite/sqlite.h"
 
