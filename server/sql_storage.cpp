@@ -542,10 +542,18 @@ Result<std::vector<StoredResponse>> SqlStorage::list_responses(const ResponseFil
     const std::string sql = std::string("SELECT ") + k_response_columns + " FROM responses" +
                             where + " ORDER BY seq LIMIT " + placeholder(params.size());
     std::vector<StoredResponse> out;
-    out.reserve(std::min<std::size_t>(limit, 4096));
-    // Streamed: an export's pages are decoded while the scan goes on.
+    // Streamed: an export's pages are decoded while the scan goes on. The
+    // page is reserved at its first row, once the database has set its read
+    // up: made before, it would sit under what the read allocates and, freed,
+    // stay in the worker thread's heap rather than go back to the system (an
+    // export holds one page at a time, and the server's memory shows it).
     const Status st = on_connection([&](SqlSession& db) {
-        return db.stream(sql, params, [&](const SqlRow& r) { out.push_back(read_response(r)); })
+        return db
+            .stream(sql, params,
+                    [&](const SqlRow& r) {
+                        if (out.empty()) out.reserve(std::min<std::size_t>(limit, 4096));
+                        out.push_back(read_response(r));
+                    })
             .status("cannot list the responses");
     });
     if (!st) return Error{st.error()};

@@ -25,10 +25,15 @@ class SqliteStorage::Statements {
   public:
     explicit Statements(sqlite::Connection& db) : m_db(db) {}
 
-    // A statement of `sql`, ready to bind, for as long as it lives.
+    // A statement of `sql`, ready to bind, for as long as it lives: a kept
+    // one, or with `keep` false one of its own, finalized when it goes.
     class Use {
       public:
-        Use(Statements& cache, const std::string& sql) {
+        Use(Statements& cache, const std::string& sql, bool keep) {
+            if (!keep) {
+                own(cache, sql);
+                return;
+            }
             auto it = cache.m_kept.find(sql);
             if (it == cache.m_kept.end()) {
                 if (cache.m_kept.size() >= k_most) cache.forget_idle();
@@ -45,13 +50,7 @@ class SqliteStorage::Statements {
                 m_stmt = &m_kept->stmt;
                 return;
             }
-            Result<sqlite::Statement> s = cache.m_db.prepare(sql);
-            if (!s) {
-                m_error = s.error();
-                return;
-            }
-            m_own = std::move(s).value();
-            m_stmt = &m_own;
+            own(cache, sql);
         }
         ~Use() {
             if (m_stmt) m_stmt->reset(); // holds no read transaction open
@@ -64,6 +63,16 @@ class SqliteStorage::Statements {
         const std::string& error() const { return m_error; }
 
       private:
+        void own(Statements& cache, const std::string& sql) {
+            Result<sqlite::Statement> s = cache.m_db.prepare(sql);
+            if (!s) {
+                m_error = s.error();
+                return;
+            }
+            m_own = std::move(s).value();
+            m_stmt = &m_own;
+        }
+
         Kept* m_kept = nullptr;
         sqlite::Statement m_own;
         sqlite::Statement* m_stmt = nullptr;
@@ -117,8 +126,22 @@ class SqliteStorage::Session final : public SqlSession {
 
     SqlResult run(const std::string& sql, const SqlParams& params,
                   const SqlRowHandler& row) override {
+        return execute(sql, params, row, true);
+    }
+
+    // A long read (an export's pages) prepares a statement of its own and
+    // finalizes it: what SQLite allocated for its rows goes with it, rather
+    // than staying behind in the worker thread's heap between pages.
+    SqlResult stream(const std::string& sql, const SqlParams& params,
+                     const SqlRowHandler& row) override {
+        return execute(sql, params, row, false);
+    }
+
+  private:
+    SqlResult execute(const std::string& sql, const SqlParams& params, const SqlRowHandler& row,
+                      bool keep) {
         SqlResult out;
-        Statements::Use use(m_statements, sql);
+        Statements::Use use(m_statements, sql, keep);
         sqlite::Statement* s = use.get();
         if (!s) {
             // Within a transaction even a failed prepare is a failed write.
@@ -153,7 +176,6 @@ class SqliteStorage::Session final : public SqlSession {
         return out;
     }
 
-  private:
     sqlite::Connection& m_db;
     Statements& m_statements;
 };
